@@ -1,0 +1,3 @@
+from digitstudy.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""The typed study profile (``tiny`` or ``paper``), loaded from YAML and validated."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import PositiveInt, ValidationError
+
+from digitstudy.config.base import Section
+from digitstudy.config.data import DataConfig
+from digitstudy.config.p1 import P1Config
+
+BUILTIN_PROFILES = ("tiny", "paper")
+
+
+class ProfileError(ValueError):
+    """A profile that does not validate; the message names the source and every bad key."""
+
+
+class PipelineConfig(Section):
+    # Concurrent tasks per dsl.ParallelFor (compile-time in KFP).
+    parallelism: PositiveInt
+
+
+class Profile(Section):
+    name: str
+    seed: int  # default seed for anything that has no seed of its own
+    pipeline: PipelineConfig
+    data: DataConfig
+    p1: P1Config
+
+
+def _format_errors(source: str, err: ValidationError) -> str:
+    lines = [f"invalid profile {source}:"]
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "<root>"
+        if e["type"] == "extra_forbidden":
+            lines.append(f"  {key}: unknown key")
+        elif e["type"] == "missing":
+            lines.append(f"  {key}: missing key")
+        else:
+            lines.append(f"  {key}: {e['msg']} (got {e.get('input')!r})")
+    return "\n".join(lines)
+
+
+def profile_from_dict(data: Any, source: str = "<dict>") -> Profile:
+    if not isinstance(data, dict):
+        raise ProfileError(f"invalid profile {source}: expected a mapping, got {type(data).__name__}")
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as err:
+        raise ProfileError(_format_errors(source, err)) from None
+
+
+def profile_path(name_or_path: str | Path) -> Path:
+    """A built-in profile name (``tiny``, ``paper``) or a path to a YAML file."""
+    text = str(name_or_path)
+    if text in BUILTIN_PROFILES:
+        return Path(str(resources.files("digitstudy") / "profiles" / f"{text}.yaml"))
+    path = Path(text)
+    if not path.is_file():
+        raise ProfileError(
+            f"profile {text!r} is neither a built-in profile {BUILTIN_PROFILES} nor a YAML file"
+        )
+    return path
+
+
+def load_profile(name_or_path: str | Path) -> Profile:
+    path = profile_path(name_or_path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise ProfileError(f"invalid profile {path}: not valid YAML: {err}") from None
+    return profile_from_dict(data, source=str(path))

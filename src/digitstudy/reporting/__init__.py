@@ -1,0 +1,1 @@
+"""Result records, study reference values, comparison tables, plots and the report."""
