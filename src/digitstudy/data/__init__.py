@@ -1,0 +1,1 @@
+"""Dataset loaders (FSDD, MNIST, ReducedMNIST) and the cached, checksummed downloader."""
