@@ -1,0 +1,78 @@
+"""Problem 4 (attention): Part A on ReducedMNIST (study section 5, Tables 7-10) and
+Part B on spoken digits as spectrogram images (section 6, Tables 11-13)."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, field_validator
+
+from digitstudy.config.base import Section, SplitFractions, TrainConfig
+
+# Model names are the rows of the study's tables (study_tables.yaml table_10 / table_13).
+MnistModel = Literal["base_cnn", "spatial_attention", "self_attention", "cbam", "se"]
+SpeechModel = Literal["baseline_lenet", "cnn_with_cbam", "hybrid_channel_attention"]
+MNIST_MODEL_NAMES: tuple[str, ...] = get_args(MnistModel)
+SPEECH_MODEL_NAMES: tuple[str, ...] = get_args(SpeechModel)
+MNIST_BASELINE = "base_cnn"
+SPEECH_BASELINE = "baseline_lenet"
+
+
+def _unique(values: list) -> list:
+    if len(set(values)) != len(values):
+        raise ValueError(f"entries must be unique, got {values}")
+    return values
+
+
+class P4aConfig(Section):
+    """ReducedMNIST attention study: every model x seed is one training run."""
+
+    models: list[MnistModel] = Field(min_length=1)
+    seeds: list[int] = Field(min_length=1)  # training seeds (weights, dropout, shuffling)
+    train_per_class: PositiveInt  # 500 -> the study's 5000 training images
+    test_per_class: PositiveInt  # 100 -> 1000 test images (also the validation data)
+    sample_seed: int  # which digits are sampled (fixed across training seeds)
+    train: TrainConfig
+    map_digits: list[int] = Field(min_length=1)  # one test example of each in the maps
+
+    _unique_models = field_validator("models", "seeds")(_unique)
+
+    @field_validator("map_digits")
+    @classmethod
+    def _digits(cls, digits: list[int]) -> list[int]:
+        bad = [d for d in digits if not 0 <= d <= 9]
+        if bad:
+            raise ValueError(f"map digits must be 0-9, got {bad}")
+        return digits
+
+
+class SpectrogramConfig(Section):
+    """Log-power spectrogram of each recording rendered as a size x size RGB image."""
+
+    kind: Literal["mel", "stft"]
+    n_fft: PositiveInt
+    win_length: PositiveInt
+    hop_length: PositiveInt
+    n_mels: PositiveInt  # mel bands (kind=mel); the image height is resampled to `size`
+    fmax: PositiveFloat | None  # top of the mel scale; null = Nyquist
+    top_db: PositiveFloat  # dynamic range kept below each image's peak
+    size: PositiveInt  # images are size x size (frequency x time, both resampled)
+    colormap: str  # a matplotlib colormap name
+    workers: PositiveInt  # decoding processes
+
+
+class P4bConfig(Section):
+    """Spoken-digit attention study on spectrogram images."""
+
+    models: list[SpeechModel] = Field(min_length=1)
+    seeds: list[int] = Field(min_length=1)
+    spectrogram: SpectrogramConfig
+    split: SplitFractions
+    split_seed: int
+    train: TrainConfig
+    clipnorm: PositiveFloat | None  # Adam gradient clipping by norm
+    noise_std: NonNegativeFloat  # Gaussian noise on training images only ...
+    noise_models: list[SpeechModel]  # ... of these models
+    map_examples: PositiveInt  # test spectrograms drawn with Grad-CAM / attention overlays
+
+    _unique_lists = field_validator("models", "seeds", "noise_models")(_unique)
