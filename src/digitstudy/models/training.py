@@ -48,7 +48,7 @@ def make_dataset(x, y, batch_size: int, *, shuffle_seed: int | None = None) -> t
     """A cached, prefetched tf.data pipeline over in-memory arrays (shuffled when seeded)."""
     ds = tf.data.Dataset.from_tensor_slices((x, y)).cache()
     if shuffle_seed is not None:
-        ds = ds.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
+        ds = ds.shuffle(len(y), seed=shuffle_seed, reshuffle_each_iteration=True)
     return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 

@@ -1,0 +1,1 @@
+"""The study's experiments as step functions (profile + artifact dirs in, a ResultRecord out)."""

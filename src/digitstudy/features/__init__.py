@@ -1,0 +1,1 @@
+"""Feature extraction from FSDD audio (NumPy/librosa only; no TensorFlow)."""
