@@ -12,6 +12,7 @@ from pydantic import PositiveInt, ValidationError
 from digitstudy.config.base import Section
 from digitstudy.config.data import DataConfig
 from digitstudy.config.p1 import P1Config
+from digitstudy.config.p2 import P2Config
 from digitstudy.config.p4 import P4aConfig, P4bConfig
 
 BUILTIN_PROFILES = ("tiny", "paper")
@@ -32,6 +33,7 @@ class Profile(Section):
     pipeline: PipelineConfig
     data: DataConfig
     p1: P1Config
+    p2: P2Config
     p4a: P4aConfig
     p4b: P4bConfig
 
