@@ -10,6 +10,7 @@ import yaml
 from pydantic import PositiveInt, ValidationError
 
 from digitstudy.config.base import Section
+from digitstudy.config.cluster import ClusterConfig
 from digitstudy.config.data import DataConfig
 from digitstudy.config.p1 import P1Config
 from digitstudy.config.p2 import P2Config
@@ -36,6 +37,7 @@ class Profile(Section):
     p2: P2Config
     p4a: P4aConfig
     p4b: P4bConfig
+    cluster: ClusterConfig  # placement/resources when compiled for a cluster
 
 
 def _format_errors(source: str, err: ValidationError) -> str:
