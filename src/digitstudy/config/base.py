@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+import typing
+
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
 
 
+def _admits_none(annotation) -> bool:
+    return type(None) in typing.get_args(annotation)
+
+
 class Section(BaseModel):
-    """A profile section: unknown keys are errors, values are immutable once loaded."""
+    """A profile section: unknown keys are errors, values are immutable once loaded.
+
+    A nullable key that is absent reads as null: KFP struct parameters cannot carry
+    nulls, so :meth:`Profile.as_parameter` leaves them out and they must round-trip.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_nullable_is_null(cls, data):
+        if isinstance(data, dict):
+            absent = [n for n, f in cls.model_fields.items()
+                      if n not in data and f.is_required() and _admits_none(f.annotation)]
+            if absent:
+                data = {**data, **dict.fromkeys(absent)}
+        return data
 
 
 class ReduceLROnPlateau(Section):
@@ -22,9 +42,8 @@ class TrainConfig(Section):
     epochs: PositiveInt
     batch_size: PositiveInt
     learning_rate: PositiveFloat
-    patience: PositiveInt | None = Field(
-        description="early stopping on val loss with best weights restored; null = no early stopping"
-    )
+    # early stopping on val loss with best weights restored; null = no early stopping
+    patience: PositiveInt | None = None
     reduce_lr: ReduceLROnPlateau | None = None
 
 

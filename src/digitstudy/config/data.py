@@ -9,7 +9,7 @@ from digitstudy.config.base import Section
 
 class FsddConfig(Section):
     # Recordings kept per digit (spread over speakers, seeded); null keeps all 300.
-    per_digit_limit: PositiveInt | None
+    per_digit_limit: PositiveInt | None = None
     sample_seed: int
 
 

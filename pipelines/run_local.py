@@ -1,0 +1,102 @@
+"""``make run``: the study DAG on this machine through ``kfp.local`` (no cluster, no Docker).
+
+Every component runs as a subprocess of this virtualenv. The report is copied to
+``report/runs/<run id>/`` and ``report/`` (the latest run), with the wall time of each step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import shutil
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+from kfp import local
+
+from digitstudy.config import load_profile
+from digitstudy.logs import setup_logging
+from pipelines.arguments import make_run_id, pipeline_arguments
+from pipelines.study import build_study
+
+log = logging.getLogger("digitstudy.run_local")
+
+
+class StepTimer(logging.Handler):
+    """Wall time per task, read from kfp.local's 'Executing task' / 'finished' log lines."""
+
+    START = re.compile(r"Executing task '?\x1b?\[?[0-9;]*m?'?([\w-]+)")
+    END = re.compile(r"Task '?\x1b?\[?[0-9;]*m?'?([\w-]+).*finished with status")
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.started: dict[str, list[float]] = defaultdict(list)
+        self.seconds: dict[str, list[float]] = defaultdict(list)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = re.sub(r"\x1b\[[0-9;]*m", "", record.getMessage())
+        if m := re.search(r"Executing task '([\w-]+)'", msg):
+            self.started[m[1]].append(time.perf_counter())
+        elif (m := re.search(r"Task '([\w-]+)' finished with status", msg)) and self.started[m[1]]:
+            self.seconds[m[1]].append(time.perf_counter() - self.started[m[1]].pop(0))
+
+    def frame(self) -> pd.DataFrame:
+        rows = [(name, len(v), sum(v), max(v)) for name, v in self.seconds.items()]
+        return pd.DataFrame(rows, columns=["step", "tasks", "total_seconds", "max_seconds"])
+
+
+def publish_report(src: Path, report_root: Path, run_id: str) -> Path:
+    """Keep the run under report/runs/<run id>/ and make it the latest report/."""
+    run_dir = report_root / "runs" / run_id
+    shutil.copytree(src, run_dir, dirs_exist_ok=True)
+    for old in report_root.iterdir():
+        if old.name != "runs":
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+    shutil.copytree(src, report_root, dirs_exist_ok=True)
+    return run_dir
+
+
+def run(profile_name: str, parts: str | None, data_dir: str | None, report_root: Path,
+        outputs: Path) -> Path:
+    profile = load_profile(profile_name)
+    run_id = make_run_id(profile)
+    arguments = pipeline_arguments(profile, parts, data_dir, run_id)
+    log.info("run %s: parts %s, data %s", run_id, arguments["parts"],
+             arguments["fsdd_source"] or "canonical downloads")
+    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(outputs.resolve()))
+    timer = StepTimer()
+    logging.getLogger().addHandler(timer)
+    t0 = time.perf_counter()
+    result = build_study(profile.pipeline.parallelism)(**arguments)
+    wall = time.perf_counter() - t0
+    logging.getLogger().removeHandler(timer)
+
+    artifact_dir = Path(result.output.path)
+    times = timer.frame()
+    times.loc[len(times)] = ["(whole DAG)", int(times.tasks.sum()), wall, wall]
+    times.to_csv(artifact_dir / "step_times.csv", index=False)
+    run_dir = publish_report(artifact_dir, report_root, run_id)
+    print(times.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
+    print(f"\nreport: {report_root / 'index.html'} (this run also in {run_dir})")
+    return run_dir
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--profile", default="tiny")
+    parser.add_argument("--parts", default=None, help="comma list, default: every implemented part")
+    parser.add_argument("--data-dir", default=None, help="folder holding fsdd/ and mnist/")
+    parser.add_argument("--report-dir", type=Path, default=Path("report"))
+    parser.add_argument("--outputs", type=Path, default=Path("local_outputs"))
+    args = parser.parse_args(argv)
+    setup_logging()
+    run(args.profile, args.parts, args.data_dir, args.report_dir, args.outputs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""Figures of the report (matplotlib, Agg backend, PNG)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from digitstudy.reporting.records import ResultRecord  # noqa: E402
+
+
+def save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def training_curves(record: ResultRecord, path: Path, title: str, prefix: str = "") -> Path:
+    """Train/val accuracy (left axis) and loss (right axis) per epoch, as the study's Figures 1, 3, 4."""
+    h = record.history
+    fig, ax_acc = plt.subplots(figsize=(7, 4))
+    ax_loss = ax_acc.twinx()
+    for key, style in (("accuracy", "-"), ("val_accuracy", "--")):
+        if f"{prefix}{key}" in h:
+            vals = h[f"{prefix}{key}"]
+            ax_acc.plot(np.arange(1, len(vals) + 1), vals, style, color="tab:blue", label=key)
+    for key, style in (("loss", "-"), ("val_loss", "--")):
+        if f"{prefix}{key}" in h:
+            vals = h[f"{prefix}{key}"]
+            ax_loss.plot(np.arange(1, len(vals) + 1), vals, style, color="tab:red", label=key)
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylabel("accuracy", color="tab:blue")
+    ax_loss.set_ylabel("loss", color="tab:red")
+    lines = ax_acc.get_lines() + ax_loss.get_lines()
+    ax_acc.legend(lines, [ln.get_label() for ln in lines], loc="center right", fontsize=8)
+    ax_acc.set_title(title)
+    return save(fig, path)
+
+
+def bottleneck_sweep(run: dict[int, list[float]], study: dict[int, float], baseline_run: float | None,
+                     baseline_study: float, path: Path) -> Path:
+    """Test accuracy vs bottleneck (run mean +/- sd and the study's), baselines dashed (Figure 2)."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    dims = sorted(run)
+    means = [np.mean(run[d]) for d in dims]
+    sds = [np.std(run[d], ddof=1) if len(run[d]) > 1 else 0.0 for d in dims]
+    ax.errorbar(dims, means, yerr=sds, marker="o", label="this run", color="tab:blue")
+    sd = sorted(study)
+    ax.plot(sd, [study[d] for d in sd], marker="s", ls=":", color="gray", label="study")
+    if baseline_run is not None:
+        ax.axhline(baseline_run, ls="--", color="tab:blue", alpha=0.6, label="baseline (this run)")
+    ax.axhline(baseline_study, ls="--", color="tab:red", alpha=0.6, label="baseline (study)")
+    ax.set_xlabel("bottleneck dimension")
+    ax.set_ylabel("test accuracy")
+    ax.set_title("Approach A: test accuracy vs bottleneck")
+    ax.legend(fontsize=8)
+    return save(fig, path)
+
+
+def confusion_matrix(record: ResultRecord, path: Path, title: str, classes: int = 10) -> Path:
+    from sklearn.metrics import confusion_matrix as cm
+
+    assert record.predictions is not None
+    m = cm(record.predictions.y_true, record.predictions.y_pred, labels=list(range(classes)))
+    fig, ax = plt.subplots(figsize=(4.5, 4))
+    ax.imshow(m, cmap="Blues")
+    for (i, j), v in np.ndenumerate(m):
+        if v:
+            ax.text(j, i, str(v), ha="center", va="center", fontsize=7,
+                    color="white" if v > m.max() / 2 else "black")
+    ax.set_xticks(range(classes))
+    ax.set_yticks(range(classes))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=9)
+    return save(fig, path)

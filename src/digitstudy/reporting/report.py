@@ -1,0 +1,129 @@
+"""aggregate-results: gather every result record into the report.
+
+Writes ``report.md``, ``index.html`` (tables and embedded figures), ``results.csv``
+(one row per table cell: table,row,column,study_value,run_value,delta),
+``records.jsonl`` (every record, for cross-run work), ``headline.json`` (the numbers the
+Kubeflow UI compares across runs) and ``figures/``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import logging
+import re
+import shutil
+from importlib import import_module
+from pathlib import Path
+
+import pandas as pd
+
+from digitstudy.reporting.records import ResultRecord, load_records
+from digitstudy.reporting.tables import (
+    FIGURE_BUILDERS,
+    build_tables,
+    cells_frame,
+    markdown_table,
+)
+
+log = logging.getLogger(__name__)
+
+# Modules that register each part's tables and figures.
+PART_MODULES = ("digitstudy.reporting.p1",)
+
+
+def load_part_modules() -> None:
+    for name in PART_MODULES:
+        import_module(name)
+
+
+def slug(*parts: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", "_".join(parts).lower()).strip("_")
+
+
+def headline_metrics(frame: pd.DataFrame) -> dict[str, float]:
+    """Every filled table cell as one named number (Kubeflow's Compare runs view)."""
+    filled = frame.dropna(subset=["run_value"])
+    return {slug(t, r, c): round(float(v), 6)
+            for t, r, c, v in zip(filled.table, filled.row, filled.column, filled.run_value, strict=True)}
+
+
+def _img(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode()
+    return f'<img src="data:image/png;base64,{data}" style="max-width:720px">'
+
+
+def write_html(path: Path, title: str, sections: list[tuple[str, str, pd.DataFrame]],
+               figures: list[tuple[str, Path]], meta: dict) -> None:
+    style = ("body{font-family:sans-serif;max-width:1000px;margin:2em auto}"
+             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;"
+             "text-align:right}td:first-child,td:nth-child(2){text-align:left}")
+    body = [f"<h1>{html.escape(title)}</h1>",
+            "<p>" + ", ".join(f"<b>{html.escape(k)}</b>: {html.escape(str(v))}" for k, v in meta.items()) + "</p>"]
+    for heading, note, frame in sections:
+        body.append(f"<h2>{html.escape(heading)}</h2>")
+        if note:
+            body.append(f"<p><i>{html.escape(note)}</i></p>")
+        body.append(frame.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4f}"))
+    if figures:
+        body.append("<h2>Figures</h2>")
+        for caption, fig in figures:
+            body.append(f"<figure>{_img(fig)}<figcaption>{html.escape(caption)}</figcaption></figure>")
+    path.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+                    f"</title><style>{style}</style></head><body>{''.join(body)}</body></html>")
+
+
+def write_report(records: list[ResultRecord], out: Path, run_id: str, profile_name: str,
+                 record_dirs: list[Path] | None = None) -> pd.DataFrame:
+    load_part_modules()
+    out.mkdir(parents=True, exist_ok=True)
+    figures_dir = out / "figures"
+    tables = build_tables(records)
+    all_cells = [c for _, cells in tables for c in cells]
+    frame = cells_frame(all_cells)
+    frame.to_csv(out / "results.csv", index=False)
+    (out / "records.jsonl").write_text("".join(r.model_dump_json() + "\n" for r in records))
+    (out / "headline.json").write_text(json.dumps(headline_metrics(frame), indent=2))
+
+    figures: list[tuple[str, Path]] = []
+    for part in sorted({r.part for r in records}):
+        if part in FIGURE_BUILDERS:
+            figures.extend(FIGURE_BUILDERS[part](records, figures_dir))
+    for record, directory in zip(records, record_dirs or [], strict=False):
+        for caption, rel in record.files.items():
+            src = Path(directory) / rel
+            if src.is_file():
+                dst = figures_dir / f"{slug(record.key)}-{Path(rel).name}"
+                shutil.copy2(src, dst)
+                figures.append((f"{record.key}: {caption}", dst))
+
+    meta = {"run": run_id, "profile": profile_name, "records": len(records),
+            "parts": ", ".join(sorted({r.part for r in records}))}
+    md = [f"# digitstudy report: {run_id}", "",
+          ", ".join(f"**{k}**: {v}" for k, v in meta.items()), "",
+          "Accuracies are fractions of the test set; delta = this run - study.", ""]
+    sections = []
+    for spec, cells in tables:
+        md += [f"## {spec.name}: {spec.title}", ""]
+        if spec.note:
+            md += [f"_{spec.note}_", ""]
+        md += [markdown_table(cells), ""]
+        sections.append((f"{spec.name}: {spec.title}", spec.note, cells_frame(cells).drop(columns="table")))
+    notes = sorted({n for r in records for n in r.notes})
+    if notes:
+        md += ["## Notes from the steps", ""] + [f"- {n}" for n in notes] + [""]
+    if figures:
+        md += ["## Figures", ""] + [f"![{c}](figures/{p.name})" for c, p in figures] + [""]
+    (out / "report.md").write_text("\n".join(md))
+    write_html(out / "index.html", f"digitstudy report: {run_id}", sections, figures, meta)
+    log.info("report: %d records, %d table cells (%d filled) -> %s", len(records), len(frame),
+             int(frame.run_value.notna().sum()), out)
+    return frame
+
+
+def aggregate_step(profile, *, results: list[Path], report: Path, run_id: str) -> None:
+    records = load_records(results)
+    if not records:
+        raise ValueError("aggregate-results got no result records: did every part get skipped?")
+    write_report(records, report, run_id or "unnamed-run", profile.name, record_dirs=results)
