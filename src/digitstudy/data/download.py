@@ -1,4 +1,4 @@
-"""Fetch canonical dataset files into a local cache, verified by SHA-256.
+"""Fetch canonical dataset files into a local cache, verified by SHA-256 (or MD5).
 
 The cache lives in ``$DIGITSTUDY_CACHE`` (default ``~/.cache/digitstudy``). A file is
 downloaded to a temporary name and renamed only once its checksum matches, so an
@@ -30,24 +30,41 @@ def cache_dir() -> Path:
     return path
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
+def digest_of(path: Path, algorithm: str) -> str:
+    digest = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
+def sha256_of(path: Path) -> str:
+    return digest_of(path, "sha256")
+
+
+def checksum_mismatches(path: Path, expected: dict[str, str | None]) -> list[str]:
+    """``"<algorithm> <actual> does not match the expected <wanted>"`` per failing checksum."""
+    bad = []
+    for algorithm, wanted in expected.items():
+        if wanted is not None and (actual := digest_of(path, algorithm)) != wanted.lower():
+            bad.append(f"{algorithm} {actual} does not match the expected {wanted}")
+    return bad
+
+
 def fetch(url: str, sha256: str | None, filename: str | None = None, *, retries: int = 3,
-          timeout: float = 60.0) -> Path:
+          timeout: float = 60.0, md5: str | None = None) -> Path:
     """Return the cached copy of ``url``, downloading it first if needed.
 
-    ``sha256=None`` accepts any content (for sources whose checksum is verified another
-    way, e.g. a content fingerprint of what was extracted).
+    The file must match every checksum given (``sha256`` and/or ``md5``, for sources that
+    only publish MD5s such as MNIST). With neither, any content is accepted (for sources
+    whose checksum is verified another way, e.g. a content fingerprint of what was
+    extracted). ``filename`` may hold a subfolder of the cache (``mnist/...``).
     """
+    expected = {"sha256": sha256, "md5": md5}
     target = cache_dir() / (filename or url.rstrip("/").rsplit("/", 1)[-1])
+    target.parent.mkdir(parents=True, exist_ok=True)
     if target.is_file():
-        if sha256 is None or sha256_of(target) == sha256:
+        if not checksum_mismatches(target, expected):
             log.info("using cached %s", target)
             return target
         log.warning("cached %s fails its checksum; downloading again", target)
@@ -75,10 +92,9 @@ def fetch(url: str, sha256: str | None, filename: str | None = None, *, retries:
             f"could not download {url} after {retries} attempts ({last_error}); "
             "pass a local folder instead (DATA_DIR / --source)"
         )
-    if sha256 is not None:
-        actual = sha256_of(partial)
-        if actual != sha256:
-            partial.unlink()
-            raise ChecksumError(f"{url}: sha256 {actual} does not match the expected {sha256}")
+    bad = checksum_mismatches(partial, expected)
+    if bad:
+        partial.unlink()
+        raise ChecksumError(f"{url}: {'; '.join(bad)}")
     partial.rename(target)
     return target
