@@ -1,0 +1,1 @@
+"""Cluster-side helpers without KFP: ``make doctor``, dataset upload, cross-run results."""

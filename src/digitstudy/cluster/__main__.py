@@ -1,0 +1,3 @@
+from digitstudy.cluster.cli import main
+
+raise SystemExit(main())

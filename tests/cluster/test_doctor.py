@@ -1,0 +1,216 @@
+"""make doctor against a fake Kubernetes API (real client model objects, no cluster)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+import urllib3
+from kubernetes.client import (
+    V1ConfigMap,
+    V1Deployment,
+    V1DeploymentSpec,
+    V1DeploymentStatus,
+    V1Job,
+    V1JobStatus,
+    V1LabelSelector,
+    V1Namespace,
+    V1Node,
+    V1NodeList,
+    V1NodeSpec,
+    V1NodeStatus,
+    V1ObjectMeta,
+    V1PodTemplateSpec,
+    V1Secret,
+    V1Taint,
+)
+from kubernetes.client.exceptions import ApiException
+
+from digitstudy.cluster import doctor
+from digitstudy.config import load_profile
+
+GPU = load_profile("paper").cluster.gpu
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def deployment(available: int, replicas: int = 1) -> V1Deployment:
+    return V1Deployment(spec=V1DeploymentSpec(replicas=replicas, selector=V1LabelSelector(),
+                                              template=V1PodTemplateSpec()),
+                        status=V1DeploymentStatus(available_replicas=available))
+
+
+def node(name: str, gpus: int = 0, label: bool = False, taint: bool = False) -> V1Node:
+    labels = {GPU.node_label_key: GPU.node_label_value} if label else {}
+    taints = [V1Taint(key=GPU.taint_key, value="present", effect=GPU.taint_effect)] if taint else None
+    return V1Node(metadata=V1ObjectMeta(name=name, labels=labels), spec=V1NodeSpec(taints=taints),
+                  status=V1NodeStatus(allocatable={"cpu": "8", doctor.GPU_RESOURCE: str(gpus)}))
+
+
+def not_found(*_args, **_kwargs):
+    raise ApiException(status=404, reason="Not Found")
+
+
+class FakeCluster:
+    """Answers like a healthy kind cluster after `make kind-up`; tests break one piece."""
+
+    def __init__(self):
+        self.deployments = {name: deployment(1) for name in doctor.KFP_DEPLOYMENTS}
+        self.deployments[doctor.MINIO] = deployment(1)
+        self.secret = V1Secret(data={k: b64("value-" + k) for k in doctor.SECRET_KEYS})
+        self.launcher = V1ConfigMap(data={
+            "defaultPipelineRoot": doctor.PIPELINE_ROOT,
+            "providers": "minio:\n  default:\n    endpoint: digitstudy-minio.kubeflow.svc.cluster.local:9000\n"})
+        self.job = V1Job(status=V1JobStatus(succeeded=1))
+        self.nodes = [node("kind-control-plane")]
+        self.namespace_error: Exception | None = None
+        self.calls: list[tuple] = []
+
+    # CoreV1Api
+    def read_namespace(self, name, _request_timeout=None):
+        self.calls.append(("namespace", name, _request_timeout))
+        if self.namespace_error:
+            raise self.namespace_error
+        return V1Namespace(metadata=V1ObjectMeta(name=name))
+
+    def read_namespaced_secret(self, name, namespace, _request_timeout=None):
+        if self.secret is None:
+            not_found()
+        return self.secret
+
+    def read_namespaced_config_map(self, name, namespace, _request_timeout=None):
+        return self.launcher
+
+    def list_node(self, _request_timeout=None):
+        return V1NodeList(items=self.nodes)
+
+    # AppsV1Api
+    def read_namespaced_deployment(self, name, namespace, _request_timeout=None):
+        if name not in self.deployments:
+            not_found()
+        return self.deployments[name]
+
+    # BatchV1Api
+    def read_namespaced_job(self, name, namespace, _request_timeout=None):
+        return self.job
+
+
+def run(fake: FakeCluster, target: str = "cpu", **kwargs) -> dict[str, doctor.Finding]:
+    findings = doctor.run_checks(fake, fake, fake, target=target, gpu=GPU, host="https://k:6443",
+                                 **kwargs)
+    return {f.check: f for f in findings}
+
+
+def statuses(result) -> dict[str, str]:
+    return {k: v.status for k, v in result.items()}
+
+
+def test_healthy_kind_cluster_is_ready():
+    fake = FakeCluster()
+    result = run(fake)
+    assert statuses(result) == {"Kubernetes API": "OK", "KFP": "OK", "MinIO": "OK",
+                                f"Job {doctor.BUCKET_JOB}": "OK", f"Secret {doctor.MINIO}": "OK",
+                                "ConfigMap kfp-launcher": "OK", "GPU nodes": "OK",
+                                "MinIO buckets": "WARN"}
+    assert "fine for TARGET=cpu" in result["GPU nodes"].message
+    assert all(call[2] == doctor.TIMEOUT for call in fake.calls)  # every request has a timeout
+    text = doctor.render(list(result.values()), "hdr")
+    assert text.endswith("READY: 0 failed, 1 warnings")
+
+
+def test_secret_values_never_appear_in_the_output():
+    fake = FakeCluster()
+    text = doctor.render(list(run(fake).values()), "hdr")
+    assert "value-" not in text and "accesskey, secretkey, endpoint present" in text
+
+
+def test_unreachable_api_is_one_clear_failure():
+    fake = FakeCluster()
+    fake.namespace_error = urllib3.exceptions.MaxRetryError(None, "/api/v1/namespaces/kubeflow")
+    findings = doctor.run_checks(fake, fake, fake, gpu=GPU, host="https://127.0.0.1:6443")
+    assert len(findings) == 1 and findings[0].status == "FAIL"
+    assert "no cluster reachable at https://127.0.0.1:6443" in findings[0].message
+
+
+def test_kfp_not_installed():
+    fake = FakeCluster()
+    fake.namespace_error = ApiException(status=404, reason="Not Found")
+    result = doctor.run_checks(fake, fake, fake, gpu=GPU, host="h")
+    assert result[-1].status == "FAIL" and "KFP is not installed" in result[-1].message
+
+
+def test_missing_and_unready_deployments_are_named():
+    fake = FakeCluster()
+    del fake.deployments["ml-pipeline-ui"]
+    result = run(fake)
+    assert result["KFP"].status == "FAIL" and "missing in kubeflow: ml-pipeline-ui" in result["KFP"].message
+    fake = FakeCluster()
+    fake.deployments[doctor.MINIO] = deployment(0)
+    result = run(fake)
+    assert result["MinIO"].status == "FAIL" and "digitstudy-minio 0/1" in result["MinIO"].message
+
+
+def test_missing_secret_and_empty_key():
+    fake = FakeCluster()
+    fake.secret = None
+    assert "not found" in run(fake)[f"Secret {doctor.MINIO}"].message
+    fake.secret = V1Secret(data={"accesskey": b64("a"), "secretkey": b64(" ")})
+    finding = run(fake)[f"Secret {doctor.MINIO}"]
+    assert finding.status == "FAIL" and "secretkey, endpoint" in finding.message
+
+
+def test_launcher_still_on_kfp_default_store():
+    fake = FakeCluster()
+    fake.launcher = V1ConfigMap(data={"defaultPipelineRoot": "minio://mlpipeline/v2/artifacts"})
+    finding = run(fake)["ConfigMap kfp-launcher"]
+    assert finding.status == "FAIL" and "KFP's default store" in finding.message
+
+
+def test_forbidden_is_reported_as_rbac():
+    fake = FakeCluster()
+
+    def forbidden(*a, **k):
+        raise ApiException(status=403, reason="Forbidden")
+
+    fake.read_namespaced_secret = forbidden
+    assert "RBAC" in run(fake)[f"Secret {doctor.MINIO}"].message
+
+
+def test_bucket_job_failed():
+    fake = FakeCluster()
+    fake.job = V1Job(status=V1JobStatus(failed=2))
+    finding = run(fake)[f"Job {doctor.BUCKET_JOB}"]
+    assert finding.status == "FAIL" and "kubectl -n kubeflow logs job/" in finding.message
+
+
+def test_gpu_target_without_gpu_nodes_fails():
+    finding = run(FakeCluster(), target="gpu")["GPU nodes"]
+    assert finding.status == "FAIL" and "NVIDIA device plugin" in finding.message
+
+
+def test_gpu_nodes_counted_and_placement_checked():
+    fake = FakeCluster()
+    fake.nodes = [node("cpu-1"), node("gpu-1", 2, label=True, taint=True), node("gpu-2", 4)]
+    result = run(fake, target="gpu")
+    assert result["GPU nodes"].status == "OK"
+    assert "2 nodes, 6 allocatable nvidia.com/gpu: gpu-1=2, gpu-2=4" in result["GPU nodes"].message
+    assert result["GPU node label"].status == "WARN" and "gpu-2" in result["GPU node label"].message
+    assert "kubectl taint node" in result["GPU node taint"].message
+    fake.nodes = [node("gpu-1", 1)]
+    assert run(fake, target="gpu")["GPU node label"].status == "FAIL"  # nothing to schedule on
+    fake.nodes = [node("gpu-1", 1, label=True, taint=True)]
+    assert statuses(run(fake, target="gpu"))["GPU nodes"] == "OK"
+    assert "GPU node label" not in run(fake, target="gpu")
+
+
+@pytest.mark.usefixtures("sleeps")
+def test_buckets_checked_over_s3(s3_server):
+    from digitstudy.storage import BUCKETS, Storage
+
+    config = s3_server.config()
+    missing = run(FakeCluster(), storage_config=config)["MinIO buckets"]
+    assert missing.status == "FAIL" and "does not exist" in missing.message
+    Storage(config).ensure_buckets(BUCKETS)
+    assert run(FakeCluster(), storage_config=config)["MinIO buckets"].status == "OK"
