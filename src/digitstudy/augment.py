@@ -27,7 +27,8 @@ PHOTOMETRIC = ("brightness", "white_noise", "cutout")
 # Order of the study's Figure 5.
 TRANSFORMS = ("white_noise", "brightness", "cutout", "rotation", "translation", "zoom", "elastic")
 AUGMENTATIONS = (*TRANSFORMS, "combined")
-CHUNK = 2048  # images per vectorised block (bounds memory; results do not depend on it)
+CHUNK = 2048  # images per vectorised block (bounds memory); random draws go block by block,
+# so changing it changes which parameters each image gets (keep it fixed for reproducibility)
 
 
 def to_float(images: np.ndarray) -> np.ndarray:
