@@ -1,0 +1,48 @@
+"""Problem 4 Part A: attention on ReducedMNIST (study section 5, Tables 7-10, Figures 8-14).
+
+One step runs one model with one seed: a seeded, stratified ReducedMNIST sample (the
+study's 5000 train / 1000 test, pixels / 255), the test set as validation data, Adam
+with defaults for a fixed number of epochs; the record holds test accuracy, the fit's
+wall time and the paired test predictions; the figures are the accuracy/loss curves and
+the model's attention maps over one real test digit of each ``map_digits``.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from digitstudy.config import Profile
+from digitstudy.config.p4 import MNIST_MODEL_NAMES
+from digitstudy.data.reduced_mnist import load_source, sample_reduced
+from digitstudy.experiments import attention_common as common
+from digitstudy.reporting.records import ResultRecord
+
+log = logging.getLogger(__name__)
+
+EXPERIMENT = "p4a-attention-mnist"
+
+
+def _as_split(images: np.ndarray, labels: np.ndarray) -> common.Split:
+    return common.Split(images[..., None].astype(np.float32) / 255.0, labels.astype(np.int64))
+
+
+def attention_mnist_step(profile: Profile, *, dataset: Path, result: Path, model: str,
+                         seed: int) -> ResultRecord:
+    """Train and test one Part A model (``profile.p4a``) on a fetch-mnist output."""
+    if model not in MNIST_MODEL_NAMES:
+        raise ValueError(f"attention-mnist: unknown model {model!r}; known: {MNIST_MODEL_NAMES}")
+    cfg = profile.p4a
+    reduced = sample_reduced(load_source(dataset), cfg.train_per_class, cfg.test_per_class,
+                             cfg.sample_seed)
+    train = _as_split(reduced.x_train, reduced.y_train)
+    test = _as_split(reduced.x_test, reduced.y_test)
+    notes = ["the test set is also the validation data (study section 5.2.3)", *reduced.notes]
+    run = common.Run(EXPERIMENT, "p4a", model, seed, cfg.train)
+    net, record = common.train_and_evaluate(run, profile.name, train, test, test, result, notes)
+    pick = common.example_indices(test.y, digits=cfg.map_digits)
+    titles = common.example_titles(record, pick)
+    record.files.update(common.draw_attention(net, test.x[pick], titles, result))
+    return common.finish(record, result)

@@ -1,0 +1,82 @@
+"""Tiny synthetic fixtures for the attention study: MNIST-like idx files, FSDD-like wavs."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fsdd_fixtures import tone, write_fsdd  # tests/ is on sys.path (tests/conftest.py)
+from profile_overrides import profile_with
+
+from digitstudy.reporting.records import load_record
+
+
+def write_idx(path: Path, array: np.ndarray) -> None:
+    """A gzipped idx file of unsigned bytes (magic 0x08, ndim, big-endian dims)."""
+    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    with gzip.open(path, "wb") as f:
+        f.write(header + array.astype(np.uint8).tobytes())
+
+
+def block_digits(per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Separable 28x28 'digits': class d is a bright 8x8 square at a class-specific place."""
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(10), per_class)
+    images = rng.integers(0, 40, size=(len(labels), 28, 28))
+    for d in range(10):
+        r, c = 2 + 6 * (d // 4), 2 + 6 * (d % 4)
+        images[labels == d, r:r + 8, c:c + 8] = 230
+    order = rng.permutation(len(labels))
+    return images[order].astype(np.uint8), labels[order].astype(np.uint8)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir(tmp_path_factory) -> Path:
+    """Only the t10k pair, as in the shared data folder (train and test share one pool)."""
+    folder = tmp_path_factory.mktemp("mnist")
+    images, labels = block_digits(per_class=30)
+    write_idx(folder / "t10k-images-idx3-ubyte.gz", images)
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", labels)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def synth_tone():
+    """``synth_tone(digit, rng, seconds)``: the shared FSDD fixture's tone of a digit."""
+    return tone
+
+
+@pytest.fixture(scope="session")
+def p4_fsdd_dir(tmp_path_factory) -> Path:
+    """100 synthetic recordings (10 per digit) so an 80/10/10 split is exact per digit."""
+    return write_fsdd(tmp_path_factory.mktemp("p4_fsdd"), per_speaker=5, speakers=("alice", "bob"))
+
+
+@pytest.fixture(scope="session")
+def profile():
+    """The tiny profile scaled down further for tests (a few images, one epoch)."""
+    return profile_with(
+        "tiny", p4a__train_per_class=8, p4a__test_per_class=4, p4a__train__epochs=1,
+        p4a__train__batch_size=16, p4b__train__epochs=1, p4b__map_examples=2,
+        p4b__spectrogram__workers=1)
+
+
+def _check_record(out, experiment, part, model, seed, n_test, figures):
+    """Load a step's record and check its schema fields and figure files."""
+    rec = load_record(out)
+    assert (rec.experiment, rec.part, rec.cell, rec.seed) == (experiment, part, {"model": model},
+                                                             seed)
+    assert 0.0 <= rec.metrics["test_accuracy"] <= 1.0 and rec.metrics["test_loss"] > 0
+    assert rec.train_seconds > 0 and "val_accuracy" in rec.history
+    assert len(rec.predictions.y_true) == len(rec.predictions.y_pred) == n_test
+    assert set(rec.files) == figures
+    for name in rec.files.values():
+        assert (out / name).stat().st_size > 0
+    return rec
+
+
+@pytest.fixture(scope="session")
+def check_record():
+    return _check_record

@@ -1,0 +1,63 @@
+"""The attention-mnist step end to end on tiny synthetic idx files."""
+
+from __future__ import annotations
+
+import pytest
+
+from digitstudy.config.p4 import MNIST_MODEL_NAMES
+from digitstudy.experiments.attention_mnist import attention_mnist_step
+from digitstudy.reporting.records import load_record
+from digitstudy.reporting.significance import comparison_rows
+from digitstudy.reporting.study_values import study_tables
+from digitstudy.steps import run_step
+
+pytestmark = pytest.mark.slow
+
+MNIST_FIGURES = {
+    "base_cnn": {"curves"},
+    "spatial_attention": {"curves", "attention_map_attention1_spatial"},
+    "self_attention": {"curves", "patch_focus_attention2_self"},
+    "cbam": {"curves", "attention_map_attention1_cbam", "channel_weights"},
+    "se": {"curves", "channel_weights"},
+}
+
+@pytest.fixture(scope="module")
+def mnist_runs(profile, mnist_dir, tmp_path_factory):
+    root = tmp_path_factory.mktemp("p4a")
+    for model in MNIST_MODEL_NAMES:
+        run_step("attention-mnist", profile, dataset=mnist_dir, result=root / model, model=model,
+                 seed=4)
+    return root
+
+
+@pytest.mark.parametrize("model", MNIST_MODEL_NAMES)
+def test_attention_mnist_step_writes_record_and_maps(mnist_runs, model, check_record):
+    rec = check_record(mnist_runs / model, "p4a-attention-mnist", "p4a", model, 4, 40,
+                       MNIST_FIGURES[model])
+    assert rec.metrics["n_train"] == 80
+    assert any("validation" in n for n in rec.notes)
+    assert any("no train split" in n for n in rec.notes)  # t10k only: drawn without overlap
+
+
+def test_table_10_rows_from_the_step_records(mnist_runs):
+    records = [load_record(mnist_runs / m) for m in MNIST_MODEL_NAMES]
+    rows = comparison_rows(records, "base_cnn", study_tables()["table_10"])
+    assert [r["model"] for r in rows] == list(MNIST_MODEL_NAMES)
+    for row in rows[1:]:
+        assert 0.0 <= row["mcnemar_p"] <= 1.0 and row["seconds_vs_base"] is not None
+
+
+def test_attention_mnist_learns_separable_digits(profile, mnist_dir, tmp_path):
+    cfg = profile.p4a.model_copy(update={
+        "train_per_class": 15, "test_per_class": 10,
+        "train": profile.p4a.train.model_copy(update={"epochs": 6})})
+    rec = attention_mnist_step(profile.model_copy(update={"p4a": cfg}), dataset=mnist_dir,
+                               result=tmp_path, model="se", seed=4)
+    assert rec.metrics["test_accuracy"] >= 0.6  # chance is 0.1
+
+
+def test_unknown_models_are_errors(profile, mnist_dir, tmp_path):
+    with pytest.raises(ValueError, match="unknown model 'lenet'"):
+        attention_mnist_step(profile, dataset=mnist_dir, result=tmp_path, model="lenet", seed=1)
+
+
