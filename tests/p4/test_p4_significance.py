@@ -114,3 +114,5 @@ def test_comparison_rows_sit_beside_the_study(seed_records):
     assert se["mcnemar_p"] == pytest.approx(np.median([m.pvalue for m in
                                                       compare_to_baseline(seed_records, "base_cnn")[1].mcnemar]))
     assert rows["base_cnn"]["mcnemar_p"] is None and rows["base_cnn"]["seeds_p_below_alpha"] is None
+    assert rows["base_cnn"]["significant"] is None
+    assert se["significant"] == (se["mcnemar_p"] < 0.05)

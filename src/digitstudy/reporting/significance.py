@@ -156,7 +156,8 @@ def comparison_rows(records: Iterable[ResultRecord], baseline: str,
 
     ``study``: ``study_tables()["table_10"]`` or ``["table_13"]`` (model -> test_accuracy,
     train_seconds[, seconds_vs_base]). Models missing from the run are rows with run
-    columns None, so the table always has the study's rows.
+    columns None, so the table always has the study's rows. ``significant``: the
+    (median) McNemar p-value against the baseline is below ``ALPHA``.
     """
     comps = {c.model: c for c in compare_to_baseline(records, baseline)}
     base_study = study.get(baseline, {})
@@ -172,7 +173,7 @@ def comparison_rows(records: Iterable[ResultRecord], baseline: str,
                "accuracy_mean": None, "accuracy_sd": None, "accuracy_delta": None,
                "accuracy_vs_base": None, "accuracy_se": None, "seconds_mean": None,
                "seconds_sd": None, "seconds_vs_base": None, "mcnemar_p": None,
-               "seeds_p_below_alpha": None}
+               "seeds_p_below_alpha": None, "significant": None}
         if comp is not None:
             acc = comp.accuracy[0]
             row.update(
@@ -183,6 +184,7 @@ def comparison_rows(records: Iterable[ResultRecord], baseline: str,
                 accuracy_se=accuracy_standard_error(acc, comp.n_test) if comp.n_test else None,
                 seconds_mean=comp.train_seconds[0], seconds_sd=comp.train_seconds[1],
                 seconds_vs_base=comp.seconds_vs_base, mcnemar_p=comp.pvalue,
-                seeds_p_below_alpha=None if comp.model == baseline else comp.seeds_significant)
+                seeds_p_below_alpha=None if comp.model == baseline else comp.seeds_significant,
+                significant=None if comp.pvalue is None else comp.pvalue < ALPHA)
         rows.append(row)
     return rows
