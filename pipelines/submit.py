@@ -1,0 +1,132 @@
+"""``make pipeline-submit``: compile the study for a cluster and start a run on Kubeflow Pipelines.
+
+The run goes to experiment ``digitstudy`` under the name ``<profile>-<image tag>-<UTC time>``
+(the image tag is the git commit, see scripts/image_tag.sh), with the profile's values as
+typed pipeline arguments, so the Kubeflow UI can compare runs. ``--wait`` waits for the
+run to finish and downloads its report from MinIO (``results/<run name>/``).
+Multi-user Kubeflow installs: ``--namespace`` and a bearer token in ``KFP_TOKEN``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+
+from digitstudy.config import load_profile
+from digitstudy.logs import setup_logging
+from digitstudy.storage import check_run_name
+
+log = logging.getLogger("digitstudy.submit")
+
+EXPERIMENT = "digitstudy"
+DATASETS = ("fsdd", "mnist")
+FINISHED_OK = "SUCCEEDED"
+
+
+def make_run_name(profile_name: str, image_tag: str, now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return check_run_name(f"{profile_name}-{image_tag}-{now:%Y%m%d-%H%M%S}")
+
+
+def run_arguments(profile, parts: str | None, data_source: str | None, run_name: str) -> dict:
+    """Pipeline arguments; ``data_source`` is ``s3://<bucket>`` (holding fsdd/ and mnist/) or None."""
+    from pipelines.arguments import pipeline_arguments
+
+    arguments = pipeline_arguments(profile, parts, None, run_id=run_name)
+    if data_source:
+        if not data_source.startswith("s3://"):
+            raise SystemExit(f"--data-dir {data_source}: on a cluster, datasets come from MinIO "
+                             "(s3://datasets after `make data-upload`) or, left empty, from the "
+                             "canonical URLs; a local folder does not exist inside the pods")
+        root = data_source.rstrip("/")
+        for name in DATASETS:
+            arguments[f"{name}_source"] = f"{root}/{name}"
+    return arguments
+
+
+def compile_for_cluster(profile_name: str, target: str, output: Path) -> Path:
+    from pipelines import placement
+    from pipelines.compile import compile_study
+
+    with placement.configured(target, load_profile(profile_name).cluster):
+        return compile_study(profile_name, target, output)
+
+
+def submit(profile_name: str, target: str, host: str, *, data_source: str | None = None,
+           parts: str | None = None, wait: bool = False, timeout: int = 6 * 3600,
+           namespace: str | None = None, token: str | None = None,
+           report_dir: Path = Path("report/cluster-runs"), minio_env: str | None = None,
+           build_dir: Path = Path("build")) -> int:
+    import kfp
+
+    from components.settings import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
+
+    profile = load_profile(profile_name)
+    package = compile_for_cluster(profile_name, target,
+                                  build_dir / f"digitstudy-{profile.name}-{target}.yaml")
+    run_name = make_run_name(profile.name, IMAGE_TAG)
+    arguments = run_arguments(profile, parts, data_source, run_name)
+    images = CPU_IMAGE + (f" and {GPU_IMAGE}" if target == "gpu" else "")
+    if "-dirty-" in IMAGE_TAG or IMAGE_TAG == "dev":
+        log.warning("image tag %s: the cluster needs these exact images (make images kind-load, "
+                    "or images-push)", IMAGE_TAG)
+    log.info("submitting %s (%s, TARGET=%s, images %s) to %s", run_name, package, target, images, host)
+    with warnings.catch_warnings():  # "only works with KFP >= 2.0.0-beta.2": 2.17 here
+        warnings.filterwarnings("ignore", "This client only works", FutureWarning)
+        client = kfp.Client(host=host, ui_host=host, namespace=namespace or "kubeflow",
+                            existing_token=token)
+    result = client.create_run_from_pipeline_package(
+        str(package), arguments=arguments, run_name=run_name, experiment_name=EXPERIMENT,
+        namespace=namespace)
+    url = f"{host.rstrip('/')}/#/runs/details/{result.run_id}"
+    print(f"run {run_name}: {url}")
+    if not wait:
+        return 0
+    run = client.wait_for_run_completion(result.run_id, timeout=timeout, sleep_duration=15)
+    state = str(run.state)
+    print(f"run {run_name} finished: {state}")
+    if state != FINISHED_OK:
+        return 1
+    return download_report(run_name, report_dir, minio_env)
+
+
+def download_report(run_name: str, report_dir: Path, minio_env: str | None) -> int:
+    from digitstudy import storage
+    from digitstudy.cluster.cli import storage_config
+
+    try:
+        store = storage.Storage(storage_config(minio_env))
+        target = store.download_folder(storage.RESULTS_BUCKET, run_name, report_dir / run_name)
+    except storage.StorageError as err:
+        print(f"the run succeeded but its report could not be downloaded: {err}", file=sys.stderr)
+        return 3
+    print(f"report: {target / 'index.html'}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="tiny")
+    parser.add_argument("--target", choices=("cpu", "gpu"), default="cpu")
+    parser.add_argument("--host", default="http://localhost:8080", help="KFP UI/API URL (KFP_HOST)")
+    parser.add_argument("--data-dir", default=None,
+                        help="s3://datasets (after make data-upload); empty: canonical URLs")
+    parser.add_argument("--parts", default=None)
+    parser.add_argument("--wait", action="store_true", help="wait, then download the report")
+    parser.add_argument("--timeout", type=int, default=6 * 3600, help="seconds to wait")
+    parser.add_argument("--namespace", default=None, help="KFP namespace (multi-user installs)")
+    parser.add_argument("--minio-env", default=".cache/minio.env")
+    args = parser.parse_args(argv)
+    setup_logging()
+    return submit(args.profile, args.target, args.host, data_source=args.data_dir,
+                  parts=args.parts, wait=args.wait, timeout=args.timeout, namespace=args.namespace,
+                  token=os.environ.get("KFP_TOKEN") or None, minio_env=args.minio_env)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""The pipeline compiled for a cluster (TARGET=cpu and gpu): what each step asks of Kubernetes."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from kfp import components
+
+from components.settings import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
+from digitstudy.config import load_profile
+from pipelines import placement
+from pipelines.compile import compile_study
+from pipelines.submit import compile_for_cluster
+
+TRAINING = {"exec-p1-baseline", "exec-p1-autoencoder", "exec-p1-utterance-embedding"}
+DATA = {"exec-fetch-fsdd", "exec-mfcc-features"}
+STORAGE = {"exec-fetch-fsdd", "exec-aggregate-results"}
+SENTINELS = {"MINIO_ACCESS_KEY": "SENTINEL-ACCESS-3f9a", "MINIO_SECRET_KEY": "SENTINEL-SECRET-7c21",
+             "AWS_SECRET_ACCESS_KEY": "SENTINEL-AWS-0b8e"}
+
+
+@pytest.fixture(scope="module")
+def compiled(tmp_path_factory):
+    """{target: (pipeline spec, kubernetes platform spec, yaml text)} for the paper profile,
+    compiled with credential-looking variables in the environment (they must not leak)."""
+    out = tmp_path_factory.mktemp("compiled")
+    mp = pytest.MonkeyPatch()
+    for key, value in SENTINELS.items():
+        mp.setenv(key, value)
+    try:
+        result = {}
+        for target in ("cpu", "gpu"):
+            path = compile_for_cluster("paper", target, out / f"{target}.yaml")
+            text = path.read_text()
+            docs = list(yaml.safe_load_all(text))
+            assert len(docs) == 2, "pipeline spec + platform spec"
+            result[target] = (docs[0], docs[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"],
+                              text, path)
+        return result
+    finally:
+        mp.undo()
+
+
+def tasks(spec) -> dict[str, dict]:
+    """executor label -> task definition, over the root DAG and every sub-DAG (ParallelFor)."""
+    comps = spec["components"]
+    found = {}
+    for dag in [spec["root"]["dag"]] + [c["dag"] for c in comps.values() if "dag" in c]:
+        for task in dag["tasks"].values():
+            label = comps[task["componentRef"]["name"]].get("executorLabel")
+            if label:
+                found[label] = task
+    return found
+
+
+def resources(spec, executor: str) -> dict:
+    return spec["deploymentSpec"]["executors"][executor]["container"].get("resources", {})
+
+
+@pytest.mark.parametrize("target", ["cpu", "gpu"])
+def test_compiled_yaml_loads_back_with_kfp(compiled, target):
+    pipeline = components.load_component_from_file(str(compiled[target][3]))
+    assert pipeline.name == "digitstudy"
+
+
+def test_gpu_target_only_training_requests_gpus(compiled):
+    spec, k8s, _, _ = compiled["gpu"]
+    cluster = load_profile("paper").cluster
+    executors = spec["deploymentSpec"]["executors"]
+    with_gpu = {name for name in executors if resources(spec, name).get("accelerator")}
+    assert with_gpu == TRAINING
+    for name in TRAINING:
+        accel = resources(spec, name)["accelerator"]
+        assert accel["resourceType"] == "nvidia.com/gpu"  # static, not a pipeline parameter
+        assert accel["resourceCount"] == str(cluster.training.gpus)
+        assert executors[name]["container"]["image"] == GPU_IMAGE
+        assert k8s[name]["nodeSelector"]["labels"] == {cluster.gpu.node_label_key:
+                                                       cluster.gpu.node_label_value}
+        assert k8s[name]["tolerations"] == [{"key": cluster.gpu.taint_key, "operator": "Exists",
+                                             "effect": cluster.gpu.taint_effect}]
+    for name in set(executors) - TRAINING:
+        assert executors[name]["container"]["image"] == CPU_IMAGE, name
+        assert "nodeSelector" not in k8s.get(name, {}) and "tolerations" not in k8s.get(name, {})
+
+
+def test_cpu_target_has_no_gpu_anything(compiled):
+    spec, k8s, text, _ = compiled["cpu"]
+    assert "accelerator" not in text  # (the label names do appear: in the profile parameter)
+    assert not any(resources(spec, name).get("accelerator") for name in spec["deploymentSpec"]["executors"])
+    assert all("nodeSelector" not in e and "tolerations" not in e for e in k8s.values())
+    assert {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()} == {CPU_IMAGE}
+
+
+@pytest.mark.parametrize("target", ["cpu", "gpu"])
+def test_requests_come_from_the_profile(compiled, target):
+    spec = compiled[target][0]
+    cluster = load_profile("paper").cluster
+    for names, wanted in ((TRAINING, cluster.training), (DATA | {"exec-aggregate-results"}, cluster.data)):
+        for name in names:
+            got = resources(spec, name)
+            assert (got["resourceCpuRequest"], got["resourceMemoryRequest"]) == (
+                wanted.cpu, wanted.memory), name
+
+
+@pytest.mark.parametrize("target", ["cpu", "gpu"])
+def test_training_retries_with_backoff_and_data_is_cacheable(compiled, target):
+    spec = compiled[target][0]
+    retry = load_profile("paper").cluster.retry
+    by_executor = tasks(spec)
+    for name in TRAINING:
+        policy = by_executor[name]["retryPolicy"]
+        assert policy["maxRetryCount"] == retry.count
+        assert policy["backoffDuration"] == retry.backoff and policy["backoffFactor"] == retry.factor
+        assert policy["backoffMaxDuration"]  # capped (KFP normalises the unit to seconds)
+    for name in DATA:
+        assert by_executor[name]["cachingOptions"] == {"enableCache": True}
+        assert "retryPolicy" not in by_executor[name]
+    assert not by_executor["exec-aggregate-results"]["cachingOptions"].get("enableCache")
+
+
+@pytest.mark.parametrize("target", ["cpu", "gpu"])
+def test_images_are_tagged_with_the_commit(compiled, target):
+    images = {e["container"]["image"] for e in compiled[target][0]["deploymentSpec"]["executors"].values()}
+    assert images and all(image.endswith(f":{IMAGE_TAG}") for image in images)
+    assert IMAGE_TAG not in ("latest", "")
+
+
+@pytest.mark.parametrize("target", ["cpu", "gpu"])
+def test_minio_credentials_by_secret_reference_only(compiled, target):
+    _, k8s, text, _ = compiled[target]
+    for value in SENTINELS.values():
+        assert value not in text
+    with_secret = {name for name, e in k8s.items() if "secretAsEnv" in e}
+    assert with_secret == STORAGE
+    for name in with_secret:
+        (ref,) = k8s[name]["secretAsEnv"]
+        assert ref["secretName"] == placement.MINIO_SECRET and ref["optional"] is True
+        assert {m["secretKey"]: m["envVar"] for m in ref["keyToEnv"]} == placement.MINIO_ENV
+
+
+def test_local_compile_has_no_cluster_settings(tmp_path, compiled):
+    """Without placement.configure (make run / kfp.local), nothing Kubernetes-specific; and
+    compiling for a cluster earlier in the process leaves no trace."""
+    text = compile_study("tiny", "cpu", tmp_path / "local.yaml").read_text()
+    docs = list(yaml.safe_load_all(text))
+    assert len(docs) == 1 and "resourceCpuRequest" not in text and "secretAsEnv" not in text
+    assert placement.CLUSTER is None

@@ -1,0 +1,176 @@
+"""make pipeline-submit against a local HTTP server that records the KFP REST calls."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from digitstudy import storage
+from digitstudy.config import load_profile
+from pipelines import submit
+
+API = "/apis/v2beta1"
+
+
+class FakeKfp:
+    """Just enough of the KFP v2beta1 REST API for kfp.Client's submit path."""
+
+    def __init__(self, final_state: str = "SUCCEEDED", experiment_exists: bool = False):
+        self.calls: list[dict] = []
+        self.final_state = final_state
+        self.experiments = [{"experiment_id": "exp-0", "display_name": "digitstudy"}] \
+            if experiment_exists else []
+
+    def answer(self, method: str, path: str, query: dict, body) -> tuple[int, dict]:
+        self.calls.append({"method": method, "path": path, "query": query, "body": body})
+        if (method, path) == ("GET", f"{API}/healthz"):
+            return 200, {"multi_user": False}
+        if (method, path) == ("GET", f"{API}/experiments"):
+            predicate = json.loads(query["filter"][0])["predicates"][0]
+            wanted = predicate.get("stringValue", predicate.get("string_value"))
+            found = [e for e in self.experiments if e["display_name"] == wanted]
+            return 200, {"experiments": found, "total_size": len(found)}
+        if (method, path) == ("POST", f"{API}/experiments"):
+            experiment = {"experiment_id": "exp-1", **body}
+            self.experiments.append(experiment)
+            return 200, experiment
+        if (method, path) == ("POST", f"{API}/runs"):
+            return 200, {"run_id": "run-1", "display_name": body["display_name"], "state": "PENDING"}
+        if (method, path) == ("GET", f"{API}/runs/run-1"):
+            return 200, {"run_id": "run-1", "state": self.final_state}
+        return 404, {"error": f"unexpected {method} {path}"}
+
+    def find(self, method: str, path: str) -> list[dict]:
+        return [c for c in self.calls if c["method"] == method and c["path"] == path]
+
+
+@pytest.fixture
+def kfp_api():
+    fake = FakeKfp()
+
+    class Handler(BaseHTTPRequestHandler):
+        def _reply(self, method):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length)) if length else None
+            url = urlparse(self.path)
+            try:
+                status, payload = fake.answer(method, url.path, parse_qs(url.query), body)
+            except Exception as err:  # surface fake bugs as an HTTP error, not a hang-up
+                status, payload = 500, {"error": repr(err)}
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            self._reply("GET")
+
+        def do_POST(self):
+            self._reply("POST")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    fake.host = f"http://127.0.0.1:{server.server_address[1]}"
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+def run_body(fake: FakeKfp) -> dict:
+    posts = fake.find("POST", f"{API}/runs")
+    assert len(posts) == 1
+    return posts[0]["body"]
+
+
+def test_submit_sends_pipeline_experiment_and_typed_parameters(kfp_api, tmp_path, capsys):
+    code = submit.submit("tiny", "cpu", kfp_api.host, build_dir=tmp_path)
+    assert code == 0
+    assert kfp_api.find("POST", f"{API}/experiments")[0]["body"]["display_name"] == "digitstudy"
+    body = run_body(kfp_api)
+    assert body["experiment_id"] == "exp-1"
+    from components.settings import IMAGE_TAG
+
+    assert re.fullmatch(rf"tiny-{re.escape(IMAGE_TAG)}-\d{{8}}-\d{{6}}", body["display_name"])
+    params = body["runtime_config"]["parameters"]
+    assert params["profile"] == load_profile("tiny").as_parameter()  # a JSON object, not a string
+    assert isinstance(params["profile"]["pipeline"]["parallelism"], int)
+    assert params["run_id"] == body["display_name"]  # aggregate uploads to results/<run name>/
+    assert params["fsdd_source"] == "" and isinstance(params["parts"], str)
+    spec = body["pipeline_spec"]
+    assert spec["pipeline_spec"]["pipelineInfo"]["name"] == "digitstudy"
+    assert "platform_spec" in spec  # the Kubernetes settings travel with the run
+    out = capsys.readouterr().out
+    assert f"{kfp_api.host}/#/runs/details/run-1" in out
+    assert (tmp_path / "digitstudy-tiny-cpu.yaml").is_file()
+
+
+def test_existing_experiment_is_reused(kfp_api, tmp_path):
+    kfp_api.experiments.append({"experiment_id": "exp-0", "display_name": "digitstudy"})
+    assert submit.submit("tiny", "cpu", kfp_api.host, build_dir=tmp_path) == 0
+    assert kfp_api.find("POST", f"{API}/experiments") == []
+    assert run_body(kfp_api)["experiment_id"] == "exp-0"
+
+
+def test_gpu_submit_carries_gpu_placement_and_minio_sources(kfp_api, tmp_path):
+    assert submit.submit("paper", "gpu", kfp_api.host, data_source="s3://datasets",
+                         build_dir=tmp_path) == 0
+    body = run_body(kfp_api)
+    params = body["runtime_config"]["parameters"]
+    assert (params["fsdd_source"], params["mnist_source"]) == ("s3://datasets/fsdd",
+                                                              "s3://datasets/mnist")
+    executors = body["pipeline_spec"]["pipeline_spec"]["deploymentSpec"]["executors"]
+    gpu = {name for name, e in executors.items()
+           if e["container"].get("resources", {}).get("accelerator")}
+    assert gpu == {"exec-p1-baseline", "exec-p1-autoencoder", "exec-p1-utterance-embedding"}
+    platform = body["pipeline_spec"]["platform_spec"]["platforms"]["kubernetes"]
+    assert "tolerations" in platform["deploymentSpec"]["executors"]["exec-p1-baseline"]
+
+
+def test_wait_downloads_the_report(kfp_api, tmp_path, s3_server, monkeypatch):
+    config = s3_server.config()
+    store = storage.Storage(config)
+    store.ensure_buckets([storage.RESULTS_BUCKET])
+    report = tmp_path / "made-by-aggregate"
+    report.mkdir()
+    (report / "results.csv").write_text("table,row,column,study_value,run_value,delta\n")
+    (report / "index.html").write_text("<html></html>")
+    storage.upload_report(report, "tiny-fixed-20260101-000000", config)
+    monkeypatch.setattr(submit, "make_run_name", lambda *a: "tiny-fixed-20260101-000000")
+    for key, value in (("MINIO_ENDPOINT", config.endpoint), ("MINIO_ACCESS_KEY", config.access_key),
+                       ("MINIO_SECRET_KEY", config.secret_key)):
+        monkeypatch.setenv(key, value)
+    code = submit.submit("tiny", "cpu", kfp_api.host, wait=True, build_dir=tmp_path,
+                         report_dir=tmp_path / "runs")
+    assert code == 0
+    assert kfp_api.find("GET", f"{API}/runs/run-1")
+    assert (tmp_path / "runs" / "tiny-fixed-20260101-000000" / "index.html").is_file()
+
+
+def test_failed_run_exits_nonzero(kfp_api, tmp_path, capsys):
+    kfp_api.final_state = "FAILED"
+    assert submit.submit("tiny", "cpu", kfp_api.host, wait=True, build_dir=tmp_path) == 1
+    assert "finished: FAILED" in capsys.readouterr().out
+
+
+def test_local_folder_is_not_a_cluster_data_source():
+    with pytest.raises(SystemExit, match="does not exist inside the pods"):
+        submit.run_arguments(load_profile("tiny"), None, "/work/shared/data", "run")
+
+
+def test_run_names_are_valid_object_prefixes():
+    from datetime import UTC, datetime
+
+    name = submit.make_run_name("paper", "0123456789ab-dirty-deadbeef",
+                                datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    assert name == "paper-0123456789ab-dirty-deadbeef-20260102-030405"
