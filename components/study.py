@@ -1,10 +1,18 @@
 """The study's KFP components. Each body: read input artifacts, call one library step,
 write output artifacts, log Metrics for the Kubeflow UI. No ML logic lives here."""
 
-from kfp import dsl
-from typing import List
 
-from kfp.dsl import Artifact, ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model, Output
+from kfp import dsl
+from kfp.dsl import (
+    Artifact,
+    ClassificationMetrics,
+    Dataset,
+    Input,
+    Markdown,
+    Metrics,
+    Model,
+    Output,
+)
 
 from components.settings import BASE_IMAGE
 
@@ -72,8 +80,8 @@ def p1_utterance_embedding(profile: dict, seed: int, features: Input[Dataset], r
 
 
 @component
-def aggregate_results(profile: dict, run_id: str, p1_baseline: Input[List[Model]],
-                      p1_autoencoder: Input[List[Model]], p1_utterance: Input[List[Model]],
+def aggregate_results(profile: dict, run_id: str, p1_baseline: Input[list[Model]],
+                      p1_autoencoder: Input[list[Model]], p1_utterance: Input[list[Model]],
                       report: Output[Artifact], summary: Output[Metrics],
                       report_md: Output[Markdown], report_html: Output[dsl.HTML]):
     """All records -> tables beside the study's values, figures, the report."""

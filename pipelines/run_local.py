@@ -13,6 +13,7 @@ import shutil
 import sys
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -26,23 +27,38 @@ from pipelines.study import build_study
 log = logging.getLogger("digitstudy.run_local")
 
 
-class StepTimer(logging.Handler):
-    """Wall time per task, read from kfp.local's 'Executing task' / 'finished' log lines."""
+class StepTimer:
+    """Wall time per task, from kfp.local's 'Executing task' / 'finished' log records.
 
-    START = re.compile(r"Executing task '?\x1b?\[?[0-9;]*m?'?([\w-]+)")
-    END = re.compile(r"Task '?\x1b?\[?[0-9;]*m?'?([\w-]+).*finished with status")
+    kfp.local swaps the root logger's handlers around every task, so the timer wraps
+    the root logger's ``handle`` instead of adding a handler.
+    """
 
     def __init__(self):
-        super().__init__(logging.INFO)
         self.started: dict[str, list[float]] = defaultdict(list)
         self.seconds: dict[str, list[float]] = defaultdict(list)
 
-    def emit(self, record: logging.LogRecord) -> None:
-        msg = re.sub(r"\x1b\[[0-9;]*m", "", record.getMessage())
+    def observe(self, record: logging.LogRecord) -> None:
+        msg = re.sub(r"\x1b\[[0-9;]*m", "", str(record.msg))
         if m := re.search(r"Executing task '([\w-]+)'", msg):
             self.started[m[1]].append(time.perf_counter())
         elif (m := re.search(r"Task '([\w-]+)' finished with status", msg)) and self.started[m[1]]:
             self.seconds[m[1]].append(time.perf_counter() - self.started[m[1]].pop(0))
+
+    @contextmanager
+    def watching(self):
+        root = logging.getLogger()
+        original = root.handle
+
+        def handle(record):
+            self.observe(record)
+            return original(record)
+
+        root.handle = handle
+        try:
+            yield self
+        finally:
+            root.handle = original
 
     def frame(self) -> pd.DataFrame:
         rows = [(name, len(v), sum(v), max(v)) for name, v in self.seconds.items()]
@@ -69,11 +85,10 @@ def run(profile_name: str, parts: str | None, data_dir: str | None, report_root:
              arguments["fsdd_source"] or "canonical downloads")
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(outputs.resolve()))
     timer = StepTimer()
-    logging.getLogger().addHandler(timer)
     t0 = time.perf_counter()
-    result = build_study(profile.pipeline.parallelism)(**arguments)
+    with timer.watching():
+        result = build_study(profile.pipeline.parallelism)(**arguments)
     wall = time.perf_counter() - t0
-    logging.getLogger().removeHandler(timer)
 
     artifact_dir = Path(result.output.path)
     times = timer.frame()

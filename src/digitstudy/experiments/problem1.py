@@ -10,7 +10,11 @@ import tensorflow as tf
 
 from digitstudy.config import Profile
 from digitstudy.features.mfcc import MfccFeatures
-from digitstudy.models.autoencoders import build_dense_autoencoder, build_merger, build_pair_autoencoder
+from digitstudy.models.autoencoders import (
+    build_dense_autoencoder,
+    build_merger,
+    build_pair_autoencoder,
+)
 from digitstudy.models.mlp import build_mlp
 from digitstudy.models.training import evaluate_classifier, fit, seed_everything
 from digitstudy.reporting.records import Predictions, ResultRecord, save_record

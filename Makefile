@@ -1,0 +1,58 @@
+# digitstudy: `make run` (the whole study DAG, tiny profile, locally) and `make test`.
+# Every target sets up .venv itself (pinned requirements.lock) when needed.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.installed
+
+PROFILE ?= tiny
+PARTS ?=
+DATA_DIR ?=
+TARGET ?= cpu
+PYTEST_ARGS ?=
+
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONWARNINGS ?= ignore::FutureWarning
+
+.DEFAULT_GOAL := help
+
+$(VENV_STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+.PHONY: help setup run test lint bench pipeline-compile clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | \
+	  awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+	@echo
+	@echo "  variables: PROFILE=tiny|paper  PARTS=p1,...  DATA_DIR=<folder with fsdd/ and mnist/>  TARGET=cpu|gpu"
+
+setup: $(VENV_STAMP) ## create .venv with the pinned dependencies
+
+run: $(VENV_STAMP) ## run the study DAG locally through kfp.local (PROFILE, PARTS, DATA_DIR); report in report/
+	$(PY) -m pipelines.run_local --profile $(PROFILE) $(if $(PARTS),--parts $(PARTS)) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+
+test: $(VENV_STAMP) ## run every test (cluster-only checks skip with a reason unless a cluster is reachable)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV_STAMP) ## ruff over the code
+	$(PY) -m ruff check src components pipelines tests scripts
+
+bench: $(VENV_STAMP) ## benchmarks: MFCC extractor vs plain librosa loop, tiny DAG wall time per step (needs DATA_DIR)
+	@test -n "$(DATA_DIR)" || { echo "make bench needs DATA_DIR=<folder holding fsdd/ and mnist/>"; exit 2; }
+	$(PY) scripts/bench_mfcc.py --data-dir $(DATA_DIR)
+	$(PY) -m pipelines.run_local --profile tiny $(if $(PARTS),--parts $(PARTS)) --data-dir $(DATA_DIR) --report-dir build/bench-report
+
+pipeline-compile: $(VENV_STAMP) ## compile the pipeline to build/digitstudy-<profile>-<target>.yaml (PROFILE, TARGET)
+	$(PY) -m pipelines.compile --profile $(PROFILE) --target $(TARGET)
+
+clean: ## remove local run outputs and build files (keeps .venv and report/)
+	rm -rf local_outputs build .pytest_cache
+
+-include mk/*.mk
