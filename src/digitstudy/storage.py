@@ -421,6 +421,21 @@ def upload_report(report_dir: str | Path, run_name: str,
     return f"s3://{RESULTS_BUCKET}/{run_name}/"
 
 
+def publish_report(report_dir: str | Path, run_id: str,
+                   env: Mapping[str, str] | None = None) -> str | None:
+    """The aggregate step's upload: ``report_dir`` to ``results/<run_id>/`` when MinIO is
+    configured (on a cluster the digitstudy-minio Secret sets MINIO_*), else a logged no-op
+    (``make run``). Upload failures raise: a run's report must not go missing quietly."""
+    env = os.environ if env is None else env
+    if not env.get("MINIO_ENDPOINT"):
+        log.warning("report of %s not uploaded to MinIO: no MINIO_ENDPOINT (fine for a local "
+                    "run; on a cluster the digitstudy-minio Secret is missing)", run_id)
+        return None
+    uri = upload_report(report_dir, run_id, StorageConfig.from_env(env))
+    log.info("report of %s uploaded to %s", run_id, uri)
+    return uri
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
