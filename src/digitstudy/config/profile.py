@@ -39,6 +39,11 @@ class Profile(Section):
     p4b: P4bConfig
     cluster: ClusterConfig  # placement/resources when compiled for a cluster
 
+    def as_parameter(self) -> dict:
+        """The profile as a KFP struct parameter (no nulls: KFP structs cannot carry them,
+        so every nullable field defaults to null and is left out)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
 
 def _format_errors(source: str, err: ValidationError) -> str:
     lines = [f"invalid profile {source}:"]
