@@ -21,19 +21,24 @@ export DIGITSTUDY_IMAGE_TAG := $(IMAGE_TAG)
 
 CLUSTER_CLI = $(PY) -m digitstudy.cluster --minio-env $(MINIO_ENV)
 
-.PHONY: images images-push kind-load kind-up kind-down tools doctor data-upload report-runs \
+.PHONY: images image-cpu image-gpu images-push kind-load kind-up kind-down tools doctor data-upload report-runs \
         pipeline-submit test-live
 
-images: ## build the CPU and GPU images, tagged with the git commit (needs a Docker engine)
+images: image-cpu image-gpu ## build the CPU and GPU images, tagged with the git commit (needs a Docker engine)
+
+image-cpu: ## build only the CPU image (enough for kind)
 	docker build -f images/Dockerfile.cpu -t $(CPU_IMAGE) .
+	@echo "built $(CPU_IMAGE)"
+
+image-gpu: ## build only the GPU image (TensorFlow GPU base)
 	docker build -f images/Dockerfile.gpu -t $(GPU_IMAGE) .
-	@echo "built $(CPU_IMAGE) and $(GPU_IMAGE)"
+	@echo "built $(GPU_IMAGE)"
 
 images-push: ## push both images to IMAGE_REGISTRY (for a real cluster)
 	docker push $(CPU_IMAGE)
 	docker push $(GPU_IMAGE)
 
-kind-load: ## load the CPU image into the kind cluster (after make images)
+kind-load: ## load the CPU image into the kind cluster (after make image-cpu)
 	kind load docker-image $(CPU_IMAGE) --name $(KIND_CLUSTER)
 
 kind-up: ## kind cluster + KFP 2.17 standalone + MinIO, buckets, launcher config; waits until ready

@@ -34,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args(argv)
     out = args.output or Path("build") / f"digitstudy-{args.profile}-{args.target}.yaml"
-    print(compile_study(args.profile, args.target, out))
+    from pipelines import placement  # cluster placement of the target (requests, GPU, secrets)
+
+    with placement.configured(args.target, load_profile(args.profile).cluster):
+        print(compile_study(args.profile, args.target, out))
     return 0
 
 

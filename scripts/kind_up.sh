@@ -102,5 +102,5 @@ kind cluster '$CLUSTER' is ready:
   KFP UI and API   http://localhost:8080   (make pipeline-submit PROFILE=tiny KFP_HOST=http://localhost:8080)
   MinIO S3 API     http://localhost:9000   (credentials in $ENV_FILE)
   MinIO console    http://localhost:9001
-Next: make images kind-load && make data-upload DATA_DIR=... && make pipeline-submit PROFILE=tiny WAIT=1
+Next: make image-cpu kind-load && make data-upload DATA_DIR=... && make pipeline-submit PROFILE=tiny DATA_DIR=s3://datasets WAIT=1
 DONE

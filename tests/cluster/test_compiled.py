@@ -145,3 +145,19 @@ def test_local_compile_has_no_cluster_settings(tmp_path, compiled):
     docs = list(yaml.safe_load_all(text))
     assert len(docs) == 1 and "resourceCpuRequest" not in text and "secretAsEnv" not in text
     assert placement.CLUSTER is None
+
+
+@pytest.mark.parametrize("target", ["cpu", "gpu"])
+def test_make_pipeline_compile_path_applies_the_target(tmp_path, target):
+    """`make pipeline-compile TARGET=...` (pipelines.compile.main) compiles with placement."""
+    from pipelines.compile import main
+
+    out = tmp_path / f"{target}.yaml"
+    assert main(["--profile", "tiny", "--target", target, "--output", str(out)]) == 0
+    components.load_component_from_file(str(out))
+    spec, platform = list(yaml.safe_load_all(out.read_text()))
+    gpu = {n for n in spec["deploymentSpec"]["executors"] if resources(spec, n).get("accelerator")}
+    assert gpu == (TRAINING if target == "gpu" else set())
+    assert "secretAsEnv" in platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"][
+        "exec-fetch-fsdd"]
+    assert placement.CLUSTER is None
