@@ -12,9 +12,11 @@ from pipelines import placement
 from pipelines.compile import compile_study
 from pipelines.submit import compile_for_cluster
 
-TRAINING = {"exec-p1-baseline", "exec-p1-autoencoder", "exec-p1-utterance-embedding"}
-DATA = {"exec-fetch-fsdd", "exec-mfcc-features"}
-STORAGE = {"exec-fetch-fsdd", "exec-aggregate-results"}
+# Steps known today; the DAG grows, so the tests classify executors by what placement did
+# (training: a retry policy; data: cached, no retry) and check these are classified right.
+KNOWN_TRAINING = {"exec-p1-baseline", "exec-p1-autoencoder", "exec-p1-utterance-embedding"}
+KNOWN_DATA = {"exec-fetch-fsdd", "exec-mfcc-features"}
+REPORT = "exec-aggregate-results"
 SENTINELS = {"MINIO_ACCESS_KEY": "SENTINEL-ACCESS-3f9a", "MINIO_SECRET_KEY": "SENTINEL-SECRET-7c21",
              "AWS_SECRET_ACCESS_KEY": "SENTINEL-AWS-0b8e"}
 
@@ -57,6 +59,25 @@ def resources(spec, executor: str) -> dict:
     return spec["deploymentSpec"]["executors"][executor]["container"].get("resources", {})
 
 
+def classify(spec) -> tuple[set[str], set[str]]:
+    """(training, data) executors: training tasks retry; data tasks are cached and don't."""
+    by_executor = tasks(spec)
+    training = {n for n, t in by_executor.items() if "retryPolicy" in t}
+    data = {n for n, t in by_executor.items() if n not in training and n != REPORT
+            and not n.startswith("exec-plan") and t.get("cachingOptions", {}).get("enableCache")}
+    assert KNOWN_TRAINING <= training and KNOWN_DATA <= data
+    assert set(by_executor) == training | data | {REPORT} | {
+        n for n in by_executor if n.startswith("exec-plan")}, "an unplaced step"
+    return training, data
+
+
+def storage_steps(spec) -> set[str]:
+    """Steps that read a dataset source, and the report upload."""
+    comps = spec["components"]
+    return {c["executorLabel"] for c in comps.values() if "executorLabel" in c and "source" in
+            c.get("inputDefinitions", {}).get("parameters", {})} | {REPORT}
+
+
 @pytest.mark.parametrize("target", ["cpu", "gpu"])
 def test_compiled_yaml_loads_back_with_kfp(compiled, target):
     pipeline = components.load_component_from_file(str(compiled[target][3]))
@@ -67,9 +88,10 @@ def test_gpu_target_only_training_requests_gpus(compiled):
     spec, k8s, _, _ = compiled["gpu"]
     cluster = load_profile("paper").cluster
     executors = spec["deploymentSpec"]["executors"]
+    training, _ = classify(spec)
     with_gpu = {name for name in executors if resources(spec, name).get("accelerator")}
-    assert with_gpu == TRAINING
-    for name in TRAINING:
+    assert with_gpu == training
+    for name in training:
         accel = resources(spec, name)["accelerator"]
         assert accel["resourceType"] == "nvidia.com/gpu"  # static, not a pipeline parameter
         assert accel["resourceCount"] == str(cluster.training.gpus)
@@ -78,7 +100,7 @@ def test_gpu_target_only_training_requests_gpus(compiled):
                                                        cluster.gpu.node_label_value}
         assert k8s[name]["tolerations"] == [{"key": cluster.gpu.taint_key, "operator": "Exists",
                                              "effect": cluster.gpu.taint_effect}]
-    for name in set(executors) - TRAINING:
+    for name in set(executors) - training:
         assert executors[name]["container"]["image"] == CPU_IMAGE, name
         assert "nodeSelector" not in k8s.get(name, {}) and "tolerations" not in k8s.get(name, {})
 
@@ -95,7 +117,8 @@ def test_cpu_target_has_no_gpu_anything(compiled):
 def test_requests_come_from_the_profile(compiled, target):
     spec = compiled[target][0]
     cluster = load_profile("paper").cluster
-    for names, wanted in ((TRAINING, cluster.training), (DATA | {"exec-aggregate-results"}, cluster.data)):
+    training, data = classify(spec)
+    for names, wanted in ((training, cluster.training), (data | {REPORT}, cluster.data)):
         for name in names:
             got = resources(spec, name)
             assert (got["resourceCpuRequest"], got["resourceMemoryRequest"]) == (
@@ -107,15 +130,15 @@ def test_training_retries_with_backoff_and_data_is_cacheable(compiled, target):
     spec = compiled[target][0]
     retry = load_profile("paper").cluster.retry
     by_executor = tasks(spec)
-    for name in TRAINING:
+    training, data = classify(spec)
+    for name in training:
         policy = by_executor[name]["retryPolicy"]
         assert policy["maxRetryCount"] == retry.count
         assert policy["backoffDuration"] == retry.backoff and policy["backoffFactor"] == retry.factor
         assert policy["backoffMaxDuration"]  # capped (KFP normalises the unit to seconds)
-    for name in DATA:
+    for name in data:
         assert by_executor[name]["cachingOptions"] == {"enableCache": True}
-        assert "retryPolicy" not in by_executor[name]
-    assert not by_executor["exec-aggregate-results"]["cachingOptions"].get("enableCache")
+    assert not by_executor[REPORT]["cachingOptions"].get("enableCache")
 
 
 @pytest.mark.parametrize("target", ["cpu", "gpu"])
@@ -127,11 +150,11 @@ def test_images_are_tagged_with_the_commit(compiled, target):
 
 @pytest.mark.parametrize("target", ["cpu", "gpu"])
 def test_minio_credentials_by_secret_reference_only(compiled, target):
-    _, k8s, text, _ = compiled[target]
+    spec, k8s, text, _ = compiled[target]
     for value in SENTINELS.values():
         assert value not in text
     with_secret = {name for name, e in k8s.items() if "secretAsEnv" in e}
-    assert with_secret == STORAGE
+    assert with_secret == storage_steps(spec) and "exec-fetch-fsdd" in with_secret
     for name in with_secret:
         (ref,) = k8s[name]["secretAsEnv"]
         assert ref["secretName"] == placement.MINIO_SECRET and ref["optional"] is True
@@ -157,7 +180,7 @@ def test_make_pipeline_compile_path_applies_the_target(tmp_path, target):
     components.load_component_from_file(str(out))
     spec, platform = list(yaml.safe_load_all(out.read_text()))
     gpu = {n for n in spec["deploymentSpec"]["executors"] if resources(spec, n).get("accelerator")}
-    assert gpu == (TRAINING if target == "gpu" else set())
+    assert gpu == (classify(spec)[0] if target == "gpu" else set())
     assert "secretAsEnv" in platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"][
         "exec-fetch-fsdd"]
     assert placement.CLUSTER is None
