@@ -17,6 +17,7 @@ import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
+from digitstudy import storage
 from digitstudy.config import load_profile
 from digitstudy.logs import setup_logging
 from digitstudy.storage import check_run_name
@@ -24,6 +25,10 @@ from digitstudy.storage import check_run_name
 log = logging.getLogger("digitstudy.submit")
 
 EXPERIMENT = "digitstudy"
+# Explicit per run, so artifacts go to digitstudy's MinIO even if the KFP install sets
+# another default root; the `minio://` scheme makes the launcher use the `providers.minio`
+# endpoint and Secret of the kfp-launcher ConfigMap (k8s/base).
+PIPELINE_ROOT = storage.PIPELINE_ROOT
 DATASETS = ("fsdd", "mnist")
 FINISHED_OK = "SUCCEEDED"
 
@@ -61,7 +66,7 @@ def submit(profile_name: str, target: str, host: str, *, data_source: str | None
            parts: str | None = None, wait: bool = False, timeout: int = 6 * 3600,
            namespace: str | None = None, token: str | None = None,
            report_dir: Path = Path("report/cluster-runs"), minio_env: str | None = None,
-           build_dir: Path = Path("build")) -> int:
+           build_dir: Path = Path("build"), pipeline_root: str = PIPELINE_ROOT) -> int:
     import kfp
 
     from components.settings import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
@@ -82,7 +87,7 @@ def submit(profile_name: str, target: str, host: str, *, data_source: str | None
                             existing_token=token)
     result = client.create_run_from_pipeline_package(
         str(package), arguments=arguments, run_name=run_name, experiment_name=EXPERIMENT,
-        namespace=namespace)
+        namespace=namespace, pipeline_root=pipeline_root or None)
     url = f"{host.rstrip('/')}/#/runs/details/{result.run_id}"
     print(f"run {run_name}: {url}")
     if not wait:
@@ -96,7 +101,6 @@ def submit(profile_name: str, target: str, host: str, *, data_source: str | None
 
 
 def download_report(run_name: str, report_dir: Path, minio_env: str | None) -> int:
-    from digitstudy import storage
     from digitstudy.cluster.cli import storage_config
 
     try:
@@ -121,11 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=int, default=6 * 3600, help="seconds to wait")
     parser.add_argument("--namespace", default=None, help="KFP namespace (multi-user installs)")
     parser.add_argument("--minio-env", default=".cache/minio.env")
+    parser.add_argument("--pipeline-root", default=PIPELINE_ROOT,
+                        help="where the run's artifacts go; '' = the cluster's default")
     args = parser.parse_args(argv)
     setup_logging()
     return submit(args.profile, args.target, args.host, data_source=args.data_dir,
                   parts=args.parts, wait=args.wait, timeout=args.timeout, namespace=args.namespace,
-                  token=os.environ.get("KFP_TOKEN") or None, minio_env=args.minio_env)
+                  token=os.environ.get("KFP_TOKEN") or None, minio_env=args.minio_env,
+                  pipeline_root=args.pipeline_root)
 
 
 if __name__ == "__main__":

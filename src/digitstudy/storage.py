@@ -48,6 +48,8 @@ DATASETS_BUCKET = "datasets"
 RESULTS_BUCKET = "results"
 PIPELINE_ROOT_BUCKET = "pipeline-root"
 BUCKETS = (DATASETS_BUCKET, RESULTS_BUCKET, PIPELINE_ROOT_BUCKET)
+# KFP pipeline root of every run (k8s/base kfp-launcher ConfigMap, pipelines/submit.py)
+PIPELINE_ROOT = f"minio://{PIPELINE_ROOT_BUCKET}/v2/artifacts"
 MANIFEST = "_COMPLETE"
 CHUNK = 1 << 20
 WORKERS = 4

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from digitstudy import storage
+from digitstudy.cluster import doctor
 from digitstudy.config import load_profile
 from pipelines import submit
 
@@ -107,6 +108,7 @@ def test_submit_sends_pipeline_experiment_and_typed_parameters(kfp_api, tmp_path
     assert isinstance(params["profile"]["pipeline"]["parallelism"], int)
     assert params["run_id"] == body["display_name"]  # aggregate uploads to results/<run name>/
     assert params["fsdd_source"] == "" and isinstance(params["parts"], str)
+    assert body["runtime_config"]["pipeline_root"] == doctor.PIPELINE_ROOT  # our MinIO
     spec = body["pipeline_spec"]
     assert spec["pipeline_spec"]["pipelineInfo"]["name"] == "digitstudy"
     assert "platform_spec" in spec  # the Kubernetes settings travel with the run

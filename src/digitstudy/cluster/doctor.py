@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 import urllib3
 
+from digitstudy import storage
 from digitstudy.config.cluster import GpuPlacement
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ MINIO = "digitstudy-minio"  # Deployment, Service and Secret name (k8s/base)
 BUCKET_JOB = "digitstudy-minio-buckets"
 SECRET_KEYS = ("accesskey", "secretkey", "endpoint")
 LAUNCHER_CONFIGMAP = "kfp-launcher"
-PIPELINE_ROOT = "minio://pipeline-root/v2/artifacts"
+PIPELINE_ROOT = storage.PIPELINE_ROOT
 KFP_DEPLOYMENTS = ("ml-pipeline", "ml-pipeline-ui", "ml-pipeline-persistenceagent",
                    "ml-pipeline-scheduledworkflow", "workflow-controller",
                    "metadata-grpc-deployment", "mysql")
@@ -193,8 +194,6 @@ def check_gpu_nodes(core, target: str, gpu: GpuPlacement) -> list[Finding]:
 
 
 def check_buckets(storage_config) -> list[Finding]:
-    from digitstudy import storage
-
     what = "MinIO buckets"
     try:
         store = storage.Storage(storage_config)
