@@ -26,3 +26,10 @@ IMAGE_TAG = os.environ.get("DIGITSTUDY_IMAGE_TAG") or git_commit()
 CPU_IMAGE = os.environ.get("DIGITSTUDY_IMAGE") or f"{REGISTRY}/digitstudy-cpu:{IMAGE_TAG}"
 GPU_IMAGE = os.environ.get("DIGITSTUDY_GPU_IMAGE") or f"{REGISTRY}/digitstudy-gpu:{IMAGE_TAG}"
 BASE_IMAGE = CPU_IMAGE
+
+
+def component(func):
+    """Every component: the project image, kfp already installed there."""
+    from kfp import dsl
+
+    return dsl.component(func, base_image=BASE_IMAGE, install_kfp_package=False)

@@ -3,12 +3,16 @@
 Every fan-out is a ``dsl.ParallelFor`` over a list produced by a ``plan-<grid>`` task from
 the profile and PARTS, so unselected parts run no training task. The profile itself is a
 pipeline parameter (a dict), which the Kubeflow UI shows and compares between runs.
+Outputs of one fan-out that another fan-out needs go through a ``gather`` task (KFP cannot
+feed a ``dsl.Collected`` list into another loop).
 """
 
 from kfp import dsl
 from kfp.dsl import Artifact
 
-from components import study as c
+from components import data as d
+from components import experiments as x
+from components.report import aggregate_results
 from pipelines import placement
 
 DESCRIPTION = ("Autoencoders, augmentation, GANs and attention for scarce-data digit "
@@ -28,28 +32,60 @@ def build_study(parallelism: int = 2):
 
 def study_dag(profile, parts, fsdd_source, mnist_source, run_id, parallelism: int):
     def grid(name: str):
-        task = c.plan_grid(profile=profile, parts=parts, grid=name).set_display_name(f"plan-{name}")
+        task = d.plan_grid(profile=profile, parts=parts, grid=name).set_display_name(f"plan-{name}")
         return task.set_caching_options(False).output
 
-    fsdd = placement.data_task(c.fetch_fsdd(profile=profile, parts=parts, source=fsdd_source))
-    mfcc = placement.data_task(c.mfcc_features(profile=profile, parts=parts,
-                                               dataset=fsdd.outputs["dataset"]))
+    def fan_out(name: str):
+        return dsl.ParallelFor(grid(name), parallelism=parallelism)
 
-    with dsl.ParallelFor(grid("p1_baseline"), parallelism=parallelism) as task:
-        baseline = placement.training_task(c.p1_baseline(
-            profile=profile, seed=task.seed, features=mfcc.outputs["features"]))
-    with dsl.ParallelFor(grid("p1_autoencoder"), parallelism=parallelism) as task:
-        autoencoder = placement.training_task(c.p1_autoencoder(
-            profile=profile, bottleneck=task.bottleneck, seed=task.seed,
-            features=mfcc.outputs["features"]))
-    with dsl.ParallelFor(grid("p1_utterance"), parallelism=parallelism) as task:
-        utterance = placement.training_task(c.p1_utterance_embedding(
-            profile=profile, seed=task.seed, features=mfcc.outputs["features"]))
+    data, train = placement.data_task, placement.training_task
 
-    report = placement.report_task(c.aggregate_results(
+    # raw datasets and what is derived from them (each skips itself when no part needs it)
+    fsdd = data(d.fetch_fsdd(profile=profile, parts=parts, source=fsdd_source))
+    mnist = data(d.fetch_mnist(profile=profile, parts=parts, source=mnist_source))
+    mfcc = data(d.mfcc_features(profile=profile, parts=parts, dataset=fsdd.outputs["dataset"]))
+    images = data(d.spectrogram_images(profile=profile, parts=parts, dataset=fsdd.outputs["dataset"]))
+    reduced = data(d.reduced_mnist(profile=profile, parts=parts, dataset=mnist.outputs["dataset"]))
+
+    # Problem 1: spoken digits from MFCCs
+    with fan_out("p1_baseline") as t:
+        p1_baseline = train(x.p1_baseline(profile=profile, seed=t.seed,
+                                          features=mfcc.outputs["features"]))
+    with fan_out("p1_autoencoder") as t:
+        p1_autoencoder = train(x.p1_autoencoder(profile=profile, bottleneck=t.bottleneck, seed=t.seed,
+                                                features=mfcc.outputs["features"]))
+    with fan_out("p1_utterance") as t:
+        p1_utterance = train(x.p1_utterance_embedding(profile=profile, seed=t.seed,
+                                                      features=mfcc.outputs["features"]))
+
+    # Problem 2: ReducedMNIST with classic augmentation
+    with fan_out("p2_augment") as t:
+        augment = data(d.augment(profile=profile, real_size=t.real_size,
+                                 reduced=reduced.outputs["reduced"]))
+    pools = data(d.gather(profile=profile, inputs=dsl.Collected(augment.outputs["pools"])))
+    pools.set_display_name("gather-pools")
+    with fan_out("p2_cells") as t:
+        p2_cells = train(x.classifier_cell(profile=profile, real_size=t.real_size,
+                                           generated=t.generated, seed=t.seed,
+                                           reduced=reduced.outputs["reduced"],
+                                           pools=pools.outputs["gathered"]))
+
+    # Problem 4: attention, Part A (handwritten) and Part B (spoken, as spectrogram images)
+    with fan_out("p4a_models") as t:
+        p4a = train(x.attention_mnist(profile=profile, model=t.model, seed=t.seed,
+                                      dataset=mnist.outputs["dataset"]))
+    with fan_out("p4b_models") as t:
+        p4b = train(x.attention_speech(profile=profile, model=t.model, seed=t.seed,
+                                       images=images.outputs["images"]))
+
+    report = placement.report_task(aggregate_results(
         profile=profile, run_id=run_id,
-        p1_baseline=dsl.Collected(baseline.outputs["result"]),
-        p1_autoencoder=dsl.Collected(autoencoder.outputs["result"]),
-        p1_utterance=dsl.Collected(utterance.outputs["result"]),
+        p1_baseline=dsl.Collected(p1_baseline.outputs["result"]),
+        p1_autoencoder=dsl.Collected(p1_autoencoder.outputs["result"]),
+        p1_utterance=dsl.Collected(p1_utterance.outputs["result"]),
+        p2_cells=dsl.Collected(p2_cells.outputs["result"]),
+        p4a_models=dsl.Collected(p4a.outputs["result"]),
+        p4b_models=dsl.Collected(p4b.outputs["result"]),
+        figures=pools.outputs["gathered"],
     ))
     return report.outputs["report"]

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from digitstudy.logs import setup_logging
-from digitstudy.steps import STEPS, run_step
+from digitstudy.steps import LIST_INPUTS, STEPS, run_step
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(step.name, help=step.help, description=step.help)
         p.add_argument("--profile", default="tiny", help="tiny, paper or a YAML path")
         for name in step.inputs:
-            nargs = "+" if name == "results" else None
+            nargs = "+" if name in LIST_INPUTS else None
             p.add_argument(f"--{name}", required=True, nargs=nargs, help="input directory")
         for name in step.outputs:
             p.add_argument(f"--{name}", required=True, help="output directory")

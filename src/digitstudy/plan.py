@@ -11,7 +11,7 @@ from digitstudy.config import Profile
 
 ALL_PARTS = ("p1", "p2", "p3", "p4a", "p4b")
 # Parts this version of the pipeline can run (the others are later work).
-IMPLEMENTED_PARTS = ("p1",)
+IMPLEMENTED_PARTS = ("p1", "p2", "p4a", "p4b")
 # Which raw datasets each part reads.
 PART_DATASETS = {"p1": "fsdd", "p2": "mnist", "p3": "mnist", "p4a": "mnist", "p4b": "fsdd"}
 
@@ -32,22 +32,38 @@ def parse_parts(parts: str | list[str]) -> list[str]:
     return [p for p in ALL_PARTS if p in chosen]
 
 
-def dataset_needed(parts: str | list[str], dataset: str, only: tuple[str, ...] | None = None) -> bool:
-    """Whether a selected part (optionally: one of ``only``) reads ``dataset``."""
-    selected = parse_parts(parts)
-    return any(PART_DATASETS[p] == dataset and (only is None or p in only) for p in selected)
+# Which parts read each derived dataset.
+STEP_PARTS = {"mfcc-features": ("p1",), "spectrogram-images": ("p4b",),
+              "reduced-mnist": ("p2", "p3")}
+
+
+def dataset_needed(parts: str | list[str], dataset: str) -> bool:
+    """Whether a selected part reads the raw ``dataset`` (fsdd, mnist)."""
+    return any(PART_DATASETS[p] == dataset for p in parse_parts(parts))
+
+
+def step_needed(parts: str | list[str], step: str) -> bool:
+    """Whether a selected part reads the output of the data step ``step``."""
+    return bool(set(parse_parts(parts)) & set(STEP_PARTS[step]))
 
 
 def plan_study(profile: Profile, parts: str | list[str]) -> dict:
     """Task lists per fan-out and the datasets needed, for the selected parts."""
     selected = parse_parts(parts)
-    p1 = profile.p1
-    on = "p1" in selected
-    plan = {
+    p1, p2, p4a, p4b = profile.p1, profile.p2, profile.p4a, profile.p4b
+
+    def when(part: str, items: list) -> list:
+        return items if part in selected else []
+
+    return {
         "parts": selected,
-        "p1_baseline": [{"seed": s} for s in p1.seeds] if on else [],
-        "p1_autoencoder": [{"bottleneck": b, "seed": s} for b in p1.autoencoder.bottleneck_dims
-                           for s in p1.seeds] if on else [],
-        "p1_utterance": [{"seed": s} for s in p1.seeds] if on else [],
+        "p1_baseline": when("p1", [{"seed": s} for s in p1.seeds]),
+        "p1_autoencoder": when("p1", [{"bottleneck": b, "seed": s}
+                                      for b in p1.autoencoder.bottleneck_dims for s in p1.seeds]),
+        "p1_utterance": when("p1", [{"seed": s} for s in p1.seeds]),
+        "p2_augment": when("p2", [{"real_size": r} for r in p2.real_sizes]),
+        "p2_cells": when("p2", [{"real_size": r, "generated": g, "seed": s} for r in p2.real_sizes
+                                for g in p2.generated_counts for s in p2.seeds]),
+        "p4a_models": when("p4a", [{"model": m, "seed": s} for m in p4a.models for s in p4a.seeds]),
+        "p4b_models": when("p4b", [{"model": m, "seed": s} for m in p4b.models for s in p4b.seeds]),
     }
-    return plan

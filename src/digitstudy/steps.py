@@ -34,6 +34,9 @@ class Step:
         return getattr(importlib.import_module(module), func)
 
 
+# Inputs that take several directories (fan-ins).
+LIST_INPUTS = ("results", "extras", "inputs")
+
 STEPS: dict[str, Step] = {
     s.name: s
     for s in [
@@ -62,8 +65,10 @@ STEPS: dict[str, Step] = {
              inputs=("reduced", "pools"), outputs=("result",),
              params={"real_size": int, "generated": int, "seed": int},
              help="Table 2 CNN on real + generated per class, one Table 3 cell (study 2.3)"),
-        Step("aggregate-results", "digitstudy.reporting.report:aggregate_step", inputs=("results",),
-             outputs=("report",), params={"run_id": str},
+        Step("gather", "digitstudy.artifacts:gather_step", inputs=("inputs",), outputs=("gathered",),
+             help="fan-in: the files of several step outputs in one folder"),
+        Step("aggregate-results", "digitstudy.reporting.report:aggregate_step",
+             inputs=("results", "extras"), outputs=("report",), params={"run_id": str},
              help="comparison tables beside the study's values, plots, report"),
         Step("spectrogram-images", "digitstudy.features.spectrogram:spectrogram_images_step",
              inputs=("dataset",), outputs=("images",),

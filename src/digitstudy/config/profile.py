@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import PositiveInt, ValidationError
+from pydantic import Field, PositiveInt, ValidationError
 
 from digitstudy.config.base import Section
 from digitstudy.config.cluster import ClusterConfig
 from digitstudy.config.data import DataConfig
 from digitstudy.config.p1 import P1Config
 from digitstudy.config.p2 import P2Config
+from digitstudy.config.p3 import P3Config
 from digitstudy.config.p4 import P4aConfig, P4bConfig
 
 BUILTIN_PROFILES = ("tiny", "paper")
@@ -31,10 +32,14 @@ class PipelineConfig(Section):
 class Profile(Section):
     name: str
     seed: int  # default seed for anything that has no seed of its own
+    # Per-class sizes of this profile = the study's sizes x study_scale (tiny: 0.1). The
+    # report maps each run cell to the study cell it stands for.
+    study_scale: float = Field(gt=0, le=1)
     pipeline: PipelineConfig
     data: DataConfig
     p1: P1Config
     p2: P2Config
+    p3: P3Config
     p4a: P4aConfig
     p4b: P4bConfig
     cluster: ClusterConfig  # placement/resources when compiled for a cluster

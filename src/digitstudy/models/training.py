@@ -84,7 +84,8 @@ def fit(
     train_ds = make_dataset(x, y, cfg.batch_size, shuffle_seed=seed)
     val_ds = make_dataset(*validation, cfg.batch_size) if validation is not None else None
     t0 = time.perf_counter()
-    hist = model.fit(train_ds, validation_data=val_ds, epochs=cfg.epochs, callbacks=cbs, verbose=0)
+    hist = model.fit(train_ds, validation_data=val_ds, epochs=cfg.epochs, callbacks=cbs, verbose=0,
+                     shuffle=False)  # the dataset shuffles itself (seeded)
     seconds = time.perf_counter() - t0
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     return FitResult(history=history, seconds=seconds, epochs_run=len(hist.epoch))

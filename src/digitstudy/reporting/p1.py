@@ -9,6 +9,7 @@ from digitstudy.reporting.records import ResultRecord
 from digitstudy.reporting.study_values import study_tables
 from digitstudy.reporting.tables import (
     Cell,
+    ReportContext,
     TableSpec,
     metric_runs,
     register,
@@ -27,7 +28,7 @@ def _per_dim_accuracy(records: list[ResultRecord]) -> dict[int, list[float]]:
     return out
 
 
-def table_1(records: list[ResultRecord]) -> list[Cell]:
+def table_1(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     ref = study_tables()["table_1"]
     base = select(records, "p1-baseline")
     a300 = select(records, "p1-autoencoder", bottleneck=300)
@@ -59,7 +60,7 @@ def table_1(records: list[ResultRecord]) -> list[Cell]:
     ]
 
 
-def table_1_sweep(records: list[ResultRecord]) -> list[Cell]:
+def table_1_sweep(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     ref = study_tables()["table_1_sweep"]
     per_dim = _per_dim_accuracy(records)
     dims = sorted(set(ref) | set(per_dim))

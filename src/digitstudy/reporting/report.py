@@ -22,6 +22,7 @@ import pandas as pd
 from digitstudy.reporting.records import ResultRecord, load_records
 from digitstudy.reporting.tables import (
     FIGURE_BUILDERS,
+    ReportContext,
     build_tables,
     cells_frame,
     markdown_table,
@@ -30,7 +31,7 @@ from digitstudy.reporting.tables import (
 log = logging.getLogger(__name__)
 
 # Modules that register each part's tables and figures.
-PART_MODULES = ("digitstudy.reporting.p1",)
+PART_MODULES = ("digitstudy.reporting.p1", "digitstudy.reporting.p2", "digitstudy.reporting.p4")
 
 
 def load_part_modules() -> None:
@@ -75,11 +76,13 @@ def write_html(path: Path, title: str, sections: list[tuple[str, str, pd.DataFra
 
 
 def write_report(records: list[ResultRecord], out: Path, run_id: str, profile_name: str,
-                 record_dirs: list[Path] | None = None) -> pd.DataFrame:
+                 record_dirs: list[Path] | None = None,
+                 extra: list[tuple[str, Path]] | None = None,
+                 study_scale: float = 1.0) -> pd.DataFrame:
     load_part_modules()
     out.mkdir(parents=True, exist_ok=True)
     figures_dir = out / "figures"
-    tables = build_tables(records)
+    tables = build_tables(records, ReportContext(profile_name, study_scale))
     all_cells = [c for _, cells in tables for c in cells]
     frame = cells_frame(all_cells)
     frame.to_csv(out / "results.csv", index=False)
@@ -90,10 +93,14 @@ def write_report(records: list[ResultRecord], out: Path, run_id: str, profile_na
     for part in sorted({r.part for r in records}):
         if part in FIGURE_BUILDERS:
             figures.extend(FIGURE_BUILDERS[part](records, figures_dir))
+    for caption, src in extra or []:
+        figures_dir.mkdir(parents=True, exist_ok=True)
+        figures.append((caption, Path(shutil.copy2(src, figures_dir / src.name))))
     for record, directory in zip(records, record_dirs or [], strict=False):
         for caption, rel in record.files.items():
             src = Path(directory) / rel
             if src.is_file():
+                figures_dir.mkdir(parents=True, exist_ok=True)
                 dst = figures_dir / f"{slug(record.key)}-{Path(rel).name}"
                 shutil.copy2(src, dst)
                 figures.append((f"{record.key}: {caption}", dst))
@@ -109,7 +116,11 @@ def write_report(records: list[ResultRecord], out: Path, run_id: str, profile_na
         if spec.note:
             md += [f"_{spec.note}_", ""]
         md += [markdown_table(cells), ""]
-        sections.append((f"{spec.name}: {spec.title}", spec.note, cells_frame(cells).drop(columns="table")))
+        summary = spec.summary(records) if spec.summary else ""
+        if summary:
+            md += [summary, ""]
+        note = " ".join(t for t in (spec.note, summary) if t)
+        sections.append((f"{spec.name}: {spec.title}", note, cells_frame(cells).drop(columns="table")))
     notes = sorted({n for r in records for n in r.notes})
     if notes:
         md += ["## Notes from the steps", ""] + [f"- {n}" for n in notes] + [""]
@@ -122,8 +133,16 @@ def write_report(records: list[ResultRecord], out: Path, run_id: str, profile_na
     return frame
 
 
-def aggregate_step(profile, *, results: list[Path], report: Path, run_id: str) -> None:
+def extra_figures(extras: list[Path]) -> list[tuple[str, Path]]:
+    """PNG figures written by data steps (e.g. the augmentation figure), captioned by name."""
+    return [(p.stem.replace("_", " ").replace("-", " "), p)
+            for d in extras for p in sorted(Path(d).glob("*.png"))]
+
+
+def aggregate_step(profile, *, results: list[Path], extras: list[Path], report: Path,
+                   run_id: str) -> None:
     records = load_records(results)
     if not records:
         raise ValueError("aggregate-results got no result records: did every part get skipped?")
-    write_report(records, report, run_id or "unnamed-run", profile.name, record_dirs=results)
+    write_report(records, report, run_id or "unnamed-run", profile.name, record_dirs=results,
+                 extra=extra_figures(extras), study_scale=profile.study_scale)

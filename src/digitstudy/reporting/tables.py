@@ -43,12 +43,22 @@ class Cell:
 
 
 @dataclass(frozen=True)
+class ReportContext:
+    """What table builders may need besides the records."""
+
+    profile: str = ""
+    study_scale: float = 1.0  # run sizes per class = study sizes x this
+
+
+@dataclass(frozen=True)
 class TableSpec:
     name: str  # the study's table name, e.g. "Table 1"
     title: str
     part: str
-    build: Callable[[list[ResultRecord]], list[Cell]]
+    build: Callable[[list[ResultRecord], ReportContext], list[Cell]]
     note: str = ""
+    # records -> text shown under the table (e.g. which differences are significant)
+    summary: Callable[[list[ResultRecord]], str] | None = None
 
 
 TABLE_SPECS: list[TableSpec] = []
@@ -81,10 +91,12 @@ def cells_frame(cells: list[Cell]) -> pd.DataFrame:
     ).astype({"study_value": float, "run_value": float, "delta": float})
 
 
-def build_tables(records: list[ResultRecord]) -> list[tuple[TableSpec, list[Cell]]]:
+def build_tables(records: list[ResultRecord], ctx: ReportContext | None = None,
+                 ) -> list[tuple[TableSpec, list[Cell]]]:
     """Specs whose part has records in this run, with their cells."""
     parts = {r.part for r in records}
-    return [(spec, spec.build(records)) for spec in TABLE_SPECS if spec.part in parts]
+    ctx = ctx or ReportContext()
+    return [(spec, spec.build(records, ctx)) for spec in TABLE_SPECS if spec.part in parts]
 
 
 def fmt(value: float | None, sd: float = math.nan, digits: int = 4) -> str:

@@ -1,0 +1,97 @@
+"""Problem 3 (conditional DCGAN synthesis, real + synthetic grid, proposed pipeline): study 3."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, model_validator
+
+from digitstudy.config.base import Section
+
+# GAN training sets: ReducedMNIST real sizes per class, the full MNIST train split, and the
+# proposed pipeline's 300 real + augmented per class (study 3.4).
+FULL = "full"
+PROPOSED = "proposed"
+
+
+class AdamConfig(Section):
+    learning_rate: PositiveFloat
+    beta_1: float = Field(ge=0, lt=1)
+    beta_2: float = Field(ge=0, lt=1)
+
+
+class GanArchitecture(Section):
+    """Table 4. Filters are the study's (256-128-64 / 64-128-256); tiny shrinks them."""
+
+    noise_dim: PositiveInt
+    label_embedding_dim: PositiveInt  # generator's label embedding, concatenated to the noise
+    generator_filters: list[PositiveInt] = Field(min_length=3, max_length=3)  # FC, ConvT, ConvT
+    discriminator_filters: list[PositiveInt] = Field(min_length=1)  # Conv(5x5, stride 2) each
+    dropout: float = Field(ge=0, lt=1)
+    leaky_slope: float = Field(gt=0, lt=1)
+    aux_base_weights: Literal["imagenet"] | None  # MobileNetV2 base; null = random init
+    aux_alpha: PositiveFloat  # MobileNetV2 width multiplier (1.0 = the standard network)
+    aux_dense_units: PositiveInt
+    aux_dropout: float = Field(ge=0, lt=1)
+
+
+class GanTrainConfig(Section):
+    epochs: PositiveInt
+    batch_size: PositiveInt
+    generator: AdamConfig
+    discriminator: AdamConfig
+    aux_classifier: AdamConfig  # trained on the real batches alongside the GAN
+    aux_weight: float = Field(ge=0)  # weight of the aux classification loss in the G loss
+    checkpoint_every: PositiveInt  # epochs between checkpoints (and after the last epoch)
+
+
+class QualityConfig(Section):
+    """GAN-test / GAN-train (Shmelkov et al. 2018) for every GAN."""
+
+    samples_per_class: PositiveInt  # synthetic images per class scored / trained on
+    reference_real_size: PositiveInt  # real per class the GAN-test reference CNN is trained on
+    grid_columns: PositiveInt  # samples per class row in the Figure 6/7 grids
+
+
+class ProposedConfig(Section):
+    """Study 3.4: 300 real + augmented per class -> GAN -> synthetic -> classifier (Table 6)."""
+
+    real_size: PositiveInt
+    augmented_per_class: PositiveInt
+    gan_epochs: PositiveInt  # the study: "e.g. 100 epochs"
+
+
+class P3Config(Section):
+    """The CNN of every P3 cell trains as in P2 (``p2.classifier.train``), as the study says."""
+
+    seeds: list[int] = Field(min_length=1)  # one classifier run per grid cell and seed
+    gan_seed: int  # weights, noise and shuffling of every GAN; synthesis noise
+    architecture: GanArchitecture
+    train: GanTrainConfig
+    train_sets: list[str] = Field(min_length=1)  # real sizes as strings and/or "full"
+    real_sizes: list[PositiveInt] = Field(min_length=1)  # Table 5 rows, real per class
+    synthetic_counts: list[NonNegativeInt] = Field(min_length=1)  # Table 5/6 columns, per class
+    # "full": cap per class (seeded sample) of the full-MNIST training set; null = all of it.
+    full_per_class: PositiveInt | None
+    quality: QualityConfig
+    proposed: ProposedConfig
+
+    @model_validator(mode="after")
+    def _grid(self) -> P3Config:
+        for name in ("real_sizes", "synthetic_counts"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values) or values != sorted(values):
+                raise ValueError(f"{name} must be unique and ascending, got {values}")
+        for ts in self.train_sets:
+            if ts != FULL and not (ts.isdigit() and int(ts) > 0):
+                raise ValueError(f"train_sets: {ts!r} is neither a real size per class nor "
+                                 f"{FULL!r}")
+        missing = [s for s in self.real_sizes if str(s) not in self.train_sets]
+        if missing:
+            raise ValueError(f"real_sizes {missing} have no specific GAN in train_sets "
+                             f"{self.train_sets}")
+        return self
+
+    @property
+    def max_synthetic(self) -> int:
+        return max(self.synthetic_counts)
