@@ -1,0 +1,125 @@
+"""Paper-profile Problem 3 run on a local MNIST folder: GAN(s), quality, the Table 5 row(s).
+
+Runs the real steps (fetch-mnist, reduced-mnist, train-gan, synthesize, p3-gan-quality,
+p3-synthetic-cell) with the ``paper`` profile and prints each step's wall time and the
+Table 5 row(s) beside the study. With only the 10k ``t10k`` digits (no MNIST train split),
+ReducedMNIST cannot hold 1000 train + 200 test per class: the script lowers
+``p2.reduced.train_per_class`` (and the GAN-test reference size) to what the data allows
+and says so. ``--epochs`` / ``--full-epochs`` run fewer GAN epochs than the paper's 75
+(the checkpoint of a longer run that was stopped is resumed, never retrained).
+
+Run it inside ``flock /tmp/digitstudy-heavy.lock`` (it takes hours on 2 CPU cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from digitstudy.config import load_profile, profile_from_dict
+from digitstudy.data.reduced_mnist import load_source
+from digitstudy.logs import setup_logging
+from digitstudy.reporting.records import load_record
+from digitstudy.reporting.study_values import study_tables
+from digitstudy.steps import run_step
+
+
+def local_profile(data: Path, epochs: int | None) -> tuple[dict, list[str]]:
+    """The paper profile, with the ReducedMNIST size the local data allows."""
+    prof = load_profile("paper").model_dump(mode="json")
+    notes = []
+    source = load_source(data)
+    if "train" not in source.splits:
+        (_, (_, y)), = source.splits.items()
+        test = prof["p2"]["reduced"]["test_per_class"]
+        most = int(np.bincount(y, minlength=10).min()) - test
+        if most < prof["p2"]["reduced"]["train_per_class"]:
+            prof["p2"]["reduced"]["train_per_class"] = most
+            prof["p3"]["quality"]["reference_real_size"] = most
+            prof["p2"]["real_sizes"] = [s for s in prof["p2"]["real_sizes"] if s <= most]
+            prof["p3"]["real_sizes"] = [s for s in prof["p3"]["real_sizes"] if s <= most]
+            prof["p3"]["train_sets"] = [s for s in prof["p3"]["train_sets"]
+                                        if s == "full" or int(s) <= most]
+            notes.append(f"no MNIST train split in {data}: ReducedMNIST = {most} train + {test} "
+                         f"test per class (not 1000 + 200); GAN-test reference CNN on {most} "
+                         "real per class")
+    if epochs:
+        prof["p3"]["train"]["epochs"] = epochs
+        notes.append(f"GAN epochs {epochs} (paper: 75)")
+    prof["name"] = "paper-local"
+    return prof, notes
+
+
+def timed(label: str, times: dict, name: str, profile, **kwargs):
+    t0 = time.perf_counter()
+    out = run_step(name, profile, **kwargs)
+    times[label] = time.perf_counter() - t0
+    print(f"[time] {label}: {times[label]:.0f}s", flush=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data-dir", default="../shared/data")
+    parser.add_argument("--out", default="local_outputs/p3_paper")
+    parser.add_argument("--real-size", type=int, default=300)
+    parser.add_argument("--epochs", type=int, help="specific GAN epochs (default: the paper's)")
+    parser.add_argument("--full-epochs", type=int, default=0,
+                        help="train the 'full' GAN for this many epochs (0: skip the full column)")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    setup_logging()
+    out = Path(args.out)
+    times: dict[str, float] = {}
+    timed("fetch-mnist", times, "fetch-mnist", "paper", dataset=out / "dataset",
+          source=args.data_dir)
+    prof, notes = local_profile(out / "dataset", args.epochs)
+    profile = profile_from_dict(prof, source="paper (local data)")
+    for n in notes:
+        print(f"[note] {n}", flush=True)
+    timed("reduced-mnist", times, "reduced-mnist", profile, dataset=out / "dataset",
+          reduced=out / "reduced")
+    kinds = {"specific": str(args.real_size)}
+    if args.full_epochs:
+        kinds["full"] = "full"
+    for kind, ts in kinds.items():
+        p = profile if kind == "specific" else profile_from_dict(
+            {**prof, "p3": {**prof["p3"], "train": {**prof["p3"]["train"],
+                                                     "epochs": args.full_epochs}}})
+        timed(f"train-gan {ts}", times, "train-gan", p, dataset=out / "dataset",
+              reduced=out / "reduced", gan=out / f"gan_{ts}", train_set=ts)
+        timed(f"synthesize {ts}", times, "synthesize", p, gan=out / f"gan_{ts}",
+              synthetic=out / f"synthetic_{ts}")
+        rec = timed(f"gan-quality {ts}", times, "p3-gan-quality", p, reduced=out / "reduced",
+                    gan=out / f"gan_{ts}", synthetic=out / f"synthetic_{ts}",
+                    result=out / f"quality_{ts}")
+        print(f"[quality {ts}] " + json.dumps({k: round(v, 4) for k, v in rec.metrics.items()}),
+              flush=True)
+    study = study_tables()["table_5"].get(args.real_size, {})
+    rows = []
+    for count in profile.p3.synthetic_counts:
+        for kind in (["specific"] if count == 0 else list(kinds)):
+            result = out / f"cell_{count}_{kind}"
+            label = f"cell {args.real_size}+{count} {kind}"
+            if not (result / "record.json").is_file():
+                timed(label, times, "p3-synthetic-cell", profile, reduced=out / "reduced",
+                      synthetic=out / f"synthetic_{kinds[kind]}", result=result,
+                      real_size=args.real_size, synthetic_count=count, gan_kind=kind,
+                      seed=args.seed)
+            acc = load_record(result).metrics["test_accuracy"]
+            ref = study.get(count)
+            ref = ref if count == 0 or ref is None else ref[0 if kind == "specific" else 1]
+            rows.append((count, kind if count else "none", acc, ref))
+    print(f"\nTable 5, {args.real_size} real per class (run vs study)")
+    for count, kind, acc, ref in rows:
+        delta = f"{acc - ref:+.4f}" if ref is not None else "n/a"
+        print(f"  synthetic {count:>5} {kind:<8} run {acc:.4f}  study {ref}  delta {delta}")
+    print("\nwall times (s): " + json.dumps({k: round(v) for k, v in times.items()}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Problem 3 fixtures: a tiny-profile GAN shrunk further (same layers) and synthetic digits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from p2.conftest import make_digits  # shared synthetic digits (tests/ is on sys.path)
+from profile_overrides import profile_with
+
+from digitstudy.steps import run_step
+
+# Table 4's layers at minimal widths; MobileNetV2 (alpha 0.35) stays the aux base.
+SMALL_GAN = {
+    "p3__architecture__noise_dim": 8,
+    "p3__architecture__label_embedding_dim": 4,
+    "p3__architecture__generator_filters": [16, 8, 4],
+    "p3__architecture__discriminator_filters": [4, 8, 16],
+    "p3__architecture__aux_dense_units": 32,
+    "p3__train__batch_size": 50,
+}
+
+
+def small_profile(**overrides):
+    return profile_with("tiny", **{**SMALL_GAN, **overrides})
+
+
+@pytest.fixture(scope="session")
+def p3_profile():
+    return small_profile()
+
+
+@pytest.fixture(scope="session")
+def p3_profile_with():
+    """``p3_profile_with(p3__quality={...})``: the small GAN profile plus overrides."""
+    return small_profile
+
+
+@pytest.fixture(scope="session")
+def digits():
+    return make_digits
+
+
+# The data and profile the step tests share: 20 train + 6 test per class, GAN on 10 per class.
+@pytest.fixture(scope="module")
+def profile(p3_profile_with):
+    return p3_profile_with(
+        p2__reduced={"train_per_class": 20, "test_per_class": 6, "seed": 1},
+        p2__real_sizes=[10, 20], p2__generated_counts=[0, 20],
+        p2__classifier={"train": {"epochs": 1, "batch_size": 64, "learning_rate": 0.001,
+                                  "patience": None}},
+        p3__train_sets=["10", "full"], p3__real_sizes=[10], p3__synthetic_counts=[0, 5, 15],
+        p3__full_per_class=8,
+        p3__quality={"samples_per_class": 10, "reference_real_size": 20, "grid_columns": 4},
+        p3__proposed={"real_size": 10, "augmented_per_class": 20, "gan_epochs": 1},
+    )
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory, profile, digits):
+    """fetch-mnist -> reduced-mnist -> augment(10) from a DATA_DIR with both MNIST splits."""
+    root = tmp_path_factory.mktemp("p3")
+    (root / "data" / "mnist").mkdir(parents=True)
+    (x_tr, y_tr), (x_te, y_te) = digits(30, seed=1), digits(10, seed=2)
+    np.savez(root / "data" / "mnist" / "mnist.npz", x_train=x_tr, y_train=y_tr, x_test=x_te,
+             y_test=y_te)
+    run_step("fetch-mnist", profile, dataset=root / "ds", source=str(root / "data"))
+    run_step("reduced-mnist", profile, dataset=root / "ds", reduced=root / "red")
+    run_step("augment", profile, reduced=root / "red", pools=root / "pools", real_size=10)
+    return root
