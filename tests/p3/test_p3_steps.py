@@ -122,3 +122,10 @@ def test_train_gan_rejects_unknown_training_sets(work, profile):
     with pytest.raises(ValueError, match="train-gan-proposed"):
         run_step("train-gan", profile, dataset=work / "ds", reduced=work / "red",
                  gan=work / "bad", train_set="proposed")
+
+
+def test_checkpoints_can_live_outside_the_output_dir(tmp_path, monkeypatch):
+    gan = tmp_path / "gan"
+    assert gan_grid.checkpoint_dir(gan, "abc") == gan / gan_grid.CHECKPOINT_DIR
+    monkeypatch.setenv(gan_grid.CHECKPOINT_ROOT_ENV, str(tmp_path / "pvc"))
+    assert gan_grid.checkpoint_dir(gan, "abc") == tmp_path / "pvc" / "gan-abc"

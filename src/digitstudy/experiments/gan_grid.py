@@ -3,7 +3,8 @@ the Table 5 cells (real + synthetic from the size-specific or the full-MNIST GAN
 
 Artifacts:
 - ``train-gan`` -> ``<gan>/generator.keras`` + ``gan.json`` (training set, counts, notes,
-  history, wall time); ``<gan>/checkpoint/`` while training, so a restarted step resumes.
+  history, wall time); ``<gan>/checkpoint/`` (or under ``$DIGITSTUDY_CHECKPOINT_ROOT``)
+  while training, so a restarted step resumes.
 - ``synthesize`` -> ``<synthetic>/synthetic.npz`` (uint8 images, labels rank-major: the
   first ``10 k`` are ``k`` per class) + ``synthetic.json``.
 - ``p3-gan-quality`` -> a record with GAN-test / GAN-train and the Figure 6/7 sample grid.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +49,9 @@ GRID_FILE = "samples.png"
 QUALITY = "p3-gan-quality"
 CELL = "p3-synthetic-cell"
 GAN_KINDS = ("specific", "full")
+# Storage that outlives a pod (a PVC, say): a retried KFP task starts with an empty output
+# dir, so checkpoints must live there to be resumed.
+CHECKPOINT_ROOT_ENV = "DIGITSTUDY_CHECKPOINT_ROOT"
 
 
 @dataclass
@@ -114,6 +119,12 @@ def _tag(profile: Profile, train_set: str, data: TrainingSet) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
 
 
+def checkpoint_dir(gan: Path, tag: str) -> Path:
+    """``<gan>/checkpoint``, or ``$DIGITSTUDY_CHECKPOINT_ROOT/gan-<tag>`` when that is set."""
+    root = os.environ.get(CHECKPOINT_ROOT_ENV)
+    return Path(root) / f"gan-{tag}" if root else gan / CHECKPOINT_DIR
+
+
 def load_gan_meta(gan: Path) -> dict:
     path = gan / GAN_META
     if not path.is_file() or not (gan / GENERATOR_FILE).is_file():
@@ -135,7 +146,7 @@ def train_and_save_gan(profile: Profile, data: TrainingSet, gan: Path, *, train_
         if meta.get("tag") == tag and meta.get("epochs") == epochs:
             log.info("train-gan %s: finished GAN with the same config at %s, kept", train_set, gan)
             return meta
-    ckpt_dir = gan / CHECKPOINT_DIR
+    ckpt_dir = checkpoint_dir(gan, tag)
     stale = ckpt_dir / "tag.txt"
     if ckpt_dir.is_dir() and (not stale.is_file() or stale.read_text() != tag):
         log.warning("train-gan %s: checkpoint in %s is from another config or data; starting over",
