@@ -70,10 +70,12 @@ def reduced_mnist(profile: dict, parts: str, dataset: Input[Dataset], reduced: O
 
 
 @component
-def augment(profile: dict, real_size: int, reduced: Input[Dataset], pools: Output[Dataset]):
+def augment(profile: dict, skip: bool, real_size: int, reduced: Input[Dataset], pools: Output[Dataset]):
     """The augmented pool of one real size (smaller generated counts are its prefixes)."""
-    from digitstudy.steps import run_step
+    from digitstudy.steps import run_step, skip_marker
 
+    if skip:
+        return skip_marker(pools.path, "augment")
     run_step("augment", profile, reduced=reduced.path, pools=pools.path, real_size=real_size)
 
 

@@ -49,33 +49,33 @@ def study_dag(profile, parts, fsdd_source, mnist_source, run_id, parallelism: in
 
     # Problem 1: spoken digits from MFCCs
     with fan_out("p1_baseline") as t:
-        p1_baseline = train(x.p1_baseline(profile=profile, seed=t.seed,
+        p1_baseline = train(x.p1_baseline(profile=profile, skip=t.skip, seed=t.seed,
                                           features=mfcc.outputs["features"]))
     with fan_out("p1_autoencoder") as t:
-        p1_autoencoder = train(x.p1_autoencoder(profile=profile, bottleneck=t.bottleneck, seed=t.seed,
+        p1_autoencoder = train(x.p1_autoencoder(profile=profile, skip=t.skip, bottleneck=t.bottleneck, seed=t.seed,
                                                 features=mfcc.outputs["features"]))
     with fan_out("p1_utterance") as t:
-        p1_utterance = train(x.p1_utterance_embedding(profile=profile, seed=t.seed,
+        p1_utterance = train(x.p1_utterance_embedding(profile=profile, skip=t.skip, seed=t.seed,
                                                       features=mfcc.outputs["features"]))
 
     # Problem 2: ReducedMNIST with classic augmentation
     with fan_out("p2_augment") as t:
-        augment = data(d.augment(profile=profile, real_size=t.real_size,
+        augment = data(d.augment(profile=profile, skip=t.skip, real_size=t.real_size,
                                  reduced=reduced.outputs["reduced"]))
     pools = data(d.gather(profile=profile, inputs=dsl.Collected(augment.outputs["pools"])))
     pools.set_display_name("gather-pools")
     with fan_out("p2_cells") as t:
-        p2_cells = train(x.classifier_cell(profile=profile, real_size=t.real_size,
+        p2_cells = train(x.classifier_cell(profile=profile, skip=t.skip, real_size=t.real_size,
                                            generated=t.generated, seed=t.seed,
                                            reduced=reduced.outputs["reduced"],
                                            pools=pools.outputs["gathered"]))
 
     # Problem 4: attention, Part A (handwritten) and Part B (spoken, as spectrogram images)
     with fan_out("p4a_models") as t:
-        p4a = train(x.attention_mnist(profile=profile, model=t.model, seed=t.seed,
+        p4a = train(x.attention_mnist(profile=profile, skip=t.skip, model=t.model, seed=t.seed,
                                       dataset=mnist.outputs["dataset"]))
     with fan_out("p4b_models") as t:
-        p4b = train(x.attention_speech(profile=profile, model=t.model, seed=t.seed,
+        p4b = train(x.attention_speech(profile=profile, skip=t.skip, model=t.model, seed=t.seed,
                                        images=images.outputs["images"]))
 
     report = placement.report_task(aggregate_results(

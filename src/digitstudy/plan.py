@@ -52,18 +52,26 @@ def plan_study(profile: Profile, parts: str | list[str]) -> dict:
     selected = parse_parts(parts)
     p1, p2, p4a, p4b = profile.p1, profile.p2, profile.p4a, profile.p4b
 
-    def when(part: str, items: list) -> list:
-        return items if part in selected else []
+    def when(part: str, items: list[dict], placeholder: dict) -> list[dict]:
+        # A part that is not selected gets one item marked skip (its task writes a SKIPPED
+        # marker and returns): an empty dsl.ParallelFor breaks dsl.Collected in kfp.local.
+        if part in selected:
+            return [{**item, "skip": False} for item in items]
+        return [{**placeholder, "skip": True}]
 
     return {
         "parts": selected,
-        "p1_baseline": when("p1", [{"seed": s} for s in p1.seeds]),
+        "p1_baseline": when("p1", [{"seed": s} for s in p1.seeds], {"seed": 0}),
         "p1_autoencoder": when("p1", [{"bottleneck": b, "seed": s}
-                                      for b in p1.autoencoder.bottleneck_dims for s in p1.seeds]),
-        "p1_utterance": when("p1", [{"seed": s} for s in p1.seeds]),
-        "p2_augment": when("p2", [{"real_size": r} for r in p2.real_sizes]),
+                                      for b in p1.autoencoder.bottleneck_dims for s in p1.seeds],
+                               {"bottleneck": 0, "seed": 0}),
+        "p1_utterance": when("p1", [{"seed": s} for s in p1.seeds], {"seed": 0}),
+        "p2_augment": when("p2", [{"real_size": r} for r in p2.real_sizes], {"real_size": 0}),
         "p2_cells": when("p2", [{"real_size": r, "generated": g, "seed": s} for r in p2.real_sizes
-                                for g in p2.generated_counts for s in p2.seeds]),
-        "p4a_models": when("p4a", [{"model": m, "seed": s} for m in p4a.models for s in p4a.seeds]),
-        "p4b_models": when("p4b", [{"model": m, "seed": s} for m in p4b.models for s in p4b.seeds]),
+                                for g in p2.generated_counts for s in p2.seeds],
+                         {"real_size": 0, "generated": 0, "seed": 0}),
+        "p4a_models": when("p4a", [{"model": m, "seed": s} for m in p4a.models for s in p4a.seeds],
+                           {"model": "", "seed": 0}),
+        "p4b_models": when("p4b", [{"model": m, "seed": s} for m in p4b.models for s in p4b.seeds],
+                           {"model": "", "seed": 0}),
     }

@@ -129,12 +129,19 @@ def run_step(name: str, profile: Profile | dict | str | Path, **kwargs: Any) -> 
     return step.load()(as_profile(profile), **args)
 
 
+SKIPPED = "SKIPPED"
+
+
 def skip_marker(directory: str | Path, name: str) -> None:
-    """Output of a data step whose parts were not selected: a marker, never a half dataset."""
+    """Output of a task no selected part needs: a marker, never a half output."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "SKIPPED").write_text(f"{name}: no selected part needs this dataset\n")
-    log.info("%s skipped: no selected part needs it", name)
+    (directory / SKIPPED).write_text(f"{name}: skipped, no selected part (PARTS) needs it\n")
+    log.info("%s skipped: no selected part (PARTS) needs it", name)
+
+
+def is_skipped(directory: str | Path) -> bool:
+    return (Path(directory) / SKIPPED).is_file()
 
 
 def publish(record, metrics=None, confusion=None) -> None:

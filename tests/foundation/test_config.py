@@ -107,5 +107,14 @@ def test_parts_are_validated():
 def test_plan_fans_out_per_bottleneck_and_seed():
     profile = load_profile("paper")
     plan = plan_study(profile, "p1")
-    assert plan["p1_autoencoder"] == [{"bottleneck": b, "seed": 42} for b in profile.p1.autoencoder.bottleneck_dims]
-    assert plan["p1_baseline"] == [{"seed": 42}] == plan["p1_utterance"]
+    assert plan["p1_autoencoder"] == [{"bottleneck": b, "seed": 42, "skip": False}
+                                      for b in profile.p1.autoencoder.bottleneck_dims]
+    assert plan["p1_baseline"] == [{"seed": 42, "skip": False}] == plan["p1_utterance"]
+
+
+def test_unselected_parts_get_one_skip_item_with_the_grid_keys():
+    plan = plan_study(load_profile("tiny"), "p4a")
+    assert plan["p1_autoencoder"] == [{"bottleneck": 0, "seed": 0, "skip": True}]
+    assert plan["p2_cells"] == [{"real_size": 0, "generated": 0, "seed": 0, "skip": True}]
+    assert all(not item["skip"] for item in plan["p4a_models"])
+    assert {item["model"] for item in plan["p4a_models"]} == set(load_profile("tiny").p4a.models)

@@ -141,6 +141,12 @@ def extra_figures(extras: list[Path]) -> list[tuple[str, Path]]:
 
 def aggregate_step(profile, *, results: list[Path], extras: list[Path], report: Path,
                    run_id: str) -> None:
+    from digitstudy.steps import is_skipped
+
+    ran = [d for d in results if not is_skipped(d)]
+    log.info("aggregate-results: %d records (%d tasks skipped: part not selected)",
+             len(ran), len(results) - len(ran))
+    results = ran
     records = load_records(results)
     if not records:
         raise ValueError("aggregate-results got no result records: did every part get skipped?")
