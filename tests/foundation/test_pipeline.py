@@ -1,13 +1,28 @@
 """The study DAG: compiles, loads back, and runs end to end through kfp.local."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
 import yaml
 from kfp import components
 
 from digitstudy.config import profile_path
+
+ROOT = Path(__file__).resolve().parents[2]
 from pipelines.compile import compile_study
-from pipelines.run_local import run
+
+
+def run_dag(profile, parts, data_dir, report, outputs):
+    """``make run`` in a subprocess: kfp.local swaps ``print`` and logging handlers in the
+    process it runs in, which would leak into later tests."""
+    cmd = [sys.executable, "-m", "pipelines.run_local", "--profile", str(profile), "--parts", parts,
+           "--data-dir", str(data_dir), "--report-dir", str(report), "--outputs", str(outputs)]
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done
 
 
 def test_compiled_pipeline_loads_back_with_profile_defaults(tmp_path):
@@ -37,7 +52,9 @@ def test_tiny_dag_runs_locally_and_fills_table_1(fsdd_dir, tmp_path):
     profile = tmp_path / "test.yaml"
     profile.write_text(yaml.safe_dump(data))
 
-    run_dir = run(str(profile), "p1", str(fsdd_dir.parent), tmp_path / "report", tmp_path / "outputs")
+    report = tmp_path / "report"
+    run_dag(profile, "p1", fsdd_dir.parent, report, tmp_path / "outputs")
+    run_dir, = (report / "runs").iterdir()
 
     csv = pd.read_csv(tmp_path / "report" / "results.csv")
     table_1 = csv[csv.table == "Table 1"]
