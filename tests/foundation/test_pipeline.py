@@ -10,9 +10,9 @@ import yaml
 from kfp import components
 
 from digitstudy.config import profile_path
+from pipelines.compile import compile_study
 
 ROOT = Path(__file__).resolve().parents[2]
-from pipelines.compile import compile_study
 
 
 def run_dag(profile, parts, data_dir, report, outputs):
