@@ -27,6 +27,8 @@ CASES = {
     "cbam": (lambda: CBAM(reduction=8, kernel_size=7),
              {"channel": (3, 16), "spatial": (3, 6, 5, 1)}),
     "self": (lambda: PatchSelfAttention(num_heads=4, key_dim=8), {"patches": (3, 4, 30, 30)}),
+    "self_add_norm": (lambda: PatchSelfAttention(num_heads=2, key_dim=8, residual=True),
+                      {"patches": (3, 2, 30, 30)}),
 }
 
 

@@ -171,12 +171,16 @@ class PatchSelfAttention(AttentionBlock):
     The study's block after conv block 2 (section 5.2.2): reshape (H, W, C) to (H*W, C)
     tokens, MultiHeadAttention(4 heads, key_dim 64) with the tokens as query, key and
     value, LayerNormalization; the result is reshaped back to (H, W, C).
+    ``residual=True`` normalises ``tokens + attention`` (the Transformer's "add & norm")
+    instead of the attention output alone.
     """
 
-    def __init__(self, num_heads: int = 4, key_dim: int = 64, **kwargs):
+    def __init__(self, num_heads: int = 4, key_dim: int = 64, residual: bool = False,
+                 **kwargs):
         super().__init__(**kwargs)
         self.num_heads = num_heads
         self.key_dim = key_dim
+        self.residual = residual
         self.mha = layers.MultiHeadAttention(num_heads, key_dim, name="mha")
         self.norm = layers.LayerNormalization(name="norm")
 
@@ -191,12 +195,14 @@ class PatchSelfAttention(AttentionBlock):
         height, width, channels = self.grid
         tokens = ops.reshape(inputs, (-1, height * width, channels))
         attended, scores = self.mha(tokens, tokens, return_attention_scores=True)
-        outputs = ops.reshape(self.norm(attended), (-1, height, width, channels))
+        mixed = tokens + attended if self.residual else attended  # (B, H*W, C)
+        outputs = ops.reshape(self.norm(mixed), (-1, height, width, channels))
         # scores: (B, heads, H*W queries, H*W keys), each row a softmax
         return (outputs, {"patches": scores}) if return_attention else outputs
 
     def get_config(self):
-        return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim}
+        return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
+                "residual": self.residual}
 
 
 def attention_blocks(model: keras.Model) -> list[AttentionBlock]:
