@@ -3,7 +3,7 @@
 A data step whose dataset no selected part needs writes a SKIPPED marker and returns."""
 
 
-from kfp.dsl import Dataset, Input, Output
+from kfp.dsl import Dataset, Input, Model, Output
 
 from components.settings import component
 
@@ -80,8 +80,19 @@ def augment(profile: dict, skip: bool, real_size: int, reduced: Input[Dataset], 
 
 
 @component
-def gather(profile: dict, inputs: Input[list[Dataset]], gathered: Output[Dataset]):
-    """Fan-in: the outputs of one fan-out as one artifact (file names must not collide)."""
+def gather(profile: dict, subdirs: bool, inputs: Input[list[Dataset]], gathered: Output[Dataset]):
+    """Fan-in: the outputs of one fan-out as one artifact, for another fan-out to read."""
     from digitstudy.steps import run_step
 
-    run_step("gather", profile, inputs=[a.path for a in inputs], gathered=gathered.path)
+    run_step("gather", profile, inputs=[a.path for a in inputs], gathered=gathered.path,
+             subdirs=subdirs)
+
+
+@component
+def synthesize(profile: dict, skip: bool, gan: Input[Model], synthetic: Output[Dataset]):
+    """A balanced, labelled synthetic pool from one trained generator."""
+    from digitstudy.steps import run_step, skip_marker
+
+    if skip:
+        return skip_marker(synthetic.path, "synthesize")
+    run_step("synthesize", profile, gan=gan.path, synthetic=synthetic.path)

@@ -11,6 +11,8 @@ from components.settings import component
 def aggregate_results(profile: dict, run_id: str,
                       p1_baseline: Input[list[Model]], p1_autoencoder: Input[list[Model]],
                       p1_utterance: Input[list[Model]], p2_cells: Input[list[Model]],
+                      p3_quality: Input[list[Model]], p3_proposed_quality: Input[list[Model]],
+                      p3_cells: Input[list[Model]], p3_proposed: Input[list[Model]],
                       p4a_models: Input[list[Model]], p4b_models: Input[list[Model]],
                       figures: Input[Dataset],
                       report: Output[Artifact], summary: Output[Metrics],
@@ -23,7 +25,8 @@ def aggregate_results(profile: dict, run_id: str,
     from digitstudy.steps import run_step
     from digitstudy.storage import publish_report
 
-    groups = (p1_baseline, p1_autoencoder, p1_utterance, p2_cells, p4a_models, p4b_models)
+    groups = (p1_baseline, p1_autoencoder, p1_utterance, p2_cells, p3_quality, p3_proposed_quality,
+              p3_cells, p3_proposed, p4a_models, p4b_models)
     run_step("aggregate-results", profile, results=[a.path for g in groups for a in g],
              extras=[figures.path], report=report.path, run_id=run_id)
     out = Path(report.path)

@@ -58,17 +58,52 @@ def study_dag(profile, parts, fsdd_source, mnist_source, run_id, parallelism: in
         p1_utterance = train(x.p1_utterance_embedding(profile=profile, skip=t.skip, seed=t.seed,
                                                       features=mfcc.outputs["features"]))
 
-    # Problem 2: ReducedMNIST with classic augmentation
-    with fan_out("p2_augment") as t:
+    # Problem 2: ReducedMNIST with classic augmentation (pools also feed section 3.4)
+    with fan_out("augment") as t:
         augment = data(d.augment(profile=profile, skip=t.skip, real_size=t.real_size,
                                  reduced=reduced.outputs["reduced"]))
-    pools = data(d.gather(profile=profile, inputs=dsl.Collected(augment.outputs["pools"])))
+    pools = data(d.gather(profile=profile, subdirs=False,
+                          inputs=dsl.Collected(augment.outputs["pools"])))
     pools.set_display_name("gather-pools")
     with fan_out("p2_cells") as t:
         p2_cells = train(x.classifier_cell(profile=profile, skip=t.skip, real_size=t.real_size,
                                            generated=t.generated, seed=t.seed,
                                            reduced=reduced.outputs["reduced"],
                                            pools=pools.outputs["gathered"]))
+
+    # Problem 3: a conditional GAN per training set; synthesis; real + synthetic grid
+    with fan_out("p3_gans") as t:
+        gan = train(x.train_gan(profile=profile, skip=t.skip, train_set=t.train_set,
+                                dataset=mnist.outputs["dataset"], reduced=reduced.outputs["reduced"]))
+        synthetic = data(d.synthesize(profile=profile, skip=t.skip, gan=gan.outputs["gan"]))
+        quality = train(x.gan_quality(profile=profile, skip=t.skip, reduced=reduced.outputs["reduced"],
+                                      gan=gan.outputs["gan"], synthetic=synthetic.outputs["synthetic"]))
+    synthetic_pools = data(d.gather(profile=profile, subdirs=True,
+                                    inputs=dsl.Collected(synthetic.outputs["synthetic"])))
+    synthetic_pools.set_display_name("gather-synthetic")
+    with fan_out("p3_cells") as t:
+        p3_cells = train(x.synthetic_cell(
+            profile=profile, skip=t.skip, real_size=t.real_size, synthetic_count=t.synthetic_count,
+            gan_kind=t.gan_kind, seed=t.seed, reduced=reduced.outputs["reduced"],
+            synthetic=synthetic_pools.outputs["gathered"]))
+    # ... and the proposed pipeline (section 3.4): real + augmented -> GAN -> synthetic
+    with fan_out("p3_proposed_gan") as t:
+        proposed_gan = train(x.train_gan_proposed(profile=profile, skip=t.skip,
+                                                  reduced=reduced.outputs["reduced"],
+                                                  pools=pools.outputs["gathered"]))
+        proposed_synthetic = data(d.synthesize(profile=profile, skip=t.skip,
+                                               gan=proposed_gan.outputs["gan"]))
+        proposed_quality = train(x.gan_quality(
+            profile=profile, skip=t.skip, reduced=reduced.outputs["reduced"],
+            gan=proposed_gan.outputs["gan"], synthetic=proposed_synthetic.outputs["synthetic"]))
+    proposed_pools = data(d.gather(profile=profile, subdirs=True,
+                                   inputs=dsl.Collected(proposed_synthetic.outputs["synthetic"])))
+    proposed_pools.set_display_name("gather-proposed-synthetic")
+    with fan_out("p3_proposed_cells") as t:
+        p3_proposed = train(x.proposed_cell(
+            profile=profile, skip=t.skip, synthetic_count=t.synthetic_count, seed=t.seed,
+            reduced=reduced.outputs["reduced"], pools=pools.outputs["gathered"],
+            synthetic=proposed_pools.outputs["gathered"]))
 
     # Problem 4: attention, Part A (handwritten) and Part B (spoken, as spectrogram images)
     with fan_out("p4a_models") as t:
@@ -84,6 +119,10 @@ def study_dag(profile, parts, fsdd_source, mnist_source, run_id, parallelism: in
         p1_autoencoder=dsl.Collected(p1_autoencoder.outputs["result"]),
         p1_utterance=dsl.Collected(p1_utterance.outputs["result"]),
         p2_cells=dsl.Collected(p2_cells.outputs["result"]),
+        p3_quality=dsl.Collected(quality.outputs["result"]),
+        p3_proposed_quality=dsl.Collected(proposed_quality.outputs["result"]),
+        p3_cells=dsl.Collected(p3_cells.outputs["result"]),
+        p3_proposed=dsl.Collected(p3_proposed.outputs["result"]),
         p4a_models=dsl.Collected(p4a.outputs["result"]),
         p4b_models=dsl.Collected(p4b.outputs["result"]),
         figures=pools.outputs["gathered"],

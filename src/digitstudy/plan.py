@@ -11,7 +11,7 @@ from digitstudy.config import Profile
 
 ALL_PARTS = ("p1", "p2", "p3", "p4a", "p4b")
 # Parts this version of the pipeline can run (the others are later work).
-IMPLEMENTED_PARTS = ("p1", "p2", "p4a", "p4b")
+IMPLEMENTED_PARTS = ALL_PARTS
 # Which raw datasets each part reads.
 PART_DATASETS = {"p1": "fsdd", "p2": "mnist", "p3": "mnist", "p4a": "mnist", "p4b": "fsdd"}
 
@@ -50,7 +50,10 @@ def step_needed(parts: str | list[str], step: str) -> bool:
 def plan_study(profile: Profile, parts: str | list[str]) -> dict:
     """Task lists per fan-out and the datasets needed, for the selected parts."""
     selected = parse_parts(parts)
-    p1, p2, p4a, p4b = profile.p1, profile.p2, profile.p4a, profile.p4b
+    p1, p2, p3, p4a, p4b = profile.p1, profile.p2, profile.p3, profile.p4a, profile.p4b
+    # augmented pools: Table 3's real sizes, and the proposed pipeline's (section 3.4)
+    augment_sizes = sorted(set(p2.real_sizes if "p2" in selected else [])
+                           | ({p3.proposed.real_size} if "p3" in selected else set()))
 
     def when(part: str, items: list[dict], placeholder: dict) -> list[dict]:
         # A part that is not selected gets one item marked skip (its task writes a SKIPPED
@@ -66,10 +69,21 @@ def plan_study(profile: Profile, parts: str | list[str]) -> dict:
                                       for b in p1.autoencoder.bottleneck_dims for s in p1.seeds],
                                {"bottleneck": 0, "seed": 0}),
         "p1_utterance": when("p1", [{"seed": s} for s in p1.seeds], {"seed": 0}),
-        "p2_augment": when("p2", [{"real_size": r} for r in p2.real_sizes], {"real_size": 0}),
+        "augment": [{"real_size": r, "skip": False} for r in augment_sizes]
+        or [{"real_size": 0, "skip": True}],
         "p2_cells": when("p2", [{"real_size": r, "generated": g, "seed": s} for r in p2.real_sizes
                                 for g in p2.generated_counts for s in p2.seeds],
                          {"real_size": 0, "generated": 0, "seed": 0}),
+        "p3_gans": when("p3", [{"train_set": t} for t in p3.train_sets], {"train_set": ""}),
+        "p3_proposed_gan": when("p3", [{"train_set": "proposed"}], {"train_set": ""}),
+        "p3_cells": when("p3", [{"real_size": r, "synthetic_count": k, "gan_kind": kind, "seed": s}
+                                for r in p3.real_sizes for k in p3.synthetic_counts
+                                for kind in (("specific", "full") if k else ("specific",))
+                                for s in p3.seeds],
+                         {"real_size": 0, "synthetic_count": 0, "gan_kind": "", "seed": 0}),
+        "p3_proposed_cells": when("p3", [{"synthetic_count": k, "seed": s}
+                                         for k in p3.synthetic_counts for s in p3.seeds],
+                                  {"synthetic_count": 0, "seed": 0}),
         "p4a_models": when("p4a", [{"model": m, "seed": s} for m in p4a.models for s in p4a.seeds],
                            {"model": "", "seed": 0}),
         "p4b_models": when("p4b", [{"model": m, "seed": s} for m in p4b.models for s in p4b.seeds],

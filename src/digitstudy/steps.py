@@ -66,7 +66,7 @@ STEPS: dict[str, Step] = {
              params={"real_size": int, "generated": int, "seed": int},
              help="Table 2 CNN on real + generated per class, one Table 3 cell (study 2.3)"),
         Step("gather", "digitstudy.artifacts:gather_step", inputs=("inputs",), outputs=("gathered",),
-             help="fan-in: the files of several step outputs in one folder"),
+             params={"subdirs": bool}, help="fan-in: the files of several step outputs in one folder"),
         Step("aggregate-results", "digitstudy.reporting.report:aggregate_step",
              inputs=("results", "extras"), outputs=("report",), params={"run_id": str},
              help="comparison tables beside the study's values, plots, report"),

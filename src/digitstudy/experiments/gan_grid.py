@@ -24,6 +24,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from digitstudy.artifacts import find_output
 from digitstudy.config import Profile
 from digitstudy.config.p3 import FULL
 from digitstudy.data.reduced_mnist import (
@@ -213,8 +214,14 @@ def synthesize_step(profile: Profile, *, gan: Path, synthetic: Path) -> None:
     log.info("synthesize: %d per class from GAN %s -> %s", per_class, meta["train_set"], synthetic)
 
 
-def load_synthetic(synthetic: Path, per_class: int) -> tuple[np.ndarray, np.ndarray, dict]:
-    """The first ``per_class`` synthetic images of each digit, labels, and the pool metadata."""
+def load_synthetic(synthetic: Path, per_class: int,
+                   train_set: str | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The first ``per_class`` synthetic images of each digit, labels, and the pool metadata.
+
+    ``synthetic`` is one pool, or (with ``train_set``) the gathered pools of several GANs,
+    of which the one from ``train_set``'s GAN is read."""
+    if train_set is not None:
+        synthetic = find_output(synthetic, SYNTHETIC_META, train_set=train_set)
     path = synthetic / SYNTHETIC_FILE
     if not path.is_file():
         raise FileNotFoundError(f"no synthetic pool at {path} (output of the synthesize step)")
@@ -268,8 +275,8 @@ def synthetic_cell_step(profile: Profile, *, reduced: Path, synthetic: Path, res
     parts = [data.train_subset(real_size)]
     notes = data.notes
     if synthetic_count:
-        x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count)
         expected = str(real_size) if gan_kind == "specific" else FULL
+        x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count, train_set=expected)
         if meta["train_set"] != expected:
             raise ValueError(f"p3-synthetic-cell: {synthetic} comes from the GAN trained on "
                              f"{meta['train_set']!r}, but gan_kind={gan_kind!r} with "

@@ -59,7 +59,7 @@ def proposed_cell_step(profile: Profile, *, reduced: Path, pools: Path, syntheti
     train = real_and_augmented(profile, data, pools)
     parts, notes = [(train.x, train.y)], train.notes
     if synthetic_count:
-        x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count)
+        x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count, train_set=PROPOSED)
         if meta["train_set"] != PROPOSED:
             raise ValueError(f"{CELL}: {synthetic} comes from the GAN trained on "
                              f"{meta['train_set']!r}, not from the {PROPOSED!r} GAN")

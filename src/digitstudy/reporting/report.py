@@ -31,7 +31,7 @@ from digitstudy.reporting.tables import (
 log = logging.getLogger(__name__)
 
 # Modules that register each part's tables and figures.
-PART_MODULES = ("digitstudy.reporting.p1", "digitstudy.reporting.p2", "digitstudy.reporting.p4")
+PART_MODULES = tuple(f"digitstudy.reporting.{p}" for p in ("p1", "p2", "p3", "p4"))
 
 
 def load_part_modules() -> None:
