@@ -66,6 +66,10 @@ def test_mnist_blocks_sit_where_the_study_puts_them(name, block, features):
     assert tuple(model.get_layer(block).input.shape[1:]) == features
 
 
+def test_study_self_attention_adds_and_normalises():
+    assert build_named("self_attention", MNIST).get_layer("attention2_self").residual
+
+
 def test_speech_models_match_table_11():
     base = build_named("baseline_lenet", SPEECH)
     assert base.get_layer("flatten").output.shape[-1] == 13_456

@@ -22,10 +22,14 @@ from digitstudy.models.attention import (
     SpatialAttention,
 )
 
-# The blocks as the study configures them (sections 5.2.2 and 6.2).
+# The blocks as the study configures them (sections 5.2.2 and 6.2). Self-attention uses
+# "add & norm" (LayerNorm(tokens + MHA)): the study lists only MHA -> LayerNorm, but that
+# literal reading barely learns in 10 epochs (0.932 test accuracy on the paper protocol,
+# train accuracy 0.17 after epoch 1), while the study reports 0.982 with a train-validation
+# gap; the residual form reproduces that behaviour.
 BLOCKS: dict[str, Callable[[str], AttentionBlock]] = {
     "spatial": lambda name: SpatialAttention(kernel_size=1, name=name),
-    "self": lambda name: PatchSelfAttention(num_heads=4, key_dim=64, name=name),
+    "self": lambda name: PatchSelfAttention(num_heads=4, key_dim=64, residual=True, name=name),
     "cbam": lambda name: CBAM(reduction=8, kernel_size=7, name=name),
     "se": lambda name: ChannelAttention(reduction=8, pooling=("avg",), name=name),
     "channel_ln": lambda name: ChannelAttention(reduction=8, pooling=("avg",), layer_norm=True,
