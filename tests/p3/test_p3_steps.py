@@ -4,6 +4,7 @@ digits (the traced train_step runs here), and the "full" training set."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -84,9 +85,17 @@ def test_synthetic_cells(specific, profile):
     assert cell.experiment == "p3-synthetic-cell"
     assert cell.cell == {"real": 10, "synthetic": 5, "gan": "specific"}
     assert cell.metrics["train_images"] == 150 and 0 <= cell.metrics["test_accuracy"] <= 1
-    with pytest.raises(ValueError, match="needs the 'full' GAN"):
+    with pytest.raises(FileNotFoundError, match=r"'train_set': 'full'.*found: \[\{'train_set': '10'"):
         run_step("p3-synthetic-cell", profile, reduced=work / "red", synthetic=work / "syn10",
                  result=work / "cx", real_size=10, synthetic_count=5, gan_kind="full", seed=3)
+    gathered = work / "gathered"  # the pools of several GANs, as the pipeline gathers them
+    shutil.copytree(work / "syn10", gathered / "000")
+    shutil.copytree(work / "syn10", gathered / "001")
+    meta = json.loads((gathered / "001" / gan_grid.SYNTHETIC_META).read_text())
+    (gathered / "001" / gan_grid.SYNTHETIC_META).write_text(json.dumps({**meta, "train_set": "full"}))
+    full = run_step("p3-synthetic-cell", profile, reduced=work / "red", synthetic=gathered,
+                    result=work / "cf", real_size=10, synthetic_count=5, gan_kind="full", seed=3)
+    assert full.cell["gan"] == "full" and full.metrics["train_images"] == 150
     with pytest.raises(ValueError, match="gan_kind"):
         run_step("p3-synthetic-cell", profile, reduced=work / "red", synthetic=work / "syn10",
                  result=work / "cx", real_size=10, synthetic_count=5, gan_kind="both", seed=3)

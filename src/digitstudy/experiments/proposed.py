@@ -60,9 +60,6 @@ def proposed_cell_step(profile: Profile, *, reduced: Path, pools: Path, syntheti
     parts, notes = [(train.x, train.y)], train.notes
     if synthetic_count:
         x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count, train_set=PROPOSED)
-        if meta["train_set"] != PROPOSED:
-            raise ValueError(f"{CELL}: {synthetic} comes from the GAN trained on "
-                             f"{meta['train_set']!r}, not from the {PROPOSED!r} GAN")
         parts.append((x_syn, y_syn))
         notes = notes + meta["notes"]
     cell = {"real": cfg.real_size, "augmented": cfg.augmented_per_class,
