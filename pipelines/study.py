@@ -72,12 +72,17 @@ def study_dag(profile, parts, fsdd_source, mnist_source, run_id, parallelism: in
                                            pools=pools.outputs["gathered"]))
 
     # Problem 3: a conditional GAN per training set; synthesis; real + synthetic grid
+    def synthesize_and_score(gan, skip):
+        """A trained GAN's synthetic pool and its quality record (GAN-test / GAN-train)."""
+        synthetic = data(d.synthesize(profile=profile, skip=skip, gan=gan.outputs["gan"]))
+        quality = train(x.gan_quality(profile=profile, skip=skip, reduced=reduced.outputs["reduced"],
+                                      gan=gan.outputs["gan"], synthetic=synthetic.outputs["synthetic"]))
+        return synthetic, quality
+
     with fan_out("p3_gans") as t:
         gan = train(x.train_gan(profile=profile, skip=t.skip, train_set=t.train_set,
                                 dataset=mnist.outputs["dataset"], reduced=reduced.outputs["reduced"]))
-        synthetic = data(d.synthesize(profile=profile, skip=t.skip, gan=gan.outputs["gan"]))
-        quality = train(x.gan_quality(profile=profile, skip=t.skip, reduced=reduced.outputs["reduced"],
-                                      gan=gan.outputs["gan"], synthetic=synthetic.outputs["synthetic"]))
+        synthetic, quality = synthesize_and_score(gan, t.skip)
     synthetic_pools = data(d.gather(profile=profile, subdirs=True,
                                     inputs=dsl.Collected(synthetic.outputs["synthetic"])))
     synthetic_pools.set_display_name("gather-synthetic")
@@ -91,11 +96,7 @@ def study_dag(profile, parts, fsdd_source, mnist_source, run_id, parallelism: in
         proposed_gan = train(x.train_gan_proposed(profile=profile, skip=t.skip,
                                                   reduced=reduced.outputs["reduced"],
                                                   pools=pools.outputs["gathered"]))
-        proposed_synthetic = data(d.synthesize(profile=profile, skip=t.skip,
-                                               gan=proposed_gan.outputs["gan"]))
-        proposed_quality = train(x.gan_quality(
-            profile=profile, skip=t.skip, reduced=reduced.outputs["reduced"],
-            gan=proposed_gan.outputs["gan"], synthetic=proposed_synthetic.outputs["synthetic"]))
+        proposed_synthetic, proposed_quality = synthesize_and_score(proposed_gan, t.skip)
     proposed_pools = data(d.gather(profile=profile, subdirs=True,
                                    inputs=dsl.Collected(proposed_synthetic.outputs["synthetic"])))
     proposed_pools.set_display_name("gather-proposed-synthetic")

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
-import numpy as np
 import pytest
 from fsdd_fixtures import tone, write_fsdd  # tests/ is on sys.path (tests/conftest.py)
+from mnist_fixtures import block_digits, write_idx
 from profile_overrides import profile_with
 
 from digitstudy.reporting.records import load_record
-
-
-def write_idx(path: Path, array: np.ndarray) -> None:
-    """A gzipped idx file of unsigned bytes (magic 0x08, ndim, big-endian dims)."""
-    header = bytes([0, 0, 8, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-    with gzip.open(path, "wb") as f:
-        f.write(header + array.astype(np.uint8).tobytes())
-
-
-def block_digits(per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Separable 28x28 'digits': class d is a bright 8x8 square at a class-specific place."""
-    rng = np.random.default_rng(seed)
-    labels = np.repeat(np.arange(10), per_class)
-    images = rng.integers(0, 40, size=(len(labels), 28, 28))
-    for d in range(10):
-        r, c = 2 + 6 * (d // 4), 2 + 6 * (d % 4)
-        images[labels == d, r:r + 8, c:c + 8] = 230
-    order = rng.permutation(len(labels))
-    return images[order].astype(np.uint8), labels[order].astype(np.uint8)
 
 
 @pytest.fixture(scope="session")

@@ -58,3 +58,10 @@ class SplitFractions(Section):
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"train + val + test must be 1.0, got {total:.4f}")
         return self
+
+
+def check_ascending_unique(section: str, **grids: list[int]) -> None:
+    """Grid axes (sizes, counts) must be unique and ascending, so cells nest and sort."""
+    for name, values in grids.items():
+        if len(set(values)) != len(values) or values != sorted(values):
+            raise ValueError(f"{section}.{name} must be unique and ascending, got {values}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, model_validator
 
-from digitstudy.config.base import Section, TrainConfig
+from digitstudy.config.base import Section, TrainConfig, check_ascending_unique
 
 
 class ReducedMnistConfig(Section):
@@ -49,10 +49,7 @@ class P2Config(Section):
 
     @model_validator(mode="after")
     def _grid(self) -> P2Config:
-        for name in ("real_sizes", "generated_counts"):
-            values = getattr(self, name)
-            if len(set(values)) != len(values) or values != sorted(values):
-                raise ValueError(f"{name} must be unique and ascending, got {values}")
+        check_ascending_unique("p2", real_sizes=self.real_sizes, generated_counts=self.generated_counts)
         if max(self.real_sizes) > self.reduced.train_per_class:
             raise ValueError(f"real_sizes {self.real_sizes} exceed reduced.train_per_class "
                              f"({self.reduced.train_per_class})")

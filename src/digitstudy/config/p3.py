@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, model_validator
 
-from digitstudy.config.base import Section
+from digitstudy.config.base import Section, check_ascending_unique
 
 # GAN training sets: ReducedMNIST real sizes per class, the full MNIST train split, and the
 # proposed pipeline's 300 real + augmented per class (study 3.4).
@@ -78,10 +78,7 @@ class P3Config(Section):
 
     @model_validator(mode="after")
     def _grid(self) -> P3Config:
-        for name in ("real_sizes", "synthetic_counts"):
-            values = getattr(self, name)
-            if len(set(values)) != len(values) or values != sorted(values):
-                raise ValueError(f"{name} must be unique and ascending, got {values}")
+        check_ascending_unique("p3", real_sizes=self.real_sizes, synthetic_counts=self.synthetic_counts)
         for ts in self.train_sets:
             if ts != FULL and not (ts.isdigit() and int(ts) > 0):
                 raise ValueError(f"train_sets: {ts!r} is neither a real size per class nor "
