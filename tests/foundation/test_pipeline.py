@@ -7,7 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from fsdd_fixtures import write_fsdd
 from kfp import components
+from mnist_fixtures import write_mnist_t10k
 
 from digitstudy.config import profile_path
 from pipelines.compile import compile_study
@@ -64,3 +66,62 @@ def test_tiny_dag_runs_locally_and_fills_table_1(fsdd_dir, tmp_path):
     assert (run_dir / "results.csv").is_file()  # the run is also kept under runs/<run id>
     times = pd.read_csv(tmp_path / "report" / "step_times.csv")
     assert {"fetch-fsdd", "mfcc-features", "p1-autoencoder", "aggregate-results"} <= set(times.step)
+
+
+def micro_profile(path):
+    """The tiny profile shrunk to the smallest grid that still touches every table."""
+    data = yaml.safe_load(profile_path("tiny").read_text())
+    data["study_scale"] = 0.01
+    data["data"]["fsdd"]["per_digit_limit"] = 10  # 80/10/10 needs 2 per digit outside train
+    p1 = data["p1"]
+    p1["autoencoder"]["bottleneck_dims"] = [300]  # Table 1 reports the 300D cell
+    for section, key in (("baseline", "train"), ("autoencoder", "train"),
+                         ("autoencoder", "classifier_train"), ("utterance", "autoencoder_train"),
+                         ("utterance", "merger_train"), ("utterance", "classifier_train")):
+        p1[section][key]["epochs"] = 1
+    data["p2"].update(real_sizes=[3, 10], generated_counts=[0, 30])
+    data["p2"]["reduced"].update(train_per_class=10, test_per_class=5)
+    data["p2"]["classifier"]["train"]["epochs"] = 1
+    p3 = data["p3"]
+    p3.update(train_sets=["3", "full"], real_sizes=[3], synthetic_counts=[0, 30], full_per_class=10)
+    p3["quality"].update(samples_per_class=30, reference_real_size=10)
+    p3["proposed"].update(real_size=3, augmented_per_class=30, gan_epochs=1)
+    data["p4a"].update(train_per_class=10, test_per_class=5, train={**data["p4a"]["train"], "epochs": 1})
+    data["p4b"]["train"]["epochs"] = 1
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.slow
+def test_whole_study_dag_produces_every_table_and_figure(tmp_path):
+    data_dir = tmp_path / "data"
+    write_fsdd(data_dir / "fsdd" / "recordings", per_speaker=4)
+    write_mnist_t10k(data_dir / "mnist", per_class=40)
+    report = tmp_path / "report"
+
+    run_dag(micro_profile(tmp_path / "micro.yaml"), "p1,p2,p3,p4a,p4b", data_dir, report,
+            tmp_path / "outputs")
+
+    csv = pd.read_csv(report / "results.csv")
+    assert set(csv.table) == {"Table 1", "Table 1 sweep", "Table 3", "Table 5", "Table 6",
+                              "GAN quality", "Table 10", "Table 13"}
+    filled = csv.dropna(subset=["run_value"]).set_index(["table", "row", "column"]).run_value
+    # the micro grid's cells, reported on the study's cells (study_scale 0.01)
+    for cell in [("Table 3", "300 real", "0 generated"), ("Table 3", "1000 real", "3000 generated"),
+                 ("Table 5", "300 real", "3000 synthetic (specific GAN)"),
+                 ("Table 5", "300 real", "3000 synthetic (full GAN)"),
+                 ("Table 6", "300 real + 1000 augmented", "3000 synthetic"),
+                 ("GAN quality", "full MNIST", "GAN-test (label fidelity)")]:
+        assert 0.0 <= filled[cell] <= 1.0, cell
+    for table, models in (("Table 10", ["base_cnn", "spatial_attention", "self_attention", "cbam", "se"]),
+                          ("Table 13", ["baseline_lenet", "cnn_with_cbam", "hybrid_channel_attention"])):
+        for model in models:
+            assert (table, model, "Test accuracy") in filled.index
+    assert ("Table 10", "se", "McNemar p vs base") in filled.index
+    assert len(csv[csv.table == "Table 1"].dropna(subset=["run_value"])) == 10
+    figures = {p.name for p in (report / "figures").iterdir()}
+    assert "p1-bottleneck-sweep.png" in figures
+    assert any("augment" in f for f in figures)
+    assert any("samples" in f for f in figures)  # GAN sample grids
+    assert len([f for f in figures if "p4a" in f]) >= 5  # curves and attention maps
+    assert (report / "index.html").stat().st_size > 100_000  # tables and embedded figures
