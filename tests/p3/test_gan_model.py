@@ -108,6 +108,9 @@ def test_aux_classifier_falls_back_to_random_init_offline(arch, monkeypatch, cap
     logits = model(np.zeros((2, 28, 28, 1), np.float32), training=False)
     assert tuple(logits.shape) == (2, 10)
     assert model.get_layer("head_dense").units == arch.aux_dense_units
+    base = next(la for la in model.layers if isinstance(la, keras.Model))
+    norms = [la for la in base.layers if isinstance(la, keras.layers.BatchNormalization)]
+    assert norms and all(la.momentum == G.AUX_BN_MOMENTUM for la in norms)
 
 
 def test_synthesis_is_balanced_labelled_and_in_pixel_range(generator, arch):

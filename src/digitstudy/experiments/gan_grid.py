@@ -35,7 +35,7 @@ from digitstudy.data.reduced_mnist import (
     per_class_prefix,
 )
 from digitstudy.experiments.augmentation_grid import CnnResult, train_and_test_cnn
-from digitstudy.models.gan import NUM_CLASSES, synthesize, train_conditional_gan
+from digitstudy.models.gan import GAN_VERSION, NUM_CLASSES, synthesize, train_conditional_gan
 from digitstudy.reporting.records import Predictions, ResultRecord, save_record
 from digitstudy.reporting.sample_grid import plot_sample_grid
 
@@ -114,7 +114,7 @@ def _tag(profile: Profile, train_set: str, data: TrainingSet) -> str:
     """What a checkpoint must share to be resumed: everything but the epoch count (a run
     stopped early can be continued to more epochs)."""
     p3 = profile.p3
-    spec = {"architecture": p3.architecture.model_dump(mode="json"),
+    spec = {"version": GAN_VERSION, "architecture": p3.architecture.model_dump(mode="json"),
             "train": p3.train.model_dump(mode="json", exclude={"epochs"}), "seed": p3.gan_seed,
             "train_set": train_set, "data": fingerprint(data.x, data.y)}
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:16]
