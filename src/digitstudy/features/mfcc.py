@@ -14,6 +14,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import librosa
 import numpy as np
@@ -23,6 +24,7 @@ from tqdm import tqdm
 
 from digitstudy.config.p1 import MfccConfig
 from digitstudy.data.fsdd import FsddError, load_fsdd_index, read_wav
+from digitstudy.features.npz_artifact import NpzArtifact
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +123,11 @@ def train_frame_stats(frames: np.ndarray, offsets: np.ndarray, split: np.ndarray
 
 
 @dataclass
-class MfccFeatures:
+class MfccFeatures(NpzArtifact):
     """The mfcc-features artifact: ragged sequences stored as one frame array + offsets."""
+
+    FILE: ClassVar[str] = FEATURES_FILE
+    PRODUCER: ClassVar[str] = "mfcc-features"
 
     frames: np.ndarray  # (total_frames, n_mfcc), raw MFCCs
     offsets: np.ndarray  # (N + 1,)
@@ -133,20 +138,6 @@ class MfccFeatures:
     mean: np.ndarray  # (n_mfcc,) train-frame statistics
     std: np.ndarray
     sample_rate: int
-
-    def save(self, directory: Path) -> Path:
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / FEATURES_FILE
-        np.savez_compressed(path, **{k: getattr(self, k) for k in self.__dataclass_fields__})
-        return path
-
-    @classmethod
-    def load(cls, directory: Path) -> MfccFeatures:
-        path = Path(directory) / FEATURES_FILE
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no MFCC features (run mfcc-features first)")
-        with np.load(path) as data:
-            return cls(**{k: data[k] for k in cls.__dataclass_fields__})
 
     @property
     def max_frames(self) -> int:
@@ -178,7 +169,7 @@ def extract(folder: Path, cfg: MfccConfig) -> MfccFeatures:
 
 def mfcc_step(profile, *, dataset: Path, features: Path) -> None:
     feats = extract(dataset, profile.p1.mfcc)
-    feats.save(features)
+    feats.save(features, compress=True)
     counts = {s: int((feats.split == i).sum()) for i, s in enumerate(SPLITS)}
     summary = {"utterances": counts, "max_frames": feats.max_frames,
                "sample_rate": feats.sample_rate, "n_mfcc": int(feats.frames.shape[1])}
