@@ -80,7 +80,7 @@ def significance_summary(table: str) -> Callable[[list[ResultRecord]], str]:
     return summary
 
 
-register(TableSpec("Table 10", "Problem 4 Part A: attention on ReducedMNIST (5000 train / 1000 test)",
+register(TableSpec("Table 10", "Problem 4 Part A: attention on ReducedMNIST (the study: 5000 train / 1000 test)",
                    "p4a", attention_table("Table 10"), summary=significance_summary("Table 10"),
                    note="The study's times are CPU seconds for 10 epochs; this run's are this "
                    "machine's. Seconds/accuracy vs base are differences to the base CNN."))

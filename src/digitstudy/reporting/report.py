@@ -107,6 +107,9 @@ def write_report(records: list[ResultRecord], out: Path, run_id: str, profile_na
 
     meta = {"run": run_id, "profile": profile_name, "records": len(records),
             "parts": ", ".join(sorted({r.part for r in records}))}
+    if study_scale != 1.0:
+        meta["sizes"] = (f"{study_scale:g} x the study's per-class sizes, reported on the "
+                         "study's cells: a smoke test, not a reproduction")
     md = [f"# digitstudy report: {run_id}", "",
           ", ".join(f"**{k}**: {v}" for k, v in meta.items()), "",
           "Accuracies are fractions of the test set; delta = this run - study.", ""]
