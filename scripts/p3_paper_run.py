@@ -6,7 +6,8 @@ Table 5 row(s) beside the study. With only the 10k ``t10k`` digits (no MNIST tra
 ReducedMNIST cannot hold 1000 train + 200 test per class: the script lowers
 ``p2.reduced.train_per_class`` (and the GAN-test reference size) to what the data allows
 and says so. ``--epochs`` / ``--full-epochs`` run fewer GAN epochs than the paper's 75
-(the checkpoint of a longer run that was stopped is resumed, never retrained).
+(the checkpoint of a longer run that was stopped is resumed, never retrained). Finished
+outputs (GAN, quality record, cells) are kept, so a rerun only does what is missing.
 
 Run it inside ``flock /tmp/digitstudy-heavy.lock`` (it takes hours on 2 CPU cores).
 """
@@ -92,11 +93,14 @@ def main() -> None:
                                                      "epochs": args.full_epochs}}})
         timed(f"train-gan {ts}", times, "train-gan", p, dataset=out / "dataset",
               reduced=out / "reduced", gan=out / f"gan_{ts}", train_set=ts)
-        timed(f"synthesize {ts}", times, "synthesize", p, gan=out / f"gan_{ts}",
-              synthetic=out / f"synthetic_{ts}")
-        rec = timed(f"gan-quality {ts}", times, "p3-gan-quality", p, reduced=out / "reduced",
-                    gan=out / f"gan_{ts}", synthetic=out / f"synthetic_{ts}",
-                    result=out / f"quality_{ts}")
+        if (out / f"quality_{ts}" / "record.json").is_file():  # done by an earlier run
+            rec = load_record(out / f"quality_{ts}")
+        else:
+            timed(f"synthesize {ts}", times, "synthesize", p, gan=out / f"gan_{ts}",
+                  synthetic=out / f"synthetic_{ts}")
+            rec = timed(f"gan-quality {ts}", times, "p3-gan-quality", p, reduced=out / "reduced",
+                        gan=out / f"gan_{ts}", synthetic=out / f"synthetic_{ts}",
+                        result=out / f"quality_{ts}")
         print(f"[quality {ts}] " + json.dumps({k: round(v, 4) for k, v in rec.metrics.items()}),
               flush=True)
     study = study_tables()["table_5"].get(args.real_size, {})
