@@ -8,11 +8,17 @@ from pathlib import Path
 import numpy as np
 
 
-def write_idx(path: Path, array: np.ndarray) -> None:
-    """A gzipped idx file of unsigned bytes (magic 0x08, ndim, big-endian dims)."""
+def idx_bytes(array: np.ndarray) -> bytes:
+    """An idx file of unsigned bytes: magic (0, 0, 0x08, ndim), big-endian dims, data."""
     header = bytes([0, 0, 8, array.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
-    with gzip.open(path, "wb") as f:
-        f.write(header + array.astype(np.uint8).tobytes())
+    return header + array.astype(np.uint8).tobytes()
+
+
+def write_idx(path: Path, array: np.ndarray) -> Path:
+    """``array`` as an idx file at ``path``, gzipped when the name ends in ``.gz``."""
+    data = idx_bytes(array)
+    path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
+    return path
 
 
 def block_digits(per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

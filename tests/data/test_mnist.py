@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from mnist_fixtures import write_idx
 
 from digitstudy.data import download, mnist
 from digitstudy.data.download import ChecksumError, fetch
@@ -20,18 +21,6 @@ from digitstudy.data.mnist import (
     load_mnist_npz,
     read_idx,
 )
-
-
-def idx_bytes(array: np.ndarray) -> bytes:
-    magic = 0x0803 if array.ndim == 3 else 0x0801
-    header = magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in array.shape)
-    return header + array.astype(np.uint8).tobytes()
-
-
-def write_idx(path: Path, array: np.ndarray) -> Path:
-    data = idx_bytes(array)
-    path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
-    return path
 
 
 def digits(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from fsdd_fixtures import tone, write_fsdd  # tests/ is on sys.path (tests/conftest.py)
-from mnist_fixtures import block_digits, write_idx
+from mnist_fixtures import write_mnist_t10k
 from profile_overrides import profile_with
 
 from digitstudy.reporting.records import load_record
@@ -15,11 +15,7 @@ from digitstudy.reporting.records import load_record
 @pytest.fixture(scope="session")
 def mnist_dir(tmp_path_factory) -> Path:
     """Only the t10k pair, as in the shared data folder (train and test share one pool)."""
-    folder = tmp_path_factory.mktemp("mnist")
-    images, labels = block_digits(per_class=30)
-    write_idx(folder / "t10k-images-idx3-ubyte.gz", images)
-    write_idx(folder / "t10k-labels-idx1-ubyte.gz", labels)
-    return folder
+    return write_mnist_t10k(tmp_path_factory.mktemp("mnist"), per_class=30)
 
 
 @pytest.fixture(scope="session")
