@@ -40,6 +40,11 @@ def study_dag(profile, parts, fsdd_source, mnist_source, run_id, parallelism: in
 
     data, train = placement.data_task, placement.training_task
 
+    def gather(name: str, output, subdirs: bool):
+        """Fan-in task ``name``: one output of every task of a fan-out, for the next fan-out."""
+        task = data(d.gather(profile=profile, subdirs=subdirs, inputs=dsl.Collected(output)))
+        return task.set_display_name(name).outputs["gathered"]
+
     # raw datasets and what is derived from them (each skips itself when no part needs it)
     fsdd = data(d.fetch_fsdd(profile=profile, parts=parts, source=fsdd_source))
     mnist = data(d.fetch_mnist(profile=profile, parts=parts, source=mnist_source))
@@ -62,14 +67,12 @@ def study_dag(profile, parts, fsdd_source, mnist_source, run_id, parallelism: in
     with fan_out("augment") as t:
         augment = data(d.augment(profile=profile, skip=t.skip, real_size=t.real_size,
                                  reduced=reduced.outputs["reduced"]))
-    pools = data(d.gather(profile=profile, subdirs=False,
-                          inputs=dsl.Collected(augment.outputs["pools"])))
-    pools.set_display_name("gather-pools")
+    pools = gather("gather-pools", augment.outputs["pools"], subdirs=False)
     with fan_out("p2_cells") as t:
         p2_cells = train(x.classifier_cell(profile=profile, skip=t.skip, real_size=t.real_size,
                                            generated=t.generated, seed=t.seed,
                                            reduced=reduced.outputs["reduced"],
-                                           pools=pools.outputs["gathered"]))
+                                           pools=pools))
 
     # Problem 3: a conditional GAN per training set; synthesis; real + synthetic grid
     def synthesize_and_score(gan, skip):
@@ -83,28 +86,25 @@ def study_dag(profile, parts, fsdd_source, mnist_source, run_id, parallelism: in
         gan = train(x.train_gan(profile=profile, skip=t.skip, train_set=t.train_set,
                                 dataset=mnist.outputs["dataset"], reduced=reduced.outputs["reduced"]))
         synthetic, quality = synthesize_and_score(gan, t.skip)
-    synthetic_pools = data(d.gather(profile=profile, subdirs=True,
-                                    inputs=dsl.Collected(synthetic.outputs["synthetic"])))
-    synthetic_pools.set_display_name("gather-synthetic")
+    synthetic_pools = gather("gather-synthetic", synthetic.outputs["synthetic"], subdirs=True)
     with fan_out("p3_cells") as t:
         p3_cells = train(x.synthetic_cell(
             profile=profile, skip=t.skip, real_size=t.real_size, synthetic_count=t.synthetic_count,
             gan_kind=t.gan_kind, seed=t.seed, reduced=reduced.outputs["reduced"],
-            synthetic=synthetic_pools.outputs["gathered"]))
+            synthetic=synthetic_pools))
     # ... and the proposed pipeline (section 3.4): real + augmented -> GAN -> synthetic
     with fan_out("p3_proposed_gan") as t:
         proposed_gan = train(x.train_gan_proposed(profile=profile, skip=t.skip,
                                                   reduced=reduced.outputs["reduced"],
-                                                  pools=pools.outputs["gathered"]))
+                                                  pools=pools))
         proposed_synthetic, proposed_quality = synthesize_and_score(proposed_gan, t.skip)
-    proposed_pools = data(d.gather(profile=profile, subdirs=True,
-                                   inputs=dsl.Collected(proposed_synthetic.outputs["synthetic"])))
-    proposed_pools.set_display_name("gather-proposed-synthetic")
+    proposed_pools = gather("gather-proposed-synthetic", proposed_synthetic.outputs["synthetic"],
+                            subdirs=True)
     with fan_out("p3_proposed_cells") as t:
         p3_proposed = train(x.proposed_cell(
             profile=profile, skip=t.skip, synthetic_count=t.synthetic_count, seed=t.seed,
-            reduced=reduced.outputs["reduced"], pools=pools.outputs["gathered"],
-            synthetic=proposed_pools.outputs["gathered"]))
+            reduced=reduced.outputs["reduced"], pools=pools,
+            synthetic=proposed_pools))
 
     # Problem 4: attention, Part A (handwritten) and Part B (spoken, as spectrogram images)
     with fan_out("p4a_models") as t:
@@ -126,6 +126,6 @@ def study_dag(profile, parts, fsdd_source, mnist_source, run_id, parallelism: in
         p3_proposed=dsl.Collected(p3_proposed.outputs["result"]),
         p4a_models=dsl.Collected(p4a.outputs["result"]),
         p4b_models=dsl.Collected(p4b.outputs["result"]),
-        figures=pools.outputs["gathered"],
+        figures=pools,
     ))
     return report.outputs["report"]
