@@ -17,6 +17,7 @@ from digitstudy.reporting.tables import (
 )
 
 KINDS = {"specific": 0, "full": 1}  # position in the study's [specific, full] pairs
+STUDY_PROPOSED_REAL = 300  # Table 6's real images per class (section 3.4)
 
 
 def table_5(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
@@ -53,8 +54,9 @@ def table_6(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
         real = study_size(int(r.cell["real"]), scale)
         runs.setdefault(study_size(int(r.cell["synthetic"]), scale), []).append(
             r.metrics["test_accuracy"])
-    row_ref = study.get(real if real is not None else 300, {})
-    label = f"{real if real is not None else 300} real + 1000 augmented"
+    real = STUDY_PROPOSED_REAL if real is None else real
+    row_ref = study.get(real, {})
+    label = f"{real} real + 1000 augmented"
     cells = [Cell("Table 6", label, f"{col} synthetic", row_ref.get(col), runs.get(col, []))
              for col in sorted(set(row_ref) | set(runs))]
     # the study compares with the best 1000-real cell of Table 5
