@@ -7,7 +7,8 @@ ReducedMNIST cannot hold 1000 train + 200 test per class: the script lowers
 ``p2.reduced.train_per_class`` (and the GAN-test reference size) to what the data allows
 and says so. ``--epochs`` / ``--full-epochs`` run fewer GAN epochs than the paper's 75
 (the checkpoint of a longer run that was stopped is resumed, never retrained). Finished
-outputs (GAN, quality record, cells) are kept, so a rerun only does what is missing.
+outputs (GAN, quality record, cells) are kept while they are newer than what they were made
+from, so a rerun only does what is missing or stale.
 
 Run it inside ``flock /tmp/digitstudy-heavy.lock`` (it takes hours on 2 CPU cores).
 """
@@ -23,8 +24,9 @@ import numpy as np
 
 from digitstudy.config import load_profile, profile_from_dict
 from digitstudy.data.reduced_mnist import load_source
+from digitstudy.experiments.gan_grid import GAN_META, SYNTHETIC_META
 from digitstudy.logs import setup_logging
-from digitstudy.reporting.records import load_record
+from digitstudy.reporting.records import RECORD_FILE, load_record
 from digitstudy.reporting.study_values import study_tables
 from digitstudy.steps import run_step
 
@@ -53,6 +55,13 @@ def local_profile(data: Path, epochs: int | None) -> tuple[dict, list[str]]:
         notes.append(f"GAN epochs {epochs} (paper: 75)")
     prof["name"] = "paper-local"
     return prof, notes
+
+
+def up_to_date(result: Path, *made_from: Path) -> bool:
+    """``result`` has a record written after every file it was made from (e.g. not a
+    quality record of an earlier, shorter GAN run in the same folder)."""
+    record = result / RECORD_FILE
+    return record.is_file() and all(record.stat().st_mtime >= f.stat().st_mtime for f in made_from)
 
 
 def timed(label: str, times: dict, name: str, profile, **kwargs):
@@ -93,7 +102,7 @@ def main() -> None:
                                                      "epochs": args.full_epochs}}})
         timed(f"train-gan {ts}", times, "train-gan", p, dataset=out / "dataset",
               reduced=out / "reduced", gan=out / f"gan_{ts}", train_set=ts)
-        if (out / f"quality_{ts}" / "record.json").is_file():  # done by an earlier run
+        if up_to_date(out / f"quality_{ts}", out / f"gan_{ts}" / GAN_META):
             rec = load_record(out / f"quality_{ts}")
         else:
             timed(f"synthesize {ts}", times, "synthesize", p, gan=out / f"gan_{ts}",
@@ -109,7 +118,8 @@ def main() -> None:
         for kind in (["specific"] if count == 0 else list(kinds)):
             result = out / f"cell_{count}_{kind}"
             label = f"cell {args.real_size}+{count} {kind}"
-            if not (result / "record.json").is_file():
+            pool = [out / f"synthetic_{kinds[kind]}" / SYNTHETIC_META] if count else []
+            if not up_to_date(result, *pool):
                 timed(label, times, "p3-synthetic-cell", profile, reduced=out / "reduced",
                       synthetic=out / f"synthetic_{kinds[kind]}", result=result,
                       real_size=args.real_size, synthetic_count=count, gan_kind=kind,
