@@ -344,7 +344,8 @@ def gan_quality_step(profile: Profile, *, reduced: Path, gan: Path, synthetic: P
                                 name=f"{QUALITY}[{ts}] GAN-train CNN")
     grid = plot_sample_grid(x_syn, y_syn, result / GRID_FILE, columns=q.grid_columns,
                             title=f"GAN trained on {ts}" + (" per class" if ts.isdigit() else "")
-                            + f" ({gmeta['epochs']} epochs): one row per label")
+                            + f" ({gmeta['epochs']} epoch{'s' * (gmeta['epochs'] != 1)}):"
+                            " one row per label")
     metrics = {
         "test_accuracy": gtrain.test_accuracy, "test_loss": gtrain.test_loss,
         "gan_train_accuracy": gtrain.test_accuracy, "gan_test_accuracy": gan_test,

@@ -97,6 +97,6 @@ register(TableSpec("Table 6", "Problem 3, proposed pipeline: 300 real + 1000 aug
                    "-> GAN -> synthetic", "p3", table_6))
 register(TableSpec("GAN quality", "Beyond the study: why a GAN helps or hurts", "p3", gan_quality,
                    note="GAN-test: a CNN trained on real digits classifies the synthetic ones "
-                   "(do they look like their label?). GAN-train: a CNN trained on synthetic digits "
+                   "(do they look like their label? 0.10 is chance: an undertrained GAN). GAN-train: a CNN trained on synthetic digits "
                    "only, tested on the real test set (are they diverse and useful?). Diversity "
                    "< 1: synthetic digits of a class vary less than real ones."))
