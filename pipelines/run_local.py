@@ -21,7 +21,10 @@ from kfp import local
 
 from digitstudy.config import load_profile
 from digitstudy.logs import setup_logging
+from digitstudy.plan import parse_parts
+from pipelines import local_compat
 from pipelines.arguments import make_run_id, pipeline_arguments
+from pipelines.placement import Placement
 from pipelines.study import build_study
 
 log = logging.getLogger("digitstudy.run_local")
@@ -80,14 +83,16 @@ def run(profile_name: str, parts: str | None, data_dir: str | None, report_root:
         outputs: Path) -> Path:
     profile = load_profile(profile_name)
     run_id = make_run_id(profile)
-    arguments = pipeline_arguments(profile, parts, data_dir, run_id)
-    log.info("run %s: parts %s, data %s", run_id, arguments["parts"],
+    arguments = pipeline_arguments(data_dir, run_id)
+    pipeline = build_study(profile, parts, Placement.local())
+    log.info("run %s: parts %s, data %s", run_id, parse_parts(parts) and ",".join(parse_parts(parts)),
              arguments["fsdd_source"] or "canonical downloads")
+    local_compat.install()
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(outputs.resolve()))
     timer = StepTimer()
     t0 = time.perf_counter()
     with timer.watching():
-        result = build_study(profile.pipeline.parallelism)(**arguments)
+        result = pipeline(**arguments)
     wall = time.perf_counter() - t0
 
     artifact_dir = Path(result.output.path)

@@ -65,5 +65,6 @@ def work(tmp_path_factory, profile, digits):
              y_test=y_te)
     run_step("fetch-mnist", profile, dataset=root / "ds", source=str(root / "data"))
     run_step("reduced-mnist", profile, dataset=root / "ds", reduced=root / "red")
-    run_step("augment", profile, reduced=root / "red", pools=root / "pools", real_size=10)
+    run_step("p2-augment", profile, reduced=root / "red", pools=root / "pools",
+             figure=root / "figure", real_size=10)
     return root

@@ -25,7 +25,7 @@ MNIST_FIGURES = {
 def mnist_runs(profile, mnist_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("p4a")
     for model in MNIST_MODEL_NAMES:
-        run_step("attention-mnist", profile, dataset=mnist_dir, result=root / model, model=model,
+        run_step("p4a-attention-mnist", profile, dataset=mnist_dir, result=root / model, model=model,
                  seed=4)
     return root
 
