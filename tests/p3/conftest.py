@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from p2.conftest import make_digits  # shared synthetic digits (tests/ is on sys.path)
+from mnist_fixtures import block_digits
 from profile_overrides import profile_with
 
 from digitstudy.steps import run_step
@@ -37,7 +37,7 @@ def p3_profile_with():
 
 @pytest.fixture(scope="session")
 def digits():
-    return make_digits
+    return block_digits
 
 
 # The data and profile the step tests share: 20 train + 6 test per class, GAN on 10 per class.

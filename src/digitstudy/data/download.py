@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from pathlib import Path
 
 import requests
 from tqdm import tqdm
+
+from digitstudy.cache import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +23,6 @@ CHUNK = 1 << 20
 
 class ChecksumError(ValueError):
     pass
-
-
-def cache_dir() -> Path:
-    path = Path(os.environ.get("DIGITSTUDY_CACHE", Path.home() / ".cache" / "digitstudy"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def digest_of(path: Path, algorithm: str) -> str:
