@@ -1,4 +1,4 @@
-"""digitstudy.storage against a real S3-protocol server (moto) on 127.0.0.1."""
+"""digitstudy.storage against a real SeaweedFS S3 server on 127.0.0.1 (tests/cluster/conftest.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from digitstudy.storage import (
     Storage,
     StorageConfig,
 )
+
+pytestmark = pytest.mark.objectstore
 
 
 @pytest.fixture
