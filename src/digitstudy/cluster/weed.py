@@ -59,6 +59,9 @@ class WeedServer:
     ports: dict[str, int] = field(default_factory=dict)
     proc: subprocess.Popen | None = field(default=None, repr=False)
 
+    def __post_init__(self):
+        self.root = Path(self.root).resolve()
+
     @property
     def endpoint(self) -> str:
         return f"{HOST}:{self.ports['s3']}"
