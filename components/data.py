@@ -9,16 +9,18 @@ from components.settings import component
 
 
 @component
-def fetch_fsdd(settings: dict, source: str, dataset: Output[Dataset]):
-    """FSDD wavs from a local folder, s3://datasets/... or the canonical release."""
+def fetch_fsdd(settings: dict, source: str, fingerprint: str, dataset: Output[Dataset]):
+    """FSDD wavs from a local folder, s3://datasets/... or the canonical release
+    (``fingerprint``: of the objects under an s3:// source; in the cache key only)."""
     from digitstudy.steps import run_step
 
     run_step("fetch-fsdd", settings, dataset=dataset.path, source=source)
 
 
 @component
-def fetch_mnist(settings: dict, source: str, dataset: Output[Dataset]):
-    """MNIST idx/npz files from a local folder, s3://datasets/... or the canonical files."""
+def fetch_mnist(settings: dict, source: str, fingerprint: str, dataset: Output[Dataset]):
+    """MNIST idx/npz files from a local folder, s3://datasets/... or the canonical files
+    (``fingerprint``: of the objects under an s3:// source; in the cache key only)."""
     from digitstudy.steps import run_step
 
     run_step("fetch-mnist", settings, dataset=dataset.path, source=source)

@@ -4,7 +4,8 @@
 KFP_HOST ?= http://localhost:8080
 WAIT ?=
 KIND_CLUSTER ?= digitstudy
-KFP_VERSION ?= 2.17.3
+# KFP backend release whose manifests kind-up installs (a tag that exists; see k8s/KFP_VERSION)
+KFP_VERSION ?= $(shell cat k8s/KFP_VERSION)
 MINIO_ENV ?= .cache/minio.env
 # Where images live: kind loads them under this name too; for a real cluster use a
 # registry its nodes can pull from (make images images-push IMAGE_REGISTRY=...).
@@ -41,7 +42,7 @@ images-push: ## push both images to IMAGE_REGISTRY (for a real cluster)
 kind-load: ## load the CPU image into the kind cluster (after make image-cpu)
 	kind load docker-image $(CPU_IMAGE) --name $(KIND_CLUSTER)
 
-kind-up: ## kind cluster + KFP 2.17 standalone + MinIO, buckets, launcher config; waits until ready
+kind-up: ## kind cluster + KFP standalone (k8s/KFP_VERSION) + MinIO, buckets, launcher override; waits until ready
 	KIND_CLUSTER=$(KIND_CLUSTER) KFP_VERSION=$(KFP_VERSION) MINIO_ENV_FILE=$(MINIO_ENV) scripts/kind_up.sh
 
 kind-down: ## delete the kind cluster and .cache/minio.env

@@ -2,9 +2,10 @@
 
 - :meth:`Placement.local` (``make run`` through kfp.local): caching rules only, no retries (a
   failing local step is reported at once, and Ctrl-C is not delayed by retry backoff);
+  cluster retries are the cluster's business;
 - :meth:`Placement.cluster` with ``target="cpu"`` or ``"gpu"`` (``make pipeline-compile``,
   ``make pipeline-submit``): resource requests from the profile's ``cluster`` section,
-  retries for training tasks, MinIO credentials from the ``digitstudy-minio`` Secret for the
+  retries for training tasks (what Argo retries: digitstudy.config.cluster), MinIO credentials from the ``digitstudy-minio`` Secret for the
   tasks that read a dataset ``source`` or upload the report; with ``gpu``, training tasks run
   the GPU image and request ``nvidia.com/gpu``.
 
@@ -21,9 +22,12 @@ from functools import cache
 from kfp import dsl, kubernetes
 
 from components import settings as images
+from digitstudy import checkpoints
 from digitstudy.config.cluster import ClusterConfig
+from digitstudy.storage import CHECKPOINTS_BUCKET
 
 TARGETS = ("cpu", "gpu")
+RUN_LABEL_PATH = "metadata.labels['workflows.argoproj.io/workflow']"
 GPU_RESOURCE = "nvidia.com/gpu"
 MINIO_SECRET = "digitstudy-minio"
 # Secret key -> environment variable read by digitstudy.storage.StorageConfig.from_env
@@ -79,16 +83,25 @@ class Placement:
         if not self.on_cluster:
             return task
         retry = self.cluster.retry
+        # backoff_max_duration becomes Argo's backoff.maxDuration, a total window from the
+        # first attempt's start (argo-workflows v4.0.5 workflow/controller/operator.go
+        # 1028-1041): it must cover every attempt and wait, so it is derived from
+        # max_step_duration (digitstudy.config.cluster.RetryPolicy.window).
         task.set_retry(num_retries=retry.count, backoff_duration=retry.backoff,
-                       backoff_factor=retry.factor, backoff_max_duration=retry.max_backoff)
+                       backoff_factor=float(retry.factor), backoff_max_duration=retry.window)
         self._requests(task, self.cluster.training)
+        self._checkpoint_store(task)
         if self.kind == "gpu":
+            # the nvidia.com/gpu request alone keeps the pod on a GPU node; a selector and a
+            # toleration only where the profile asks for them (cluster.gpu)
             task.set_accelerator_type(GPU_RESOURCE).set_accelerator_limit(
                 self.cluster.training.gpus)
             gpu = self.cluster.gpu
-            kubernetes.add_node_selector(task, gpu.node_label_key, gpu.node_label_value)
-            kubernetes.add_toleration(task, key=gpu.taint_key, operator="Exists",
-                                      effect=gpu.taint_effect)
+            if gpu.node_selector is not None:
+                kubernetes.add_node_selector(task, gpu.node_selector.key, gpu.node_selector.value)
+            if gpu.toleration is not None:
+                kubernetes.add_toleration(task, key=gpu.toleration.key, operator="Exists",
+                                          effect=gpu.toleration.effect)
         return task
 
     def report(self, component, **inputs):
@@ -104,6 +117,16 @@ class Placement:
     @staticmethod
     def _requests(task, resources) -> None:
         task.set_cpu_request(resources.cpu).set_memory_request(resources.memory)
+
+    def _checkpoint_store(self, task) -> None:
+        """Checkpoints that outlive the pod (digitstudy.checkpoints): the store, its MinIO
+        credentials, and the run's identity. The run is the Argo workflow's name, a label on
+        every pod (argo-workflows v4.0.5 workflow/controller/workflowpod.go:204), the same
+        for each retry of a task; KFP_POD_NAME/KFP_RETRY_INDEX change with every retry."""
+        task.set_env_variable(checkpoints.STORE_ENV, f"s3://{CHECKPOINTS_BUCKET}")
+        kubernetes.use_field_path_as_env(task, env_name=checkpoints.RUN_ENV,
+                                         field_path=RUN_LABEL_PATH)
+        self._minio_credentials(task)
 
     @staticmethod
     def _minio_credentials(task) -> None:

@@ -41,8 +41,8 @@ def build_study(profile: Profile, parts=None, placement: Placement | None = None
     @dsl.pipeline(name="digitstudy", description=f"{DESCRIPTION} Profile {profile.name}, "
                   f"parts {parts_text} (bound at compile time).")
     def study(profile_name: str = profile.name, parts: str = parts_text, fsdd_source: str = "",
-              mnist_source: str = "", run_id: str = "") -> Artifact:
-        dag = StudyDag(profile, plan, placement, fsdd_source, mnist_source)
+              mnist_source: str = "", data_fingerprint: str = "", run_id: str = "") -> Artifact:
+        dag = StudyDag(profile, plan, placement, fsdd_source, mnist_source, data_fingerprint)
         return dag.report(run_id, parts).outputs["report"]
 
     return study
@@ -52,9 +52,12 @@ class StudyDag:
     """Creates the tasks of one study DAG inside the pipeline function."""
 
     def __init__(self, profile: Profile, plan: StudyPlan, placement: Placement, fsdd_source,
-                 mnist_source):
+                 mnist_source, data_fingerprint):
         self.profile, self.plan, self.place = profile, plan, placement
         self.fsdd_source, self.mnist_source = fsdd_source, mnist_source
+        # a digest of the objects under the s3:// sources (pipelines/submit.py): the fetch
+        # steps' cache key changes with the data, not only with the source's name
+        self.data_fingerprint = data_fingerprint
         self.parallelism = profile.pipeline.parallelism
 
     def settings(self, step: str) -> dict:
@@ -68,12 +71,14 @@ class StudyDag:
     @cached_property
     def fsdd(self):
         return self.place.data(d.fetch_fsdd, settings=self.settings("fetch-fsdd"),
-                               source=self.fsdd_source).outputs["dataset"]
+                               source=self.fsdd_source,
+                               fingerprint=self.data_fingerprint).outputs["dataset"]
 
     @cached_property
     def mnist(self):
         return self.place.data(d.fetch_mnist, settings=self.settings("fetch-mnist"),
-                               source=self.mnist_source).outputs["dataset"]
+                               source=self.mnist_source,
+                               fingerprint=self.data_fingerprint).outputs["dataset"]
 
     @cached_property
     def mfcc(self):

@@ -78,10 +78,12 @@ def classify(spec) -> tuple[set[str], set[str]]:
 
 
 def storage_steps(spec) -> set[str]:
-    """Steps that read a dataset source, and the report upload."""
+    """Steps that read a dataset source, the report upload, and the training steps (their
+    checkpoints outlive the pod in the object store)."""
     comps = spec["components"]
+    training, _ = classify(spec)
     return {c["executorLabel"] for c in comps.values() if "executorLabel" in c and "source" in
-            c.get("inputDefinitions", {}).get("parameters", {})} | {REPORT}
+            c.get("inputDefinitions", {}).get("parameters", {})} | {REPORT} | training
 
 
 @pytest.mark.parametrize("target", ["cpu", "gpu"])
@@ -102,10 +104,9 @@ def test_gpu_target_only_training_requests_gpus(compiled):
         assert accel["resourceType"] == "nvidia.com/gpu"  # static, not a pipeline parameter
         assert accel["resourceCount"] == str(cluster.training.gpus)
         assert executors[name]["container"]["image"] == GPU_IMAGE
-        assert k8s[name]["nodeSelector"]["labels"] == {cluster.gpu.node_label_key:
-                                                       cluster.gpu.node_label_value}
-        assert k8s[name]["tolerations"] == [{"key": cluster.gpu.taint_key, "operator": "Exists",
-                                             "effect": cluster.gpu.taint_effect}]
+    # no node selector or toleration unless the profile asks for them (cluster.gpu)
+    assert cluster.gpu.node_selector is None and cluster.gpu.toleration is None
+    assert all("nodeSelector" not in e and "tolerations" not in e for e in k8s.values())
     for name in set(executors) - training:
         assert executors[name]["container"]["image"] == CPU_IMAGE, name
         assert "nodeSelector" not in k8s.get(name, {}) and "tolerations" not in k8s.get(name, {})
@@ -141,7 +142,9 @@ def test_training_retries_with_backoff_and_data_is_cacheable(compiled, target):
         policy = by_executor[name]["retryPolicy"]
         assert policy["maxRetryCount"] == retry.count
         assert policy["backoffDuration"] == retry.backoff and policy["backoffFactor"] == retry.factor
-        assert policy["backoffMaxDuration"]  # capped (KFP normalises the unit to seconds)
+        # Argo's backoff.maxDuration is a total window from the first attempt: it covers every
+        # attempt of the longest step plus the waits (RetryPolicy.window)
+        assert policy["backoffMaxDuration"] == retry.window
     for name in data:
         assert by_executor[name]["cachingOptions"] == {"enableCache": True}
     assert not by_executor[REPORT]["cachingOptions"].get("enableCache")
@@ -192,3 +195,26 @@ def test_make_pipeline_compile_path_applies_the_target(tmp_path, target):
     assert gpu == (classify(spec)[0] if target == "gpu" else set())
     assert "secretAsEnv" in platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"][
         "exec-fetch-fsdd"]
+
+
+def test_gpu_selector_and_toleration_only_when_the_profile_asks(tmp_path):
+    from kfp import compiler
+
+    from digitstudy.config import profile_from_dict
+    from pipelines.placement import Placement
+
+    data = load_profile("tiny").as_parameter()
+    data["cluster"]["gpu"] = {"node_selector": {"key": "cloud.google.com/gke-accelerator",
+                                                "value": "nvidia-h100-80gb"},
+                              "toleration": {"key": "nvidia.com/gpu", "effect": "NoSchedule"}}
+    profile = profile_from_dict(data)
+    out = tmp_path / "gpu.yaml"
+    compiler.Compiler().compile(build_study(profile, "p4a", Placement.for_cluster(
+        "gpu", profile.cluster)), str(out))
+    k8s = list(yaml.safe_load_all(out.read_text()))[1]["platforms"]["kubernetes"][
+        "deploymentSpec"]["executors"]
+    train = k8s["exec-p4a-attention-mnist"]
+    assert train["nodeSelector"]["labels"] == {"cloud.google.com/gke-accelerator": "nvidia-h100-80gb"}
+    assert train["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists",
+                                     "effect": "NoSchedule"}]
+    assert "nodeSelector" not in k8s.get("exec-fetch-mnist", {})

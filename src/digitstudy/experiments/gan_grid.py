@@ -4,7 +4,8 @@ the Table 5 cells (real + synthetic from the size-specific or the full-MNIST GAN
 Artifacts:
 - ``p3-train-gan`` / ``p3-train-gan-full`` -> ``<gan>/generator.keras`` + ``gan.json`` (training set, counts, notes,
   history, wall time); ``<gan>/checkpoint/`` (or under ``$DIGITSTUDY_CHECKPOINT_ROOT``)
-  while training, so a restarted step resumes.
+  while training, mirrored to ``$DIGITSTUDY_CHECKPOINT_STORE`` on a cluster
+  (digitstudy.checkpoints), so a restarted or retried step resumes.
 - ``p3-synthesize`` -> ``<synthetic>/synthetic.npz`` (uint8 images, labels rank-major: the
   first ``10 k`` are ``k`` per class) + ``synthetic.json``.
 - ``p3-gan-quality`` -> a record with GAN-test / GAN-train and the Figure 6/7 sample grid.
@@ -24,6 +25,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from digitstudy import checkpoints
 from digitstudy.config import Profile
 from digitstudy.config.p3 import FULL
 from digitstudy.data.reduced_mnist import (
@@ -49,8 +51,8 @@ GRID_FILE = "samples.png"
 QUALITY = "p3-gan-quality"
 CELL = "p3-synthetic-cell"
 GAN_KINDS = ("specific", "full")
-# Storage that outlives a pod (a PVC, say): a retried KFP task starts with an empty output
-# dir, so checkpoints must live there to be resumed.
+# A local folder that outlives a pod (a PVC, say); on a cluster without one the checkpoint
+# is mirrored to the object store instead (digitstudy.checkpoints).
 CHECKPOINT_ROOT_ENV = "DIGITSTUDY_CHECKPOINT_ROOT"
 
 
@@ -146,7 +148,11 @@ def train_and_save_gan(profile: Profile, data: TrainingSet, gan: Path, *, train_
         if meta.get("tag") == tag and meta.get("epochs") == epochs:
             log.info("train-gan %s: finished GAN with the same config at %s, kept", train_set, gan)
             return meta
-    ckpt_dir = checkpoint_dir(gan, tag)
+    # the checkpoint outlives the pod: mirrored to the object store on a cluster, keyed
+    # by run and tag (digitstudy.checkpoints); a retried pod pulls the newest one first
+    store = checkpoints.for_task(checkpoint_dir(gan, tag), f"gan-{tag}")
+    store.pull()
+    ckpt_dir = store.local
     stale = ckpt_dir / "tag.txt"
     if ckpt_dir.is_dir() and (not stale.is_file() or stale.read_text() != tag):
         log.warning("train-gan %s: checkpoint in %s is from another config or data; starting over",
@@ -157,7 +163,8 @@ def train_and_save_gan(profile: Profile, data: TrainingSet, gan: Path, *, train_
     log.info("train-gan %s: %s; %d epochs, batch %d", train_set, data.description, epochs,
              p3.train.batch_size)
     res = train_conditional_gan(data.x, data.y, p3.architecture, p3.train, checkpoint_dir=ckpt_dir,
-                                seed=p3.gan_seed, name=f"gan[{train_set}]", epochs=epochs)
+                                seed=p3.gan_seed, name=f"gan[{train_set}]", epochs=epochs,
+                                callbacks=[store.keras_callback()])
     notes = list(data.notes)
     if p3.architecture.aux_base_weights and res.aux_weights is None:
         notes.append(f"aux classifier: MobileNetV2 {p3.architecture.aux_base_weights} weights "
@@ -173,7 +180,7 @@ def train_and_save_gan(profile: Profile, data: TrainingSet, gan: Path, *, train_
     }
     res.generator.save(gan / GENERATOR_FILE)
     (gan / GAN_META).write_text(json.dumps(meta, indent=2))
-    shutil.rmtree(ckpt_dir)  # finished: the generator and metadata replace the checkpoint
+    store.clear()  # finished: the generator and metadata replace the checkpoint
     log.info("train-gan %s: %d epochs in %.0fs -> %s", train_set, epochs, res.seconds, gan)
     return meta
 
