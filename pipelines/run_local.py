@@ -1,7 +1,9 @@
-"""``make run``: the study DAG on this machine through ``kfp.local`` (no cluster, no Docker).
+"""``make run``: the study DAG on this machine through ``kfp.local`` (no cluster).
 
-Every component runs as a subprocess of this virtualenv. The report is copied to
-``report/runs/<run id>/`` and ``report/`` (the latest run), with the wall time of each step.
+Every component runs as a subprocess of this virtualenv, or with ``--runner docker``
+(``make run RUNNER=docker``) in the image built for this commit (pipelines/runners.py).
+The report is copied to ``report/runs/<run id>/`` and ``report/`` (the latest run), with
+the wall time of each step and which runner (image) executed the tasks.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from kfp import local
 from digitstudy.config import load_profile
 from digitstudy.logs import setup_logging
 from pipelines.arguments import make_run_id, pipeline_arguments
+from pipelines.runners import RUNNERS, make_runner
 from pipelines.study import build_study
 
 log = logging.getLogger("digitstudy.run_local")
@@ -77,13 +80,15 @@ def publish_report(src: Path, report_root: Path, run_id: str) -> Path:
 
 
 def run(profile_name: str, parts: str | None, data_dir: str | None, report_root: Path,
-        outputs: Path) -> Path:
+        outputs: Path, runner: str = "subprocess") -> Path:
     profile = load_profile(profile_name)
     run_id = make_run_id(profile)
     arguments = pipeline_arguments(profile, parts, data_dir, run_id)
     log.info("run %s: parts %s, data %s", run_id, arguments["parts"],
              arguments["fsdd_source"] or "canonical downloads")
-    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(outputs.resolve()))
+    executor = make_runner(runner, outputs.resolve(), data_dir)
+    log.info("tasks run by the %s", executor.description)
+    local.init(runner=executor.runner, pipeline_root=str(outputs.resolve()))
     timer = StepTimer()
     t0 = time.perf_counter()
     with timer.watching():
@@ -94,9 +99,11 @@ def run(profile_name: str, parts: str | None, data_dir: str | None, report_root:
     times = timer.frame()
     times.loc[len(times)] = ["(whole DAG)", int(times.tasks.sum()), wall, wall]
     times.to_csv(artifact_dir / "step_times.csv", index=False)
+    (artifact_dir / "runner.txt").write_text(f"tasks ran in the {executor.description}\n")
     run_dir = publish_report(artifact_dir, report_root, run_id)
     print(times.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
-    print(f"\nreport: {report_root / 'index.html'} (this run also in {run_dir})")
+    print(f"\ntasks ran in the {executor.description}")
+    print(f"report: {report_root / 'index.html'} (this run also in {run_dir})")
     return run_dir
 
 
@@ -107,9 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=None, help="folder holding fsdd/ and mnist/")
     parser.add_argument("--report-dir", type=Path, default=Path("report"))
     parser.add_argument("--outputs", type=Path, default=Path("local_outputs"))
+    parser.add_argument("--runner", choices=RUNNERS, default="subprocess",
+                        help="docker: every task in the image built for this commit")
     args = parser.parse_args(argv)
     setup_logging()
-    run(args.profile, args.parts, args.data_dir, args.report_dir, args.outputs)
+    run(args.profile, args.parts, args.data_dir, args.report_dir, args.outputs, args.runner)
     return 0
 
 
