@@ -62,8 +62,10 @@ def local_image(client, image: str):
             "PYTHON_IMAGE=digitstudy-base:bookworm-py3.11)") from None
 
 
-def data_mount(data_dir: str | Path | None) -> list:
-    """DATA_DIR read-only at its own absolute path (s3:// and canonical downloads: nothing)."""
+def data_mount(data_dir: str | Path | None, user: str) -> list:
+    """DATA_DIR read-only at its own absolute path (s3:// and canonical downloads: nothing).
+    Only the mounted folder's own modes count in the container (docker creates its parents),
+    so a folder another uid cannot list (pytest's and mktemp's are 0700) fails every task."""
     from docker.types import Mount
 
     if not data_dir or str(data_dir).startswith("s3://"):
@@ -71,6 +73,12 @@ def data_mount(data_dir: str | Path | None) -> list:
     path = Path(data_dir).resolve()
     if not path.is_dir():
         raise RunnerError(f"DATA_DIR={data_dir}: no such folder ({path})")
+    uid = int(user.split(":")[0])
+    closed = [d for d in (path, *path.glob("*/"), *path.glob("*/*/"))
+              if d.is_dir() and d.stat().st_uid != uid and d.stat().st_mode & 0o005 != 0o005]
+    if closed:
+        raise RunnerError(f"DATA_DIR={data_dir}: {closed[0]} is not readable by the containers' "
+                          f"uid {uid} (mode {closed[0].stat().st_mode & 0o777:o}); chmod o+rx it")
     return [Mount(target=str(path), source=str(path), type="bind", read_only=True)]
 
 
@@ -104,7 +112,7 @@ def make_runner(kind: str, pipeline_root: Path, data_dir: str | Path | None = No
     finally:
         client.close()
     user = container_args.pop("user", None) or container_user(pipeline_root)
-    args = {"network_mode": "host", "mounts": data_mount(data_dir), "user": user, **container_args}
+    args = {"network_mode": "host", "mounts": data_mount(data_dir, user), "user": user, **container_args}
     description = (f"docker runner: image {image} ({found.short_id}), user {args['user']}, "
                    f"{'data ' + str(Path(data_dir).resolve()) + ' read-only' if args['mounts'] else 'no data mount'}"
                    f", network {args['network_mode']}")

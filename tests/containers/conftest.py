@@ -1,6 +1,7 @@
 """Container tests: a Docker engine, and the CPU image for this commit (built if missing).
 
-Every test here is marked ``container`` and skips, saying why, when no engine answers.
+Every test here that needs the engine is marked ``container`` and skips, saying why, when
+no engine answers; the runner's argument checks (test_runner_args.py) need none.
 The image is built with ``make image-cpu``; on a machine without a registry the local
 base (``make base-image``) is used when the engine has it. A rebuild after a source change
 reuses the engine's cached lock layer (only the project layer is rebuilt).
@@ -19,9 +20,10 @@ LOCAL_BASE = os.environ.get("DIGITSTUDY_TEST_PYTHON_IMAGE", "digitstudy-base:boo
 
 
 def pytest_collection_modifyitems(items):
+    """``container``: every test here that needs the engine (directly or through the image)."""
     here = Path(__file__).parent
     for item in items:
-        if here in Path(item.fspath).parents:
+        if here in Path(item.fspath).parents and "engine" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.container)
 
 

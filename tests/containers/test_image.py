@@ -62,8 +62,9 @@ def test_gpu_image_check_passes_inside(engine):
     except docker.errors.ImageNotFound:
         pytest.skip(f"{settings.GPU_IMAGE} not built (make image-gpu [TF_GPU_IMAGE=...])")
     done = subprocess.run(["docker", "run", "--rm", "--network", "none", settings.GPU_IMAGE, "sh", "-c",
-                           "python3 /usr/local/bin/check_image.py /opt/digitstudy/requirements.lock --gpu"
-                           " && ls -A /tmp"], capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+                           'test -z "$(ls -A /tmp)" || { echo "build left in /tmp:" /tmp/*; exit 1; }; '
+                           "python3 /usr/local/bin/check_image.py /opt/digitstudy/requirements.lock --gpu"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-1000:] + done.stderr[-3000:]
     assert done.stdout.strip().endswith("check_image: ok (/opt/digitstudy/requirements.lock, gpu=True)")
     assert "libcudnn.so.9 loads" in done.stdout
