@@ -11,6 +11,7 @@ PROFILE ?= tiny
 PARTS ?=
 DATA_DIR ?=
 TARGET ?= cpu
+RUNNER ?=
 PYTEST_ARGS ?=
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
@@ -18,10 +19,10 @@ export PYTHONWARNINGS ?= ignore::FutureWarning
 
 .DEFAULT_GOAL := help
 
-$(VENV_STAMP): pyproject.toml requirements.lock
+$(VENV_STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet -r requirements-dev.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
@@ -36,7 +37,7 @@ help: ## list the targets
 setup: $(VENV_STAMP) ## create .venv with the pinned dependencies
 
 run: $(VENV_STAMP) ## run the study DAG locally through kfp.local (PROFILE, PARTS, DATA_DIR); report in report/
-	$(PY) -m pipelines.run_local --profile $(PROFILE) $(if $(PARTS),--parts $(PARTS)) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+	$(PY) -m pipelines.run_local --profile $(PROFILE) $(if $(PARTS),--parts $(PARTS)) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(RUNNER),--runner $(RUNNER))
 
 test: $(VENV_STAMP) ## run every test (cluster-only checks skip with a reason unless a cluster is reachable)
 	$(PY) -m pytest $(PYTEST_ARGS)

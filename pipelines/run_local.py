@@ -1,7 +1,9 @@
-"""``make run``: the study DAG on this machine through ``kfp.local`` (no cluster, no Docker).
+"""``make run``: the study DAG on this machine through ``kfp.local`` (no cluster).
 
-Every component runs as a subprocess of this virtualenv. The report is copied to
-``report/runs/<run id>/`` and ``report/`` (the latest run), with the wall time of each step.
+Every component runs as a subprocess of this virtualenv, or with ``--runner docker``
+(``make run RUNNER=docker``) in the image built for this commit (pipelines/runners.py).
+The report is copied to ``report/runs/<run id>/`` and ``report/`` (the latest run), with
+the wall time of each step and which runner (image) executed the tasks.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from digitstudy.plan import parse_parts
 from pipelines import local_compat
 from pipelines.arguments import make_run_id, pipeline_arguments
 from pipelines.placement import Placement
+from pipelines.runners import RUNNERS, make_runner
 from pipelines.study import build_study
 
 log = logging.getLogger("digitstudy.run_local")
@@ -80,7 +83,7 @@ def publish_report(src: Path, report_root: Path, run_id: str) -> Path:
 
 
 def run(profile_name: str, parts: str | None, data_dir: str | None, report_root: Path,
-        outputs: Path) -> Path:
+        outputs: Path, runner: str = "subprocess") -> Path:
     profile = load_profile(profile_name)
     run_id = make_run_id(profile)
     arguments = pipeline_arguments(data_dir, run_id)
@@ -88,7 +91,9 @@ def run(profile_name: str, parts: str | None, data_dir: str | None, report_root:
     log.info("run %s: parts %s, data %s", run_id, parse_parts(parts) and ",".join(parse_parts(parts)),
              arguments["fsdd_source"] or "canonical downloads")
     local_compat.install()
-    local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(outputs.resolve()))
+    executor = make_runner(runner, outputs.resolve(), data_dir)
+    log.info("tasks run by the %s", executor.description)
+    local.init(runner=executor.runner, pipeline_root=str(outputs.resolve()))
     timer = StepTimer()
     t0 = time.perf_counter()
     with timer.watching():
@@ -99,9 +104,11 @@ def run(profile_name: str, parts: str | None, data_dir: str | None, report_root:
     times = timer.frame()
     times.loc[len(times)] = ["(whole DAG)", int(times.tasks.sum()), wall, wall]
     times.to_csv(artifact_dir / "step_times.csv", index=False)
+    (artifact_dir / "runner.txt").write_text(f"tasks ran in the {executor.description}\n")
     run_dir = publish_report(artifact_dir, report_root, run_id)
     print(times.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
-    print(f"\nreport: {report_root / 'index.html'} (this run also in {run_dir})")
+    print(f"\ntasks ran in the {executor.description}")
+    print(f"report: {report_root / 'index.html'} (this run also in {run_dir})")
     return run_dir
 
 
@@ -112,9 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=None, help="folder holding fsdd/ and mnist/")
     parser.add_argument("--report-dir", type=Path, default=Path("report"))
     parser.add_argument("--outputs", type=Path, default=Path("local_outputs"))
+    parser.add_argument("--runner", choices=RUNNERS, default="subprocess",
+                        help="docker: every task in the image built for this commit")
     args = parser.parse_args(argv)
     setup_logging()
-    run(args.profile, args.parts, args.data_dir, args.report_dir, args.outputs)
+    run(args.profile, args.parts, args.data_dir, args.report_dir, args.outputs, args.runner)
     return 0
 
 
