@@ -1,0 +1,206 @@
+"""kfp.local under control: Ctrl-C stops the run within seconds, a failed step stops new
+work, each task reports its start and finish, and no temp folder outlives the run.
+
+kfp.local has no hooks for any of this, so :func:`supervised` swaps three of its module
+functions for the length of one run (and puts them back):
+
+- ``task_executor.execute_single_task`` (kfp/local/orchestrator/task_executor.py:72;
+  called through the module by enhanced_dag_orchestrator.py:756 and dag_orchestrator.py:99)
+  is wrapped: once the run is stopping it raises :class:`RunStopped` instead of starting
+  a task (the orchestrator's ``ThreadPoolExecutor.shutdown(wait=True)``,
+  enhanced_dag_orchestrator.py:311, would otherwise run every queued loop iteration),
+  and it tells the console when a task starts and ends;
+- ``subprocess_task_handler.run_local_subprocess`` (subprocess_task_handler.py:111-135)
+  is replaced by the same loop with ``start_new_session=True``, so each step is the
+  leader of its own process group, which a stop kills whole (the ``sh`` wrapper, the
+  Python step and its decoding workers), and with ``TMPDIR`` pointing into the run folder:
+  the component command's ``program_path=$(mktemp -d)`` (kfp/dsl/component_factory.py:581)
+  would otherwise leave a ``tmp.*/ephemeral_component.py`` folder per task in /tmp;
+- ``logging_utils.indented_print`` (logging_utils.py:84-102) becomes a no-op: it patches
+  ``builtins.print`` per task, and concurrent loop iterations nest the patches, which is
+  why indentation grew with every task.
+
+SIGINT (Ctrl-C, or ``kill -INT``) marks the run interrupted and sends SIGTERM to every
+running step's process group, SIGKILL 5 s later to what is left; a second Ctrl-C kills
+at once and exits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import threading
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+from kfp.local import logging_utils, status, subprocess_task_handler
+from kfp.local.orchestrator import orchestrator_utils, task_executor
+
+from pipelines.console import TaskConsole
+
+KILL_AFTER_S = 5.0
+# kfp.local's own warnings that say nothing about this project's run: every step runs in
+# this virtualenv on purpose (subprocess_task_handler.py:81), and display names and
+# resource requests are for the cluster UI (task_executor.py:64-70).
+KFP_NOISE = (r"You may be attemping to run a task that uses custom or non-Python base image",
+             r"Task '.*': settings \[.*\] have no effect in the current local runner")
+
+
+class RunStopped(RuntimeError):
+    """Raised inside kfp.local to unwind a run that is stopping (interrupt or failure)."""
+
+
+class Supervisor:
+    def __init__(self, console: TaskConsole, tmp: Path):
+        self.console = console
+        self.tmp = tmp
+        self.reason: str | None = None  # "interrupted" or "failed"
+        self._procs: set[subprocess.Popen] = set()
+        self._lock = threading.RLock()
+        self._interrupts = 0
+
+    # --- stopping -----------------------------------------------------------------------
+    def stop(self, reason: str) -> None:
+        with self._lock:
+            if self.reason is None:
+                self.reason = reason
+            procs = list(self._procs)
+        if reason == "interrupted":
+            self._signal(procs, signal.SIGTERM)
+            timer = threading.Timer(KILL_AFTER_S, self._kill_left)
+            timer.daemon = True
+            timer.start()
+
+    def _kill_left(self) -> None:
+        with self._lock:
+            procs = list(self._procs)
+        self._signal(procs, signal.SIGKILL)
+
+    @staticmethod
+    def _signal(procs, sig) -> None:
+        for proc in procs:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, sig)  # the step leads its own group (start_new_session)
+
+    def on_sigint(self, signum, frame) -> None:
+        self._interrupts += 1
+        if self._interrupts == 1:
+            running = len(self._procs)
+            self.console.say(f"interrupted: ending {running} running step(s); "
+                             "press Ctrl-C again to kill them at once")
+            self.stop("interrupted")
+        else:
+            self._kill_left()
+            os._exit(130)
+
+    # --- the kfp.local stand-ins --------------------------------------------------------
+    def run_local_subprocess(self, full_command, env_vars=None) -> int:
+        """kfp.local's subprocess loop (subprocess_task_handler.py:111), in its own
+        process group, with TMPDIR in the run folder."""
+        env = {**os.environ, **(env_vars or {}), "TMPDIR": str(self.tmp)}
+        with self._lock:
+            if self.reason:
+                raise RunStopped(self.reason)
+            proc = subprocess.Popen(full_command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True, bufsize=1, env=env, start_new_session=True)
+            self._procs.add(proc)
+        try:
+            with proc:
+                for line in iter(proc.stdout.readline, ""):
+                    print(line, end="")
+                code = proc.wait()
+        finally:
+            with self._lock:
+                self._procs.discard(proc)
+        if self.reason == "interrupted":
+            raise RunStopped(self.reason)
+        return code
+
+    def execute_single_task(self, original):
+        def wrapper(**kwargs):
+            if self.reason:
+                raise RunStopped(self.reason)
+            label = task_label(kwargs["task_name"], kwargs["task_spec"], kwargs["io_store"])
+            state = self.console.task_started(label)
+            try:
+                outputs, task_status = original(**kwargs)
+            except RunStopped:
+                self.console.task_finished(state, ok=False)
+                raise
+            ok = task_status == status.Status.SUCCESS
+            self.console.task_finished(state, ok, summary(outputs) if ok else "")
+            if not ok:
+                self.stop("failed")
+            return outputs, task_status
+        return wrapper
+
+
+def task_label(task_name: str, task_spec, io_store) -> str:
+    """``p1-autoencoder[300]``: the task and the loop item values it received."""
+    items = []
+    try:
+        args = orchestrator_utils.OrchestratorUtils.make_task_arguments(
+            task_inputs_spec=task_spec.inputs, io_store=io_store)
+        for name, spec in task_spec.inputs.parameters.items():
+            source = spec.component_input_parameter or ""
+            value = args.get(name)
+            if "loop-item" in source and isinstance(value, int | float | str) \
+                    and not isinstance(value, bool) and value != "":
+                items.append(f"{int(value)}" if isinstance(value, float) and value.is_integer()
+                             else str(value))
+    except Exception:  # a label is cosmetic: never fail a task over it
+        items = []
+    return task_name + (f"[{','.join(items)}]" if items else "")
+
+
+def summary(outputs: dict) -> str:
+    """``test acc 0.856`` from a task's metrics output, ``skipped`` for a skip marker."""
+    for value in outputs.values():
+        metadata = getattr(value, "metadata", None) or {}
+        if "test_accuracy" in metadata:
+            return f"test acc {float(metadata['test_accuracy']):.3f}"
+    for value in outputs.values():
+        path = getattr(value, "path", None)
+        if path and (Path(path) / "SKIPPED").is_file():
+            return "skipped (no selected part needs it)"
+    return ""
+
+
+@contextlib.contextmanager
+def supervised(console: TaskConsole, tmp: Path) -> Iterator[Supervisor]:
+    """kfp.local patched for one run; see the module docstring."""
+    import sys
+
+    sup = Supervisor(console, tmp)
+    saved = (task_executor.execute_single_task, subprocess_task_handler.run_local_subprocess,
+             logging_utils.indented_print, sys.stdout, warnings.showwarning)
+    previous_sigint = signal.getsignal(signal.SIGINT)
+    task_executor.execute_single_task = sup.execute_single_task(saved[0])
+    subprocess_task_handler.run_local_subprocess = sup.run_local_subprocess
+    logging_utils.indented_print = lambda *a, **k: contextlib.nullcontext()
+    sys.stdout = console
+    # kfp.local also logs outside its per-task logger context (e.g. orchestrator_utils.py
+    # "Applying expression selector"): those records go to the console too, not stderr
+    root = logging.getLogger()
+    saved_handlers = root.handlers[:]
+    root.handlers = [logging.StreamHandler(console)]
+    with warnings.catch_warnings():
+        for pattern in KFP_NOISE:
+            warnings.filterwarnings("ignore", message=pattern)
+        warnings.showwarning = (lambda message, category, *a, **k:
+                                console.warn_once(f"{category.__name__}: {message}"))
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, sup.on_sigint)
+        try:
+            yield sup
+        finally:
+            if threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGINT, previous_sigint)
+            (task_executor.execute_single_task, subprocess_task_handler.run_local_subprocess,
+             logging_utils.indented_print, sys.stdout, warnings.showwarning) = saved
+            root.handlers = saved_handlers
+            console.flush()
