@@ -28,7 +28,9 @@ EXCEPTION = re.compile(r"^(?:[\w.]+\.)?(?P<kind>[A-Z]\w*(?:Error|Exception|Exit)
 
 
 def _slug(label: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", label).strip("_") or "task"
+    """``p1-autoencoder[300,42]`` -> ``p1-autoencoder-300-42`` (a shell-friendly file name)."""
+    name = label.replace("[", "-").replace(",", "-").replace("]", "")
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", name).strip("_") or "task"
 
 
 @dataclass
@@ -141,12 +143,14 @@ class TaskConsole:
 
     def shown(self, line: str) -> str | None:
         """The terminal form of a step's log line, or None for the log file only."""
-        text = KFP_PREFIX.sub("", line).strip()
+        prefix = KFP_PREFIX.match(line)
+        text = line[prefix.end():].strip() if prefix else line.strip()
         if not text:
             return None
         if EPOCH.search(text):
             return f"    {text}"
-        if WARNING.search(text) and not text.startswith(("warnings.warn", "File ")):
+        warned = (prefix is not None and prefix["level"] == "WARNING") or WARNING.search(text)
+        if warned and not text.startswith(("warnings.warn", "File ")):
             key = re.sub(r"\d+", "#", text)
             if key not in self._seen_warnings:
                 self._seen_warnings.add(key)
