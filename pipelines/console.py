@@ -3,8 +3,8 @@ per-epoch lines, each warning once; everything else goes to the run folder's log
 
 kfp.local writes everything to ``sys.stdout``: its own records through a
 ``StreamHandler(sys.stdout)`` made afresh around every task
-(kfp/local/logging_utils.py:54-81, ``local_logger_context``) and each step's output
-through ``print`` (kfp/local/subprocess_task_handler.py:129-133). :class:`TaskConsole`
+(kfp/local/logging_utils.py:52-80, ``local_logger_context``) and each step's output
+through ``print`` (kfp/local/subprocess_task_handler.py:129-131). :class:`TaskConsole`
 stands in for ``sys.stdout`` while the DAG runs and sends every line to the log of the
 task whose thread wrote it (``logs/<task>.log``; lines outside any task to
 ``logs/run.log``). ``verbose=True`` (``VERBOSE=1``) also passes every line through.

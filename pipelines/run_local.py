@@ -144,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     except RunInterrupted as err:
         print(err, file=sys.stderr)
         return 130
+    except KeyboardInterrupt:  # before the DAG started (pre-flight): nothing to end
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

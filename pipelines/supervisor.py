@@ -4,19 +4,19 @@ work, each task reports its start and finish, and no temp folder outlives the ru
 kfp.local has no hooks for any of this, so :func:`supervised` swaps three of its module
 functions for the length of one run (and puts them back):
 
-- ``task_executor.execute_single_task`` (kfp/local/orchestrator/task_executor.py:72;
-  called through the module by enhanced_dag_orchestrator.py:756 and dag_orchestrator.py:99)
+- ``task_executor.execute_single_task`` (kfp/local/orchestrator/task_executor.py:71;
+  called through the module by enhanced_dag_orchestrator.py:755 and dag_orchestrator.py:99)
   is wrapped: once the run is stopping it raises :class:`RunStopped` instead of starting
   a task (the orchestrator's ``ThreadPoolExecutor.shutdown(wait=True)``,
-  enhanced_dag_orchestrator.py:311, would otherwise run every queued loop iteration),
+  enhanced_dag_orchestrator.py:312, would otherwise run every queued loop iteration),
   and it tells the console when a task starts and ends;
-- ``subprocess_task_handler.run_local_subprocess`` (subprocess_task_handler.py:111-135)
+- ``subprocess_task_handler.run_local_subprocess`` (subprocess_task_handler.py:108-135)
   is replaced by the same loop with ``start_new_session=True``, so each step is the
   leader of its own process group, which a stop kills whole (the ``sh`` wrapper, the
   Python step and its decoding workers), and with ``TMPDIR`` pointing into the run folder:
-  the component command's ``program_path=$(mktemp -d)`` (kfp/dsl/component_factory.py:581)
+  the component command's ``program_path=$(mktemp -d)`` (kfp/dsl/component_factory.py:583)
   would otherwise leave a ``tmp.*/ephemeral_component.py`` folder per task in /tmp;
-- ``logging_utils.indented_print`` (logging_utils.py:84-102) becomes a no-op: it patches
+- ``logging_utils.indented_print`` (logging_utils.py:82-102) becomes a no-op: it patches
   ``builtins.print`` per task, and concurrent loop iterations nest the patches, which is
   why indentation grew with every task.
 
@@ -45,7 +45,7 @@ from pipelines.console import TaskConsole
 KILL_AFTER_S = 5.0
 # kfp.local's own warnings that say nothing about this project's run: every step runs in
 # this virtualenv on purpose (subprocess_task_handler.py:81), and display names and
-# resource requests are for the cluster UI (task_executor.py:64-70).
+# resource requests are for the cluster UI (task_executor.py:64-67).
 KFP_NOISE = (r"You may be attemping to run a task that uses custom or non-Python base image",
              r"Task '.*': settings \[.*\] have no effect in the current local runner")
 
@@ -99,7 +99,7 @@ class Supervisor:
 
     # --- the kfp.local stand-ins --------------------------------------------------------
     def run_local_subprocess(self, full_command, env_vars=None) -> int:
-        """kfp.local's subprocess loop (subprocess_task_handler.py:111), in its own
+        """kfp.local's subprocess loop (subprocess_task_handler.py:108), in its own
         process group, with TMPDIR in the run folder."""
         env = {**os.environ, **(env_vars or {}), "TMPDIR": str(self.tmp)}
         with self._lock:
@@ -183,7 +183,7 @@ def supervised(console: TaskConsole, tmp: Path) -> Iterator[Supervisor]:
     subprocess_task_handler.run_local_subprocess = sup.run_local_subprocess
     logging_utils.indented_print = lambda *a, **k: contextlib.nullcontext()
     sys.stdout = console
-    # kfp.local also logs outside its per-task logger context (e.g. orchestrator_utils.py
+    # kfp.local also logs outside its per-task logger context (e.g. orchestrator_utils.py:164
     # "Applying expression selector"): those records go to the console too, not stderr
     root = logging.getLogger()
     saved_handlers = root.handlers[:]

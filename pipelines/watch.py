@@ -47,18 +47,19 @@ class Watch:
         console.say(f"running {total if total else 'an unknown number of'} tasks; "
                     f"logs in {_rel(self.folder.logs)}/ (VERBOSE=1 shows them all)")
         error: BaseException | None = None
-        sup = None
         try:
             with supervised(console, self.folder.tmp) as sup:
                 try:
                     return self.pipeline(**arguments)
-                except (RunStopped, RuntimeError) as err:
-                    error = err
+                except (RunStopped, RuntimeError) as err:  # kfp.local raises RuntimeError
+                    error = err  # on a failed DAG (pipeline_orchestrator.py:184)
+        except BaseException:
+            self.folder.mark("failed", "crashed: see the traceback")  # a bug, not a step
+            raise
         finally:
             console.close()
             self.folder.drop_tmp()
-            if error is not None or sup is None or sup.reason:
-                self._fail(console, sup.reason if sup else None, error)
+        self._fail(console, sup.reason, error)
 
     def _fail(self, console: TaskConsole, reason: str | None, error: BaseException | None):
         where = _rel(self.folder.root)
