@@ -20,9 +20,12 @@ functions for the length of one run (and puts them back):
   ``builtins.print`` per task, and concurrent loop iterations nest the patches, which is
   why indentation grew with every task.
 
+- ``docker_task_handler.run_docker_container`` (docker_task_handler.py:123-160, the
+  DockerRunner) gets the same loop with each container registered, so a stop kills it.
+
 SIGINT (Ctrl-C, or ``kill -INT``) marks the run interrupted and sends SIGTERM to every
-running step's process group, SIGKILL 5 s later to what is left; a second Ctrl-C kills
-at once and exits.
+running step's process group (and kills every running container), SIGKILL 5 s later to
+what is left; a second Ctrl-C kills at once and exits.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class Supervisor:
         self.tmp = tmp
         self.reason: str | None = None  # "interrupted" or "failed"
         self._procs: set[subprocess.Popen] = set()
+        self._containers: set = set()
         self._lock = threading.RLock()
         self._interrupts = 0
 
@@ -71,6 +75,7 @@ class Supervisor:
             procs = list(self._procs)
         if reason == "interrupted":
             self._signal(procs, signal.SIGTERM)
+            self._kill_containers()
             timer = threading.Timer(KILL_AFTER_S, self._kill_left)
             timer.daemon = True
             timer.start()
@@ -79,6 +84,14 @@ class Supervisor:
         with self._lock:
             procs = list(self._procs)
         self._signal(procs, signal.SIGKILL)
+        self._kill_containers()
+
+    def _kill_containers(self) -> None:
+        with self._lock:
+            containers = list(self._containers)
+        for container in containers:
+            with contextlib.suppress(Exception):  # already gone (auto_remove) or exited
+                container.kill()
 
     @staticmethod
     def _signal(procs, sig) -> None:
@@ -116,6 +129,35 @@ class Supervisor:
         finally:
             with self._lock:
                 self._procs.discard(proc)
+        if self.reason == "interrupted":
+            raise RunStopped(self.reason)
+        return code
+
+    def run_docker_container(self, client, image: str, command, volumes, **run_args) -> int:
+        """kfp.local's DockerRunner loop (docker_task_handler.py:123-160), the container
+        registered so that a stop kills it; the image must exist (no registry here)."""
+        import docker
+        from kfp.local.docker_task_handler import add_latest_tag_if_not_present
+
+        with self._lock:
+            if self.reason:
+                raise RunStopped(self.reason)
+            container = client.containers.run(image=add_latest_tag_if_not_present(image),
+                                              command=command, detach=True, stdout=True,
+                                              stderr=True, volumes=volumes, auto_remove=True,
+                                              **run_args)
+            self._containers.add(container)
+        try:
+            with contextlib.suppress(docker.errors.NotFound):
+                for line in container.logs(stream=True):
+                    print(line.decode(), end="")
+            try:
+                code = container.wait()["StatusCode"]
+            except docker.errors.NotFound:  # auto-removed: kfp.local reads this as success
+                code = 0
+        finally:
+            with self._lock:
+                self._containers.discard(container)
         if self.reason == "interrupted":
             raise RunStopped(self.reason)
         return code
@@ -178,6 +220,13 @@ def supervised(console: TaskConsole, tmp: Path) -> Iterator[Supervisor]:
     sup = Supervisor(console, tmp)
     saved = (task_executor.execute_single_task, subprocess_task_handler.run_local_subprocess,
              logging_utils.indented_print, sys.stdout, warnings.showwarning)
+    try:
+        from kfp.local import docker_task_handler
+    except ImportError:  # no docker SDK: the DockerRunner is unavailable anyway
+        docker_task_handler = None
+    if docker_task_handler is not None:
+        saved_docker = docker_task_handler.run_docker_container
+        docker_task_handler.run_docker_container = sup.run_docker_container
     previous_sigint = signal.getsignal(signal.SIGINT)
     task_executor.execute_single_task = sup.execute_single_task(saved[0])
     subprocess_task_handler.run_local_subprocess = sup.run_local_subprocess
@@ -203,4 +252,6 @@ def supervised(console: TaskConsole, tmp: Path) -> Iterator[Supervisor]:
             (task_executor.execute_single_task, subprocess_task_handler.run_local_subprocess,
              logging_utils.indented_print, sys.stdout, warnings.showwarning) = saved
             root.handlers = saved_handlers
+            if docker_task_handler is not None:
+                docker_task_handler.run_docker_container = saved_docker
             console.flush()
