@@ -76,6 +76,15 @@ register(TableSpec("Table 1 sweep", "Problem 1, Approach A: test accuracy per bo
                    "(section 1.2.2, Figure 2)", "p1", table_1_sweep))
 
 
+def _intervals(per_dim: dict[int, Runs]) -> dict[int, tuple[float, float]]:
+    out = {}
+    for dim, runs in per_dim.items():
+        iv = Cell("", "", ACC, None, runs).interval
+        if iv is not None:
+            out[dim] = (iv.low, iv.high)
+    return out
+
+
 def figures(records: list[ResultRecord], out: Path) -> list[tuple[str, Path]]:
     """Figures 1-4 of the study for this run (first seed of each model), plus confusion matrices."""
     figs: list[tuple[str, Path]] = []
@@ -98,7 +107,8 @@ def figures(records: list[ResultRecord], out: Path) -> list[tuple[str, Path]]:
         ref = study_tables()
         path = plots.bottleneck_sweep(per_dim, ref["table_1_sweep"], sum(base) / len(base) if base else None,
                                       ref["table_1"]["baseline_mean_mfcc_mlp"]["test_accuracy"][0],
-                                      out / "p1-bottleneck-sweep.png")
+                                      out / "p1-bottleneck-sweep.png",
+                                      intervals=_intervals(per_dim))
         figs.append(("Approach A: test accuracy vs bottleneck (Figure 2)", path))
     return figs
 

@@ -59,13 +59,20 @@ def training_curves(record: ResultRecord, path: Path, title: str, prefix: str = 
 
 
 def bottleneck_sweep(run: dict[int, list[float]], study: dict[int, float], baseline_run: float | None,
-                     baseline_study: float, path: Path) -> Path:
-    """Test accuracy vs bottleneck (run mean +/- sd and the study's), baselines dashed (Figure 2)."""
+                     baseline_study: float, path: Path,
+                     intervals: dict[int, tuple[float, float]] | None = None) -> Path:
+    """Test accuracy vs bottleneck (run mean with its 95% interval where known, else +/- sd
+    over seeds, and the study's), baselines dashed (Figure 2)."""
     fig, ax = plt.subplots(figsize=(7, 4.4))
     dims = sorted(run)
     means = [np.mean(run[d]) for d in dims]
-    sds = [np.std(run[d], ddof=1) if len(run[d]) > 1 else 0.0 for d in dims]
-    ax.errorbar(dims, means, yerr=sds, marker="o", label="this run", color="tab:blue")
+    if intervals and all(d in intervals for d in dims):
+        yerr = np.array([[m - intervals[d][0], intervals[d][1] - m] for d, m in zip(dims, means, strict=True)]).T
+        label = "this run (95% interval)"
+    else:
+        yerr = [np.std(run[d], ddof=1) if len(run[d]) > 1 else 0.0 for d in dims]
+        label = "this run"
+    ax.errorbar(dims, means, yerr=yerr, marker="o", label=label, color="tab:blue", capsize=3)
     sd = sorted(study)
     ax.plot(sd, [study[d] for d in sd], marker="s", ls=":", color="gray", label="study")
     if baseline_run is not None:
