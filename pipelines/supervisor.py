@@ -234,9 +234,13 @@ def supervised(console: TaskConsole, tmp: Path) -> Iterator[Supervisor]:
     sys.stdout = console
     # kfp.local also logs outside its per-task logger context (e.g. orchestrator_utils.py:164
     # "Applying expression selector"): those records go to the console too, not stderr
+    # At INFO throughout: local_logger_context saves and restores the root level around
+    # every task (logging_utils.py:58-80), so with a higher level one thread's restore
+    # drops another's "Task ... finished" record (and StepTimer misses that task).
     root = logging.getLogger()
-    saved_handlers = root.handlers[:]
+    saved_handlers, saved_level = root.handlers[:], root.level
     root.handlers = [logging.StreamHandler(console)]
+    root.setLevel(logging.INFO)
     with warnings.catch_warnings():
         for pattern in KFP_NOISE:
             warnings.filterwarnings("ignore", message=pattern)
@@ -252,6 +256,7 @@ def supervised(console: TaskConsole, tmp: Path) -> Iterator[Supervisor]:
             (task_executor.execute_single_task, subprocess_task_handler.run_local_subprocess,
              logging_utils.indented_print, sys.stdout, warnings.showwarning) = saved
             root.handlers = saved_handlers
+            root.setLevel(saved_level)
             if docker_task_handler is not None:
                 docker_task_handler.run_docker_container = saved_docker
             console.flush()

@@ -46,8 +46,8 @@ def loop(fail_on: int = -1):
 
 @dsl.pipeline
 def sleepy(pid_file: str):
-    sleeper(pid_file=pid_file).set_caching_options(False)
-    step(x=0, fail_on=-1).set_caching_options(False)
+    slow = sleeper(pid_file=pid_file).set_caching_options(False)
+    step(x=0, fail_on=-1).set_caching_options(False).after(slow)  # never starts: interrupted
 
 
 def main(mode: str, out: Path) -> int:
