@@ -187,7 +187,7 @@ def task_label(task_name: str, task_spec, io_store) -> str:
     try:
         args = orchestrator_utils.OrchestratorUtils.make_task_arguments(
             task_inputs_spec=task_spec.inputs, io_store=io_store)
-        for name, spec in task_spec.inputs.parameters.items():
+        for name, spec in sorted(task_spec.inputs.parameters.items()):  # a protobuf map: unordered
             source = spec.component_input_parameter or ""
             value = args.get(name)
             if "loop-item" in source and isinstance(value, int | float | str) \
