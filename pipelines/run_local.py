@@ -28,6 +28,7 @@ from kfp import local
 from digitstudy.config import load_profile
 from digitstudy.errors import UserError
 from digitstudy.logs import setup_logging
+from digitstudy.plan import IMPLEMENTED_PARTS
 from digitstudy.preflight import preflight
 from pipelines.arguments import make_run_id, pipeline_arguments
 from pipelines.runs import RunFolder
@@ -95,18 +96,18 @@ def run(profile_name: str, parts: str | None, data_dir: str | None, report_root:
         outputs: Path) -> Path:
     profile = load_profile(profile_name)
     run_id = make_run_id(profile)
-    arguments = pipeline_arguments(profile, parts, data_dir, run_id)
     t_check = time.perf_counter()
-    for line in preflight(profile, arguments["parts"], data_dir):
+    for line in preflight(profile, parts or ",".join(IMPLEMENTED_PARTS), data_dir):
         print(f"pre-flight: {line}")
     print(f"pre-flight: passed in {time.perf_counter() - t_check:.1f} s")
+    arguments = pipeline_arguments(profile, parts, data_dir, run_id)
     print(f"run {run_id}: parts {arguments['parts']}, data "
           f"{arguments['fsdd_source'] or 'canonical downloads'}")
+    pipeline = build_study(profile.pipeline.parallelism)
     folder = RunFolder.create(outputs, run_id)
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(folder.root.resolve()))
     timer = StepTimer()
     t0 = time.perf_counter()
-    pipeline = build_study(profile.pipeline.parallelism)
     with watched(pipeline, folder, verbose=verbose()) as watch, timer.watching():
         result = watch.call(**arguments)
     wall = time.perf_counter() - t0

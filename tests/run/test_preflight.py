@@ -150,3 +150,22 @@ def test_make_run_with_a_corrupt_wav_fails_before_any_task_naming_it_last(tmp_pa
     last = (proc.stdout + proc.stderr).strip().splitlines()[-10:]
     assert any(str(bad) in line for line in last)
     assert not (tmp_path / "out").exists()  # no run folder: the DAG never started
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--parts", "p1,p7"], "unknown part(s) ['p7']"),
+    (["--profile", "{bad}"], "p1.baseline.train.epochs"),
+])
+def test_make_run_reports_bad_parts_and_profiles_in_one_paragraph(tmp_path, args, message):
+    import yaml
+
+    from digitstudy.config import profile_path
+
+    data = yaml.safe_load(profile_path("tiny").read_text())
+    data["p1"]["baseline"]["train"]["epochs"] = "30"
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(data))
+    args = [a.replace("{bad}", str(tmp_path / "bad.yaml")) for a in args]
+    proc, _ = _run_local(*args, "--outputs", str(tmp_path / "out"), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert message in proc.stderr and proc.stderr.startswith("error: ")
+    assert "Traceback" not in proc.stderr
