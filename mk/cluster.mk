@@ -60,9 +60,9 @@ data-upload: $(VENV_STAMP) ## upload DATA_DIR/fsdd and DATA_DIR/mnist to the Min
 report-runs: $(VENV_STAMP) ## pull every run's results.csv from MinIO into one cross-run table (report/cross-run/)
 	$(CLUSTER_CLI) report-runs --runs-dir report/cluster-runs --out report/cross-run
 
-pipeline-submit: $(VENV_STAMP) ## compile and submit PROFILE to KFP_HOST (TARGET, DATA_DIR=s3://..., WAIT=1 waits, downloads the report)
+pipeline-submit: $(VENV_STAMP) ## compile and submit PROFILE to KFP_HOST (PARTS, TARGET, DATA_DIR=s3://..., WAIT=1 waits, downloads the report)
 	$(PY) -m pipelines.submit --profile $(PROFILE) --target $(TARGET) --host $(KFP_HOST) \
-	  $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WAIT),--wait)
+	  $(if $(PARTS),--parts $(PARTS)) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WAIT),--wait)
 
 test-live: $(VENV_STAMP) ## opt-in: submit the tiny profile to KFP_HOST, wait for success, run doctor (skips without a cluster)
 	DIGITSTUDY_LIVE=1 KFP_HOST=$(KFP_HOST) $(PY) -m pytest -m live -rs tests/cluster/test_live.py

@@ -28,9 +28,11 @@ from kfp import local
 from digitstudy.config import load_profile
 from digitstudy.errors import UserError
 from digitstudy.logs import setup_logging
-from digitstudy.plan import IMPLEMENTED_PARTS
+from digitstudy.plan import parse_parts
 from digitstudy.preflight import preflight
+from pipelines import local_compat
 from pipelines.arguments import make_run_id, pipeline_arguments
+from pipelines.placement import Placement
 from pipelines.runs import RunFolder
 from pipelines.study import build_study
 from pipelines.watch import RunFailed, RunInterrupted, watched
@@ -97,13 +99,14 @@ def run(profile_name: str, parts: str | None, data_dir: str | None, report_root:
     profile = load_profile(profile_name)
     run_id = make_run_id(profile)
     t_check = time.perf_counter()
-    for line in preflight(profile, parts or ",".join(IMPLEMENTED_PARTS), data_dir):
+    for line in preflight(profile, parts, data_dir):
         print(f"pre-flight: {line}")
     print(f"pre-flight: passed in {time.perf_counter() - t_check:.1f} s")
-    arguments = pipeline_arguments(profile, parts, data_dir, run_id)
-    print(f"run {run_id}: parts {arguments['parts']}, data "
+    arguments = pipeline_arguments(data_dir, run_id)
+    pipeline = build_study(profile, parts, Placement.local())
+    print(f"run {run_id}: parts {','.join(parse_parts(parts))}, data "
           f"{arguments['fsdd_source'] or 'canonical downloads'}")
-    pipeline = build_study(profile.pipeline.parallelism)
+    local_compat.install()
     folder = RunFolder.create(outputs, run_id)
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(folder.root.resolve()))
     timer = StepTimer()

@@ -34,8 +34,12 @@ class PreflightError(UserError):
     """A pre-flight check failed."""
 
 
-def _parts(profile: Profile, parts: str) -> list[str]:
-    from digitstudy.plan import PART_DATASETS, parse_parts, plan_study
+# the raw dataset each part reads
+PART_DATASETS = {"p1": "fsdd", "p4b": "fsdd", "p2": "mnist", "p3": "mnist", "p4a": "mnist"}
+
+
+def _parts(profile: Profile, parts: str | None) -> tuple[list[str], tuple[str, ...]]:
+    from digitstudy.plan import parse_parts, plan_study
 
     try:
         selected = parse_parts(parts)
@@ -128,7 +132,7 @@ def check_download(dataset: str) -> str:
     return f"{dataset.upper()}: will be downloaded from {url} (first run only)"
 
 
-def preflight(profile: Profile, parts: str, data_dir: str | Path | None) -> list[str]:
+def preflight(profile: Profile, parts: str | None, data_dir: str | Path | None) -> list[str]:
     """Every check for a run of ``parts`` on ``data_dir``; summary lines, or a PreflightError."""
     datasets, selected = _parts(profile, parts)
     lines = [f"profile {profile.name}: valid; parts {', '.join(selected)}"]
@@ -152,11 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from digitstudy.config import load_profile
-    from digitstudy.plan import IMPLEMENTED_PARTS
 
     parser = argparse.ArgumentParser(prog="digitstudy preflight", description=__doc__.split("\n")[0])
     parser.add_argument("--profile", default="tiny")
-    parser.add_argument("--parts", default=",".join(IMPLEMENTED_PARTS))
+    parser.add_argument("--parts", default=None, help="comma list; default: every part")
     parser.add_argument("--data-dir", default=None)
     args = parser.parse_args(argv)
     for line in preflight(load_profile(args.profile), args.parts, args.data_dir):

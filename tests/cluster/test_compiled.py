@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from kfp import components
 
 from components.settings import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
 from digitstudy.config import load_profile
+from digitstudy.steps import STEPS
 from pipelines import placement
-from pipelines.compile import compile_study
+from pipelines.study import build_study
 from pipelines.submit import compile_for_cluster
 
-# Steps known today; the DAG grows, so the tests classify executors by what placement did
-# (training: a retry policy; data: cached, no retry) and check these are classified right.
-KNOWN_TRAINING = {"exec-p1-baseline", "exec-p1-autoencoder", "exec-p1-utterance-embedding"}
-KNOWN_DATA = {"exec-fetch-fsdd", "exec-mfcc-features"}
 REPORT = "exec-aggregate-results"
+
+
+def step_of(executor: str) -> str:
+    """``exec-p3-synthesize-2`` -> ``p3-synthesize`` (KFP numbers a component used twice)."""
+    name = re.sub(r"^exec-", "", executor)
+    return name if name in STEPS else re.sub(r"-\d+$", "", name)
 SENTINELS = {"MINIO_ACCESS_KEY": "SENTINEL-ACCESS-3f9a", "MINIO_SECRET_KEY": "SENTINEL-SECRET-7c21",
              "AWS_SECRET_ACCESS_KEY": "SENTINEL-AWS-0b8e"}
 
@@ -60,14 +65,15 @@ def resources(spec, executor: str) -> dict:
 
 
 def classify(spec) -> tuple[set[str], set[str]]:
-    """(training, data) executors: training tasks retry; data tasks are cached and don't."""
+    """(training, data) executors, by the step registry: every executor is a known step and
+    placed as its kind (training tasks retry; data tasks are cached and don't)."""
     by_executor = tasks(spec)
-    training = {n for n, t in by_executor.items() if "retryPolicy" in t}
-    data = {n for n, t in by_executor.items() if n not in training and n != REPORT
-            and not n.startswith("exec-plan") and t.get("cachingOptions", {}).get("enableCache")}
-    assert KNOWN_TRAINING <= training and KNOWN_DATA <= data
-    assert set(by_executor) == training | data | {REPORT} | {
-        n for n in by_executor if n.startswith("exec-plan")}, "an unplaced step"
+    assert all(step_of(n) in STEPS for n in by_executor), sorted(by_executor)
+    training = {n for n in by_executor if STEPS[step_of(n)].trains}
+    data = set(by_executor) - training - {REPORT}
+    assert all("retryPolicy" in by_executor[n] for n in training)
+    assert all("retryPolicy" not in by_executor[n]
+               and by_executor[n]["cachingOptions"]["enableCache"] for n in data)
     return training, data
 
 
@@ -107,7 +113,7 @@ def test_gpu_target_only_training_requests_gpus(compiled):
 
 def test_cpu_target_has_no_gpu_anything(compiled):
     spec, k8s, text, _ = compiled["cpu"]
-    assert "accelerator" not in text  # (the label names do appear: in the profile parameter)
+    assert "accelerator" not in text
     assert not any(resources(spec, name).get("accelerator") for name in spec["deploymentSpec"]["executors"])
     assert all("nodeSelector" not in e and "tolerations" not in e for e in k8s.values())
     assert {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()} == {CPU_IMAGE}
@@ -161,13 +167,16 @@ def test_minio_credentials_by_secret_reference_only(compiled, target):
         assert {m["secretKey"]: m["envVar"] for m in ref["keyToEnv"]} == placement.MINIO_ENV
 
 
-def test_local_compile_has_no_cluster_settings(tmp_path, compiled):
-    """Without placement.configure (make run / kfp.local), nothing Kubernetes-specific; and
-    compiling for a cluster earlier in the process leaves no trace."""
-    text = compile_study("tiny", "cpu", tmp_path / "local.yaml").read_text()
+def test_local_build_has_no_cluster_settings(tmp_path, compiled):
+    """The local placement (make run / kfp.local): nothing Kubernetes-specific, no retries."""
+    from kfp import compiler
+
+    out = tmp_path / "local.yaml"
+    compiler.Compiler().compile(build_study(load_profile("tiny")), str(out))
+    text = out.read_text()
     docs = list(yaml.safe_load_all(text))
     assert len(docs) == 1 and "resourceCpuRequest" not in text and "secretAsEnv" not in text
-    assert placement.CLUSTER is None
+    assert "retryPolicy" not in text
 
 
 @pytest.mark.parametrize("target", ["cpu", "gpu"])
@@ -183,4 +192,3 @@ def test_make_pipeline_compile_path_applies_the_target(tmp_path, target):
     assert gpu == (classify(spec)[0] if target == "gpu" else set())
     assert "secretAsEnv" in platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"][
         "exec-fetch-fsdd"]
-    assert placement.CLUSTER is None

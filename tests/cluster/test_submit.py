@@ -12,7 +12,6 @@ import pytest
 
 from digitstudy import storage
 from digitstudy.cluster import doctor
-from digitstudy.config import load_profile
 from pipelines import submit
 
 API = "/apis/v2beta1"
@@ -104,10 +103,10 @@ def test_submit_sends_pipeline_experiment_and_typed_parameters(kfp_api, tmp_path
 
     assert re.fullmatch(rf"tiny-{re.escape(IMAGE_TAG)}-\d{{8}}-\d{{6}}", body["display_name"])
     params = body["runtime_config"]["parameters"]
-    assert params["profile"] == load_profile("tiny").as_parameter()  # a JSON object, not a string
-    assert isinstance(params["profile"]["pipeline"]["parallelism"], int)
+    assert params["profile_name"] == "tiny"  # the profile and parts are bound at compile time
+    assert params["parts"] == "p1,p2,p3,p4a,p4b"
     assert params["run_id"] == body["display_name"]  # aggregate uploads to results/<run name>/
-    assert params["fsdd_source"] == "" and isinstance(params["parts"], str)
+    assert params["fsdd_source"] == ""
     assert body["runtime_config"]["pipeline_root"] == doctor.PIPELINE_ROOT  # our MinIO
     spec = body["pipeline_spec"]
     assert spec["pipeline_spec"]["pipelineInfo"]["name"] == "digitstudy"
@@ -168,7 +167,7 @@ def test_failed_run_exits_nonzero(kfp_api, tmp_path, capsys):
 
 def test_local_folder_is_not_a_cluster_data_source():
     with pytest.raises(SystemExit, match="does not exist inside the pods"):
-        submit.run_arguments(load_profile("tiny"), None, "/work/shared/data", "run")
+        submit.run_arguments("/work/shared/data", "run")
 
 
 def test_run_names_are_valid_object_prefixes():

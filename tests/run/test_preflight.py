@@ -153,7 +153,7 @@ def test_make_run_with_a_corrupt_wav_fails_before_any_task_naming_it_last(tmp_pa
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--parts", "p1,p7"], "unknown part(s) ['p7']"),
+    (["--parts", "p1,p7"], "unknown part(s) p7 in PARTS='p1,p7'"),
     (["--profile", "{bad}"], "p1.baseline.train.epochs"),
 ])
 def test_make_run_reports_bad_parts_and_profiles_in_one_paragraph(tmp_path, args, message):

@@ -14,8 +14,6 @@ MnistModel = Literal["base_cnn", "spatial_attention", "self_attention", "cbam", 
 SpeechModel = Literal["baseline_lenet", "cnn_with_cbam", "hybrid_channel_attention"]
 MNIST_MODEL_NAMES: tuple[str, ...] = get_args(MnistModel)
 SPEECH_MODEL_NAMES: tuple[str, ...] = get_args(SpeechModel)
-MNIST_BASELINE = "base_cnn"
-SPEECH_BASELINE = "baseline_lenet"
 
 
 def _unique(values: list) -> list:

@@ -32,7 +32,6 @@ class PipelineConfig(Section):
 
 class Profile(Section):
     name: str
-    seed: int  # default seed for anything that has no seed of its own
     # Per-class sizes of this profile = the study's sizes x study_scale (tiny: 0.1). The
     # report maps each run cell to the study cell it stands for.
     study_scale: float = Field(gt=0, le=1)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from pathlib import Path
 
 import requests
 from tqdm import tqdm
 
+from digitstudy.cache import cache_dir
 from digitstudy.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -28,12 +28,6 @@ class ChecksumError(UserError):
 
 class DownloadError(UserError):
     """A canonical file that could not be fetched (no internet): use a local DATA_DIR."""
-
-
-def cache_dir() -> Path:
-    path = Path(os.environ.get("DIGITSTUDY_CACHE", Path.home() / ".cache" / "digitstudy"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def digest_of(path: Path, algorithm: str) -> str:

@@ -161,23 +161,21 @@ def write_report(records: list[ResultRecord], out: Path, run_id: str, profile_na
     return frame
 
 
-def extra_figures(extras: list[Path]) -> list[tuple[str, Path]]:
+def extra_figures(figures: list[Path]) -> list[tuple[str, Path]]:
     """PNG figures written by data steps (e.g. the augmentation figure), captioned by name."""
     return [(p.stem.replace("_", " ").replace("-", " "), p)
-            for d in extras for p in sorted(Path(d).glob("*.png"))]
+            for d in figures for p in sorted(Path(d).glob("*.png"))]
 
 
-def aggregate_step(profile, *, results: list[Path], extras: list[Path], report: Path,
-                   run_id: str, sources: dict[str, str] | None = None) -> None:
-    from digitstudy.steps import is_skipped
-
-    ran = [d for d in results if not is_skipped(d)]
-    log.info("aggregate-results: %d records (%d tasks skipped: part not selected)",
-             len(ran), len(results) - len(ran))
-    results = ran
+def aggregate_step(profile, *, results: list[Path], figures: list[Path], report: Path,
+                   run_id: str, parts: str, sources: dict[str, str] | None = None) -> None:
+    """Every result record of the run (the DAG creates tasks for the selected ``parts`` only)
+    and the data steps' figures into the report; ``sources``: where each dataset came from,
+    for the report's header (``{"fsdd": ..., "mnist": ...}``)."""
     records = load_records(results)
     if not records:
-        raise ValueError("aggregate-results got no result records: did every part get skipped?")
+        raise ValueError(f"aggregate-results got no result records (parts {parts!r})")
+    log.info("aggregate-results: %d records from parts %s", len(records), parts)
     write_report(records, report, run_id or "unnamed-run", profile.name, record_dirs=results,
-                 extra=extra_figures(extras), study_scale=profile.study_scale, profile=profile,
+                 extra=extra_figures(figures), study_scale=profile.study_scale, profile=profile,
                  sources=sources)
