@@ -41,7 +41,8 @@ def test_report_puts_run_values_beside_the_study_with_deltas(tmp_path):
                rec("p1-utterance-embedding", 0.70)]
     frame = write_report(records, tmp_path, "run-1", "test")
     csv = pd.read_csv(tmp_path / "results.csv")
-    assert list(csv.columns) == ["table", "row", "column", "study_value", "run_value", "delta"]
+    assert list(csv.columns)[:6] == ["table", "row", "column", "study_value", "run_value", "delta"]
+    assert list(csv.columns)[6:] == ["kind", "n_test", "ci_low", "ci_high", "p_value"]
     assert set(csv.table) == {"Table 1", "Table 1 sweep"}
     base = csv[(csv.table == "Table 1") & (csv.row == "Baseline")]
     assert set(base.study_value.round(4)) >= {0.9311, 0.9511}  # both printed values are shown

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from digitstudy.data.download import fetch
+from digitstudy.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ IMAGE_SHAPE = (28, 28)
 IDX_MAGIC = {3: 0x00000803, 1: 0x00000801}  # ndim -> magic (unsigned byte data)
 
 
-class MnistError(ValueError):
+class MnistError(UserError):
     """Bad MNIST input; the message names the file."""
 
 

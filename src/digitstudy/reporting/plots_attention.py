@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 HISTORY_PANELS = (("accuracy", "Accuracy"), ("loss", "Loss"))
 
@@ -59,9 +60,11 @@ def plot_histories(histories: Mapping[str, Mapping[str, Sequence[float]]], path:
                     ax.plot(np.arange(1, len(values) + 1), values, style, color=colour,
                             label=f"{name} {suffix}")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs only
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+                  ncol=min(4, max(1, len(ax.get_lines()))), frameon=False)
     fig.suptitle(title)
     return _save(fig, path)
 
