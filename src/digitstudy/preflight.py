@@ -88,7 +88,7 @@ def check_fsdd(profile: Profile, source: Path, workers: int = 8) -> str:
 
 
 def check_mnist(source: Path) -> str:
-    from digitstudy.data.reduced_mnist import find_reduced_folder
+    from digitstudy.data.mnist_sources import find_reduced_folder
 
     t0 = time.perf_counter()
     if (reduced := find_reduced_folder(source)) is not None:

@@ -57,7 +57,7 @@ STEPS: dict[str, Step] = {
         Step("fetch-fsdd", "digitstudy.data.fsdd:fetch_step", outputs=("dataset",),
              params={"source": str}, settings=("data.fsdd",),
              help="FSDD recordings from a folder, MinIO or the canonical archive"),
-        Step("fetch-mnist", "digitstudy.data.mnist:fetch_mnist_step", outputs=("dataset",),
+        Step("fetch-mnist", "digitstudy.data.mnist_sources:fetch_mnist_step", outputs=("dataset",),
              params={"source": str},
              help="MNIST idx/npz files (or a ReducedMNIST folder) from a folder, MinIO, a mirror or the canonical files"),
         Step("mfcc-features", "digitstudy.features.mfcc:mfcc_step", inputs=("dataset",),
@@ -83,7 +83,7 @@ STEPS: dict[str, Step] = {
              settings=("name", "p1.utterance"), trains=True,
              help="two-frame AE + merger embedding + improved MLP (study 1.3)"),
         # Problem 2
-        Step("p2-augment", "digitstudy.experiments.augmentation_grid:augment_step",
+        Step("p2-augment", "digitstudy.experiments.augmented_pools:augment_step",
              inputs=("reduced",), outputs=("pools", "figure"), params={"real_size": int},
              settings=("p2.augment", "p2.generated_counts"),
              help="augmented pool (combined) for one real size + the Figure 5 style figure (study 2.1)"),

@@ -10,7 +10,7 @@ import pytest
 from digitstudy.cli import main
 from digitstudy.data.mnist import write_idx
 from digitstudy.data.reduced_mnist import ReducedMnistError, load_reduced
-from digitstudy.experiments.augmentation_grid import FIGURE_FILE, load_pool
+from digitstudy.experiments.augmented_pools import FIGURE_FILE, load_pool
 from digitstudy.reporting.records import load_record
 from digitstudy.steps import run_step
 

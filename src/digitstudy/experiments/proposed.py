@@ -17,7 +17,7 @@ import numpy as np
 from digitstudy.config import Profile
 from digitstudy.config.p3 import PROPOSED
 from digitstudy.data.reduced_mnist import ReducedMNIST, load_reduced, per_class_prefix
-from digitstudy.experiments.augmentation_grid import load_pool
+from digitstudy.experiments.augmented_pools import load_pool
 from digitstudy.experiments.cnn_cell import run_cell
 from digitstudy.experiments.gan_grid import (
     TrainingSet,
