@@ -53,6 +53,7 @@ lint: $(VENV_STAMP) ## ruff over the code
 bench: $(VENV_STAMP) ## benchmarks: MFCC extractor vs plain librosa loop, tiny DAG wall time per step (needs DATA_DIR)
 	@test -n "$(DATA_DIR)" || { echo "make bench needs DATA_DIR=<folder holding fsdd/ and mnist/>"; exit 2; }
 	$(PY) scripts/bench_mfcc.py --data-dir $(DATA_DIR)
+	$(PY) scripts/bench_task_overhead.py
 	$(PY) -m pipelines.run_local --profile tiny $(if $(PARTS),--parts $(PARTS)) --data-dir $(DATA_DIR) --report-dir build/bench-report
 
 pipeline-compile: $(VENV_STAMP) ## compile the pipeline to build/digitstudy-<profile>[-<parts>]-<target>.yaml (PROFILE, PARTS, TARGET)

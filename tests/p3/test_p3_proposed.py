@@ -39,6 +39,6 @@ def test_proposed_pipeline(work, profile):
     shutil.copytree(work / "synp", other)
     meta = json.loads((other / gan_grid.SYNTHETIC_META).read_text())
     (other / gan_grid.SYNTHETIC_META).write_text(json.dumps({**meta, "train_set": "10"}))
-    with pytest.raises(ValueError, match="not by the proposed pipeline's GAN"):
+    with pytest.raises(ValueError, match="synthesised by the GAN of '10', not of 'proposed'"):
         run_step("p3-proposed-cell", profile, reduced=work / "red", pools=work / "pools",
                  synthetic=other, result=work / "px", synthetic_count=5, seed=3)

@@ -218,12 +218,17 @@ def synthesize_step(profile: Profile, *, gan: Path, synthetic: Path) -> None:
     log.info("synthesize: %d per class from GAN %s -> %s", per_class, meta["train_set"], synthetic)
 
 
-def load_synthetic(synthetic: Path, per_class: int) -> tuple[np.ndarray, np.ndarray, dict]:
-    """The first ``per_class`` synthetic images of each digit, labels, and the pool metadata."""
+def load_synthetic(synthetic: Path, per_class: int,
+                   train_set: str | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The first ``per_class`` synthetic images of each digit, labels, and the pool metadata;
+    with ``train_set``, a pool synthesised by another GAN is an error naming both."""
     path = synthetic / SYNTHETIC_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"no synthetic pool at {path} (output of the synthesize step)")
+        raise FileNotFoundError(f"no synthetic pool at {path} (output of the p3-synthesize step)")
     meta = json.loads((synthetic / SYNTHETIC_META).read_text())
+    if train_set is not None and meta["train_set"] != train_set:
+        raise ValueError(f"{synthetic} was synthesised by the GAN of {meta['train_set']!r}, "
+                         f"not of {train_set!r}")
     with np.load(path) as npz:
         x, y = npz["x"], npz["y"]
     idx = per_class_prefix(y, per_class, what=f"synthetic images in {path}")
@@ -245,10 +250,7 @@ def synthetic_cell_step(profile: Profile, *, reduced: Path, synthetic: Path, res
     notes = data.notes
     if synthetic_count:
         expected = str(real_size) if gan_kind == "specific" else FULL
-        x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count)
-        if meta["train_set"] != expected:
-            raise ValueError(f"p3-synthetic-cell: {synthetic} was synthesised by the GAN of "
-                             f"{meta['train_set']!r}, not of {expected!r} ({gan_kind} GAN)")
+        x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count, expected)
         parts.append((x_syn, y_syn))
         notes = notes + meta["notes"]
     cell = {"real": real_size, "synthetic": synthetic_count,

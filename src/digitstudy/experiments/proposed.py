@@ -59,10 +59,7 @@ def proposed_cell_step(profile: Profile, *, reduced: Path, pools: Path, syntheti
     train = real_and_augmented(profile, data, pools)
     parts, notes = [(train.x, train.y)], train.notes
     if synthetic_count:
-        x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count)
-        if meta["train_set"] != PROPOSED:
-            raise ValueError(f"p3-proposed-cell: {synthetic} was synthesised by the GAN of "
-                             f"{meta['train_set']!r}, not by the proposed pipeline's GAN")
+        x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count, PROPOSED)
         parts.append((x_syn, y_syn))
         notes = notes + meta["notes"]
     cell = {"real": cfg.real_size, "augmented": cfg.augmented_per_class,
