@@ -5,7 +5,6 @@ ParallelFor through kfp.local's SubprocessRunner, as `make run` runs them.
     python scripts/bench_task_overhead.py [--tasks 8]
 """
 
-from __future__ import annotations
 
 import argparse
 import sys
@@ -42,8 +41,8 @@ def tensorflow_import(i: int) -> int:
 def timed(comp, tasks: int) -> float:
     @dsl.pipeline(name=f"overhead-{comp.name}")
     def pipe():
-        with dsl.ParallelFor(list(range(tasks)), parallelism=1):
-            comp(i=0)
+        with dsl.ParallelFor(list(range(tasks)), parallelism=1) as i:
+            comp(i=i).set_caching_options(False)
 
     t0 = time.perf_counter()
     pipe()
