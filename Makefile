@@ -12,6 +12,8 @@ PARTS ?=
 DATA_DIR ?=
 TARGET ?= cpu
 RUNNER ?=
+STORE ?=
+WEED_DIR ?= .cache/weed
 PYTEST_ARGS ?=
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
@@ -38,8 +40,21 @@ help: ## list the targets
 
 setup: $(VENV_STAMP) ## create .venv with the pinned dependencies
 
-run: $(VENV_STAMP) ## run the study DAG locally through kfp.local (PROFILE, PARTS, DATA_DIR); report in report/
-	$(PY) -m pipelines.run_local --profile $(PROFILE) $(if $(PARTS),--parts $(PARTS)) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(RUNNER),--runner $(RUNNER))
+RUN_LOCAL = $(PY) -m pipelines.run_local --profile $(PROFILE) $(if $(PARTS),--parts $(PARTS)) $(if $(RUNNER),--runner $(RUNNER))
+
+run: $(VENV_STAMP) ## run the study DAG locally through kfp.local (PROFILE, PARTS, DATA_DIR, RUNNER=docker, STORE=s3); report in report/
+ifeq ($(STORE),s3)
+	@# the data and report paths through a real S3 server: a local SeaweedFS (weed-up), the
+	@# DATA_DIR uploaded to s3://datasets, the steps fetching from there, the report uploaded
+	$(PY) -m digitstudy.cluster weed-up --dir $(WEED_DIR) --env-file $(WEED_DIR).env
+	set -a && . ./$(WEED_DIR).env && set +a && \
+	  $(if $(DATA_DIR),$(PY) -m digitstudy.cluster --minio-env $(WEED_DIR).env data-upload $(DATA_DIR) &&) \
+	  $(RUN_LOCAL) $(if $(DATA_DIR),--data-dir s3://datasets)
+else ifneq ($(STORE),)
+	@echo "STORE=$(STORE): use STORE=s3 (a local SeaweedFS S3 server) or leave it unset"; exit 2
+else
+	$(RUN_LOCAL) $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+endif
 
 test: $(VENV_STAMP) ## run every test (cluster-only checks skip with a reason unless a cluster is reachable)
 	$(PY) -m pytest $(PYTEST_ARGS)

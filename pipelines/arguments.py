@@ -24,8 +24,16 @@ def make_run_id(profile: Profile) -> str:
     return f"{profile.name}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{short_commit()}"
 
 
+DATASETS = ("fsdd", "mnist")
+
+
 def pipeline_arguments(data_dir: str | Path | None, run_id: str) -> dict:
-    """``data_dir`` is a folder holding fsdd/ and mnist/, an s3:// prefix, or None (canonical URLs)."""
-    source = "" if not data_dir else str(data_dir if str(data_dir).startswith("s3://")
-                                         else Path(data_dir).resolve())
-    return {"fsdd_source": source, "mnist_source": source, "run_id": run_id}
+    """``data_dir``: a folder holding fsdd/ and mnist/ (each fetch step looks inside), an
+    ``s3://<bucket>[/prefix]`` holding them (as ``make data-upload`` writes them: each source
+    is ``<root>/fsdd`` and ``<root>/mnist``), or None (the canonical URLs)."""
+    text = str(data_dir or "")
+    if text.startswith("s3://"):
+        sources = {name: f"{text.rstrip('/')}/{name}" for name in DATASETS}
+    else:
+        sources = dict.fromkeys(DATASETS, str(Path(text).resolve()) if text else "")
+    return {f"{name}_source": source for name, source in sources.items()} | {"run_id": run_id}

@@ -59,16 +59,11 @@ def run_arguments(data_source: str | None, run_name: str) -> dict:
     The profile and parts are bound in the compiled pipeline (PARTS at compile time)."""
     from pipelines.arguments import pipeline_arguments
 
-    arguments = pipeline_arguments(None, run_id=run_name)
-    if data_source:
-        if not data_source.startswith("s3://"):
-            raise SystemExit(f"--data-dir {data_source}: on a cluster, datasets come from MinIO "
-                             "(s3://datasets after `make data-upload`) or, left empty, from the "
-                             "canonical URLs; a local folder does not exist inside the pods")
-        root = data_source.rstrip("/")
-        for name in DATASETS:
-            arguments[f"{name}_source"] = f"{root}/{name}"
-    return arguments
+    if data_source and not data_source.startswith("s3://"):
+        raise SystemExit(f"--data-dir {data_source}: on a cluster, datasets come from MinIO "
+                         "(s3://datasets after `make data-upload`) or, left empty, from the "
+                         "canonical URLs; a local folder does not exist inside the pods")
+    return pipeline_arguments(data_source, run_id=run_name)
 
 
 def add_data_fingerprint(arguments: dict, package: Path, data_source: str | None,

@@ -131,7 +131,7 @@ def load_gan_meta(gan: Path) -> dict:
     path = gan / GAN_META
     if not path.is_file() or not (gan / GENERATOR_FILE).is_file():
         raise FileNotFoundError(f"no trained GAN at {gan} (expected {GENERATOR_FILE} and "
-                                f"{GAN_META}; output of the train-gan step)")
+                                f"{GAN_META}; output of the p3-train-gan steps)")
     return json.loads(path.read_text())
 
 

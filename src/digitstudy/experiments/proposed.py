@@ -4,7 +4,7 @@ real + augmented + synthetic, compared with the best 1000-real case of Table 5.
 
 The augmented images are the first ``augmented_per_class`` per class of the augment step's
 pool for ``proposed.real_size`` (the same images the P2 cells use). The GAN is synthesised
-from and scored with the shared ``synthesize`` and ``p3-gan-quality`` steps.
+from and scored with the shared ``p3-synthesize`` and ``p3-gan-quality`` steps.
 """
 
 from __future__ import annotations
