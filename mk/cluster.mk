@@ -1,5 +1,6 @@
-# Cluster targets: images, kind, MinIO data and results, submit to KFP (docs/cluster.md).
-# Included by the Makefile, which defines PY, VENV_STAMP, PROFILE, DATA_DIR and TARGET.
+# Cluster targets: kind, MinIO data and results, submit to KFP (docs/cluster.md).
+# Included by the Makefile, which defines PY, VENV_STAMP, PROFILE, DATA_DIR and TARGET;
+# mk/images.mk defines CPU_IMAGE.
 
 KFP_HOST ?= http://localhost:8080
 WAIT ?=
@@ -7,37 +8,10 @@ KIND_CLUSTER ?= digitstudy
 # KFP backend release whose manifests kind-up installs (a tag that exists; see k8s/KFP_VERSION)
 KFP_VERSION ?= $(shell cat k8s/KFP_VERSION)
 MINIO_ENV ?= .cache/minio.env
-# Where images live: kind loads them under this name too; for a real cluster use a
-# registry its nodes can pull from (make images images-push IMAGE_REGISTRY=...).
-IMAGE_REGISTRY ?= ghcr.io/digitstudy
-ifndef IMAGE_TAG
-IMAGE_TAG := $(shell scripts/image_tag.sh 2>/dev/null || echo dev)
-endif
-CPU_IMAGE ?= $(IMAGE_REGISTRY)/digitstudy-cpu:$(IMAGE_TAG)
-GPU_IMAGE ?= $(IMAGE_REGISTRY)/digitstudy-gpu:$(IMAGE_TAG)
-# components/settings.py reads these: the compiled pipeline names exactly these images.
-export DIGITSTUDY_IMAGE := $(CPU_IMAGE)
-export DIGITSTUDY_GPU_IMAGE := $(GPU_IMAGE)
-export DIGITSTUDY_IMAGE_TAG := $(IMAGE_TAG)
-
 CLUSTER_CLI = $(PY) -m digitstudy.cluster --minio-env $(MINIO_ENV)
 
-.PHONY: images image-cpu image-gpu images-push kind-load kind-up kind-down tools doctor data-upload report-runs \
+.PHONY: kind-load kind-up kind-down tools doctor data-upload report-runs \
         pipeline-submit test-live
-
-images: image-cpu image-gpu ## build the CPU and GPU images, tagged with the git commit (needs a Docker engine)
-
-image-cpu: ## build only the CPU image (enough for kind)
-	docker build -f images/Dockerfile.cpu -t $(CPU_IMAGE) .
-	@echo "built $(CPU_IMAGE)"
-
-image-gpu: ## build only the GPU image (TensorFlow GPU base)
-	docker build -f images/Dockerfile.gpu -t $(GPU_IMAGE) .
-	@echo "built $(GPU_IMAGE)"
-
-images-push: ## push both images to IMAGE_REGISTRY (for a real cluster)
-	docker push $(CPU_IMAGE)
-	docker push $(GPU_IMAGE)
 
 kind-load: ## load the CPU image into the kind cluster (after make image-cpu)
 	kind load docker-image $(CPU_IMAGE) --name $(KIND_CLUSTER)
@@ -61,9 +35,9 @@ data-upload: $(VENV_STAMP) ## upload DATA_DIR/fsdd and DATA_DIR/mnist to the Min
 report-runs: $(VENV_STAMP) ## pull every run's results.csv from MinIO into one cross-run table (report/cross-run/)
 	$(CLUSTER_CLI) report-runs --runs-dir report/cluster-runs --out report/cross-run
 
-pipeline-submit: $(VENV_STAMP) ## compile and submit PROFILE to KFP_HOST (TARGET, DATA_DIR=s3://..., WAIT=1 waits, downloads the report)
+pipeline-submit: $(VENV_STAMP) ## compile and submit PROFILE to KFP_HOST (PARTS, TARGET, DATA_DIR=s3://..., WAIT=1 waits, downloads the report)
 	$(PY) -m pipelines.submit --profile $(PROFILE) --target $(TARGET) --host $(KFP_HOST) \
-	  $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WAIT),--wait)
+	  $(if $(PARTS),--parts $(PARTS)) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WAIT),--wait)
 
 test-live: $(VENV_STAMP) ## opt-in: submit the tiny profile to KFP_HOST, wait for success, run doctor (skips without a cluster)
 	DIGITSTUDY_LIVE=1 KFP_HOST=$(KFP_HOST) $(PY) -m pytest -m live -rs tests/cluster/test_live.py

@@ -25,6 +25,7 @@ import yaml
 from digitstudy import storage
 from digitstudy.config import load_profile
 from digitstudy.logs import setup_logging
+from digitstudy.plan import parse_parts
 from digitstudy.storage import check_run_name
 
 log = logging.getLogger("digitstudy.submit")
@@ -53,11 +54,12 @@ def make_run_name(profile_name: str, image_tag: str, now: datetime | None = None
     return check_run_name(f"{profile_name}-{image_tag}-{now:%Y%m%d-%H%M%S}")
 
 
-def run_arguments(profile, parts: str | None, data_source: str | None, run_name: str) -> dict:
-    """Pipeline arguments; ``data_source`` is ``s3://<bucket>`` (holding fsdd/ and mnist/) or None."""
+def run_arguments(data_source: str | None, run_name: str) -> dict:
+    """Run arguments; ``data_source`` is ``s3://<bucket>`` (holding fsdd/ and mnist/) or None.
+    The profile and parts are bound in the compiled pipeline (PARTS at compile time)."""
     from pipelines.arguments import pipeline_arguments
 
-    arguments = pipeline_arguments(profile, parts, None, run_id=run_name)
+    arguments = pipeline_arguments(None, run_id=run_name)
     if data_source:
         if not data_source.startswith("s3://"):
             raise SystemExit(f"--data-dir {data_source}: on a cluster, datasets come from MinIO "
@@ -111,12 +113,11 @@ def _connect(host: str, namespace: str | None, token: str | None):
                           existing_token=token)
 
 
-def compile_for_cluster(profile_name: str, target: str, output: Path) -> Path:
-    from pipelines import placement
+def compile_for_cluster(profile_name: str, target: str, output: Path,
+                        parts: str | None = None) -> Path:
     from pipelines.compile import compile_study
 
-    with placement.configured(target, load_profile(profile_name).cluster):
-        return compile_study(profile_name, target, output)
+    return compile_study(profile_name, target, output, parts)
 
 
 def submit(profile_name: str, target: str, host: str, *, data_source: str | None = None,
@@ -125,12 +126,15 @@ def submit(profile_name: str, target: str, host: str, *, data_source: str | None
            report_dir: Path = Path("report/cluster-runs"), minio_env: str | None = None,
            build_dir: Path = Path("build"), pipeline_root: str = PIPELINE_ROOT) -> int:
     from components.settings import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
+    from pipelines.compile import output_path
 
     profile = load_profile(profile_name)
     package = compile_for_cluster(profile_name, target,
-                                  build_dir / f"digitstudy-{profile.name}-{target}.yaml")
+                                  build_dir / output_path(profile_name, target, parts).name, parts)
     run_name = make_run_name(profile.name, IMAGE_TAG)
-    arguments = run_arguments(profile, parts, data_source, run_name)
+    arguments = run_arguments(data_source, run_name)
+    # shown and compared in the Kubeflow UI; the pipeline was compiled for exactly these
+    arguments |= {"profile_name": profile.name, "parts": ",".join(parse_parts(parts))}
     arguments = add_data_fingerprint(arguments, package, data_source, minio_env)
     images = CPU_IMAGE + (f" and {GPU_IMAGE}" if target == "gpu" else "")
     if "-dirty-" in IMAGE_TAG or IMAGE_TAG == "dev":

@@ -423,7 +423,7 @@ def parse_uri(uri: str) -> tuple[str, str]:
 def download_dataset(uri: str, config: StorageConfig | None = None,
                      cache: Path | None = None) -> Path:
     """A complete upload (e.g. ``s3://datasets/fsdd``) as a local folder, cached by manifest."""
-    from digitstudy.data.download import cache_dir
+    from digitstudy.cache import cache_dir
 
     bucket, prefix = parse_uri(uri)
     if not prefix:

@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CLUSTER_SCRIPTS = ("kind_up.sh", "kind_down.sh", "install_tools.sh", "image_tag.sh")
+CLUSTER_SCRIPTS = ("kind_up.sh", "kind_down.sh", "install_tools.sh", "image_tag.sh", "base_image.sh")
 DOCKERFILES = {"cpu": ROOT / "images" / "Dockerfile.cpu", "gpu": ROOT / "images" / "Dockerfile.gpu"}
 
 
-def lock() -> dict[str, str]:
+def lock(path: str = "requirements.lock") -> dict[str, str]:
     pins = {}
-    for line in (ROOT / "requirements.lock").read_text().splitlines():
-        if "==" in line:
-            name, version = line.strip().split("==")
+    for line in (ROOT / path).read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split(";")[0].strip().split("==")
             pins[name.lower().replace("_", "-")] = version
     return pins
 
@@ -36,12 +36,18 @@ def base_image(text: str) -> str:
 def test_dockerfile_installs_the_lock_as_non_root(variant):
     text = DOCKERFILES[variant].read_text()
     assert "libsndfile1" in text
-    assert re.search(r"pip install --no-deps (--ignore-installed )?-r requirements", text)
-    assert re.search(r"pip install --no-deps \.", text)  # the project, no re-resolution
+    # the lock, then the project: no re-resolution, built by the lock's setuptools (no fetch)
+    assert re.search(r"pip install --no-deps (--ignore-installed )?--no-build-isolation -r requirements", text)
+    assert re.search(r"pip install --no-deps --no-build-isolation \.", text)
+    assert "grep -E '^(setuptools|wheel)==' requirements.lock" in text
     assert "check_image.py requirements.lock" in text
     user = re.findall(r"^USER (\S+)$", text, re.M)
     assert user and user[-1] == "1000:1000"  # numeric: runAsNonRoot can verify it
-    assert "mkdir -p /gcs /minio /s3 /oci" in text  # KFP launcher staging dirs for non-root
+    assert "RUN add_app_user.sh" in text
+    assert "mkdir -p /home/app /gcs /minio /s3 /oci" in (ROOT / "images" / "add_app_user.sh").read_text()
+    # any uid, read-only root: librosa's numba cache and matplotlib's config go to /tmp
+    assert "NUMBA_CACHE_DIR=/tmp/" in text and "MPLCONFIGDIR=/tmp/" in text
+    assert "# syntax=" not in text  # BuildKit would fetch that frontend from Docker Hub
 
 
 def test_cpu_base_matches_the_venv_python():
@@ -54,7 +60,8 @@ def test_gpu_base_is_tensorflow_gpu_at_the_locked_version():
     text = DOCKERFILES["gpu"].read_text()
     image = base_image(text)
     assert image == f"tensorflow/tensorflow:{lock()['tensorflow-cpu']}-gpu"
-    assert "grep -v '^tensorflow_cpu=='" in text and "--gpu" in text
+    assert "grep -v -E '^tensorflow(_cpu)?=='" in text and "--gpu" in text
+    assert "prune_shadowed.py requirements.lock --gpu" in text  # --ignore-installed leftovers
 
 
 def test_kfp_in_the_images_is_the_sdk_version():
@@ -96,10 +103,11 @@ def dockerignore_keeps(path: str) -> bool:
 
 def test_build_context_holds_only_what_the_images_install():
     for kept in ("src/digitstudy/storage.py", "pyproject.toml", "README.md", "requirements.lock",
-                 "images/check_image.py"):
+                 "images/check_image.py", "images/add_app_user.sh", "images/prune_shadowed.py"):
         assert dockerignore_keeps(kept), kept
     for dropped in (".venv/bin/python", "report/index.html", "local_outputs/x", ".git/HEAD",
-                    ".cache/minio.env", "tests/conftest.py", "src/digitstudy/__pycache__/x.pyc"):
+                    ".cache/minio.env", "tests/conftest.py", "src/digitstudy/__pycache__/x.pyc",
+                    "requirements-dev.lock"):
         assert not dockerignore_keeps(dropped), dropped
 
 

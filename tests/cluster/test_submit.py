@@ -12,7 +12,6 @@ import pytest
 
 from digitstudy import storage
 from digitstudy.cluster import doctor
-from digitstudy.config import load_profile
 from pipelines import submit
 
 API = "/apis/v2beta1"
@@ -104,10 +103,10 @@ def test_submit_sends_pipeline_experiment_and_typed_parameters(kfp_api, tmp_path
 
     assert re.fullmatch(rf"tiny-{re.escape(IMAGE_TAG)}-\d{{8}}-\d{{6}}", body["display_name"])
     params = body["runtime_config"]["parameters"]
-    assert params["profile"] == load_profile("tiny").as_parameter()  # a JSON object, not a string
-    assert isinstance(params["profile"]["pipeline"]["parallelism"], int)
+    assert params["profile_name"] == "tiny"  # the profile and parts are bound at compile time
+    assert params["parts"] == "p1,p2,p3,p4a,p4b"
     assert params["run_id"] == body["display_name"]  # aggregate uploads to results/<run name>/
-    assert params["fsdd_source"] == "" and isinstance(params["parts"], str)
+    assert params["fsdd_source"] == ""
     assert body["runtime_config"]["pipeline_root"] == doctor.PIPELINE_ROOT  # our MinIO
     spec = body["pipeline_spec"]
     assert spec["pipeline_spec"]["pipelineInfo"]["name"] == "digitstudy"
@@ -124,7 +123,11 @@ def test_existing_experiment_is_reused(kfp_api, tmp_path):
     assert run_body(kfp_api)["experiment_id"] == "exp-0"
 
 
-def test_gpu_submit_requests_gpus_without_extra_placement_and_uses_minio_sources(kfp_api, tmp_path):
+def test_gpu_submit_requests_gpus_without_extra_placement_and_uses_minio_sources(kfp_api, tmp_path,
+                                                                               monkeypatch):
+    # the data fingerprint needs the object store; its own test below runs it against one
+    monkeypatch.setattr(submit.storage, "data_fingerprint", lambda sources, config: "fp-1")
+    monkeypatch.setattr(submit.storage, "config_from", lambda minio_env: None)
     assert submit.submit("paper", "gpu", kfp_api.host, data_source="s3://datasets",
                          build_dir=tmp_path) == 0
     body = run_body(kfp_api)
@@ -174,7 +177,7 @@ def test_failed_run_exits_nonzero(kfp_api, tmp_path, capsys):
 
 def test_local_folder_is_not_a_cluster_data_source():
     with pytest.raises(SystemExit, match="does not exist inside the pods"):
-        submit.run_arguments(load_profile("tiny"), None, "/work/shared/data", "run")
+        submit.run_arguments("/work/shared/data", "run")
 
 
 def test_run_names_are_valid_object_prefixes():
@@ -232,7 +235,7 @@ def test_data_fingerprint_follows_the_objects_under_the_sources(s3_server, tmp_p
     for key, value in (("MINIO_ENDPOINT", config.endpoint), ("MINIO_ACCESS_KEY", config.access_key),
                        ("MINIO_SECRET_KEY", config.secret_key)):
         monkeypatch.setenv(key, value)
-    args = submit.run_arguments(load_profile("tiny"), None, "s3://datasets", "run")
+    args = submit.run_arguments("s3://datasets", "run")
     declared = package_with(tmp_path, {"data_fingerprint": {"parameterType": "STRING"}})
     first = submit.add_data_fingerprint(args, declared, "s3://datasets", None)["data_fingerprint"]
     assert re.fullmatch(r"[0-9a-f]{16}", first)

@@ -2,11 +2,11 @@
 the Table 5 cells (real + synthetic from the size-specific or the full-MNIST GAN).
 
 Artifacts:
-- ``train-gan`` -> ``<gan>/generator.keras`` + ``gan.json`` (training set, counts, notes,
+- ``p3-train-gan`` / ``p3-train-gan-full`` -> ``<gan>/generator.keras`` + ``gan.json`` (training set, counts, notes,
   history, wall time); ``<gan>/checkpoint/`` (or under ``$DIGITSTUDY_CHECKPOINT_ROOT``)
   while training, mirrored to ``$DIGITSTUDY_CHECKPOINT_STORE`` on a cluster
   (digitstudy.checkpoints), so a restarted or retried step resumes.
-- ``synthesize`` -> ``<synthetic>/synthetic.npz`` (uint8 images, labels rank-major: the
+- ``p3-synthesize`` -> ``<synthetic>/synthetic.npz`` (uint8 images, labels rank-major: the
   first ``10 k`` are ``k`` per class) + ``synthetic.json``.
 - ``p3-gan-quality`` -> a record with GAN-test / GAN-train and the Figure 6/7 sample grid.
 - ``p3-synthetic-cell`` -> one Table 5 cell.
@@ -26,7 +26,6 @@ import keras
 import numpy as np
 
 from digitstudy import checkpoints
-from digitstudy.artifacts import find_output
 from digitstudy.config import Profile
 from digitstudy.config.p3 import FULL
 from digitstudy.data.reduced_mnist import (
@@ -36,9 +35,9 @@ from digitstudy.data.reduced_mnist import (
     load_source,
     per_class_prefix,
 )
-from digitstudy.experiments.augmentation_grid import CnnResult, train_and_test_cnn
+from digitstudy.experiments.cnn_cell import run_cell, train_and_test_cnn
 from digitstudy.models.gan import GAN_VERSION, NUM_CLASSES, synthesize, train_conditional_gan
-from digitstudy.reporting.records import Predictions, ResultRecord, save_record
+from digitstudy.reporting.records import ResultRecord, classification_record, save_record
 from digitstudy.reporting.sample_grid import plot_sample_grid
 
 log = logging.getLogger(__name__)
@@ -186,25 +185,23 @@ def train_and_save_gan(profile: Profile, data: TrainingSet, gan: Path, *, train_
     return meta
 
 
-def train_gan_step(profile: Profile, *, dataset: Path, reduced: Path, gan: Path,
-                   train_set: str) -> None:
-    """One GAN of Table 5: ``train_set`` is a real size per class ("300") or "full"."""
-    data = load_reduced(reduced)
-    if train_set == FULL:
-        ts = full_training_set(dataset, data, per_class=profile.p3.full_per_class,
-                               seed=profile.p3.gan_seed)
-    elif train_set.isdigit() and int(train_set) > 0:
-        ts = reduced_training_set(data, int(train_set))
-    else:
-        raise ValueError(f"train-gan: train_set {train_set!r} is neither a real size per class "
-                         f"nor {FULL!r} (the proposed GAN is the train-gan-proposed step)")
-    train_and_save_gan(profile, ts, gan, train_set=train_set, epochs=profile.p3.train.epochs)
+def train_gan_step(profile: Profile, *, reduced: Path, gan: Path, real_size: int) -> None:
+    """The size-specific GAN of a Table 5 row: ``real_size`` real images per class."""
+    ts = reduced_training_set(load_reduced(reduced), real_size)
+    train_and_save_gan(profile, ts, gan, train_set=str(real_size), epochs=profile.p3.train.epochs)
+
+
+def train_gan_full_step(profile: Profile, *, dataset: Path, reduced: Path, gan: Path) -> None:
+    """The "full" GAN of Table 5: the MNIST train split (less the ReducedMNIST test digits)."""
+    ts = full_training_set(dataset, load_reduced(reduced), per_class=profile.p3.full_per_class,
+                           seed=profile.p3.gan_seed)
+    train_and_save_gan(profile, ts, gan, train_set=FULL, epochs=profile.p3.train.epochs)
 
 
 # --- synthesis ---------------------------------------------------------------------------
 
 def synthetic_per_class(profile: Profile) -> int:
-    return max(profile.p3.max_synthetic, profile.p3.quality.samples_per_class)
+    return max(*profile.p3.synthetic_counts, profile.p3.quality.samples_per_class)
 
 
 def synthesize_step(profile: Profile, *, gan: Path, synthetic: Path) -> None:
@@ -221,14 +218,8 @@ def synthesize_step(profile: Profile, *, gan: Path, synthetic: Path) -> None:
     log.info("synthesize: %d per class from GAN %s -> %s", per_class, meta["train_set"], synthetic)
 
 
-def load_synthetic(synthetic: Path, per_class: int,
-                   train_set: str | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
-    """The first ``per_class`` synthetic images of each digit, labels, and the pool metadata.
-
-    ``synthetic`` is one pool, or (with ``train_set``) the gathered pools of several GANs,
-    of which the one from ``train_set``'s GAN is read; none from that GAN is an error."""
-    if train_set is not None:
-        synthetic = find_output(synthetic, SYNTHETIC_META, train_set=train_set)
+def load_synthetic(synthetic: Path, per_class: int) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The first ``per_class`` synthetic images of each digit, labels, and the pool metadata."""
     path = synthetic / SYNTHETIC_FILE
     if not path.is_file():
         raise FileNotFoundError(f"no synthetic pool at {path} (output of the synthesize step)")
@@ -241,41 +232,12 @@ def load_synthetic(synthetic: Path, per_class: int,
 
 # --- classifier cells --------------------------------------------------------------------
 
-def cell_record(profile: Profile, experiment: str, cell: dict, res: CnnResult,
-                data: ReducedMNIST, *, seed: int, train_images: int,
-                notes: list[str]) -> ResultRecord:
-    return ResultRecord(
-        experiment=experiment, part="p3", cell=cell, seed=seed, profile=profile.name,
-        metrics={"test_accuracy": res.test_accuracy, "test_loss": res.test_loss,
-                 "train_images": float(train_images), "test_images": float(len(data.y_test)),
-                 "epochs_run": float(res.epochs_run)},
-        train_seconds=res.train_seconds, history=res.history,
-        predictions=Predictions(y_true=data.y_test.astype(int).tolist(),
-                                y_pred=res.y_pred.astype(int).tolist()),
-        notes=notes)
-
-
-def mixed_cell(profile: Profile, experiment: str, cell: dict, data: ReducedMNIST,
-               parts: list[tuple[np.ndarray, np.ndarray]], *, seed: int, notes: list[str],
-               result: Path) -> ResultRecord:
-    """Train the Table 2 CNN on the concatenated (x, y) parts; score on the ReducedMNIST test set."""
-    x = np.concatenate([p[0] for p in parts])
-    y = np.concatenate([p[1] for p in parts])
-    name = f"{experiment}[{','.join(f'{k}={v}' for k, v in cell.items())}]"
-    res = train_and_test_cnn(x, y, data.x_test, data.y_test, profile.p2.classifier.train,
-                             seed=seed, name=name)
-    record = cell_record(profile, experiment, cell, res, data, seed=seed, train_images=len(y),
-                         notes=list(dict.fromkeys(notes)))
-    save_record(record, result)
-    return record
-
-
 def synthetic_cell_step(profile: Profile, *, reduced: Path, synthetic: Path, result: Path,
                         real_size: int, synthetic_count: int, gan_kind: str,
                         seed: int) -> ResultRecord:
     """One Table 5 cell: ``real_size`` real + ``synthetic_count`` synthetic per class from the
-    size-specific (``gan_kind="specific"``) or the full-MNIST GAN. With 0 synthetic the cell is
-    the real-only baseline (cell ``gan="none"``) and ``synthetic`` is not read."""
+    pool of its GAN, the size-specific (``gan_kind="specific"``) or the full-MNIST one. With 0
+    synthetic the cell is the real-only baseline (cell ``gan="none"``) and the pool is not read."""
     if gan_kind not in GAN_KINDS:
         raise ValueError(f"p3-synthetic-cell: gan_kind {gan_kind!r} not in {GAN_KINDS}")
     data = load_reduced(reduced)
@@ -283,12 +245,15 @@ def synthetic_cell_step(profile: Profile, *, reduced: Path, synthetic: Path, res
     notes = data.notes
     if synthetic_count:
         expected = str(real_size) if gan_kind == "specific" else FULL
-        x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count, train_set=expected)
+        x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count)
+        if meta["train_set"] != expected:
+            raise ValueError(f"p3-synthetic-cell: {synthetic} was synthesised by the GAN of "
+                             f"{meta['train_set']!r}, not of {expected!r} ({gan_kind} GAN)")
         parts.append((x_syn, y_syn))
         notes = notes + meta["notes"]
     cell = {"real": real_size, "synthetic": synthetic_count,
             "gan": gan_kind if synthetic_count else "none"}
-    return mixed_cell(profile, CELL, cell, data, parts, seed=seed, notes=notes, result=result)
+    return run_cell(profile, CELL, "p3", cell, data, parts, seed=seed, notes=notes, result=result)
 
 
 # --- GAN quality -------------------------------------------------------------------------
@@ -354,7 +319,6 @@ def gan_quality_step(profile: Profile, *, reduced: Path, gan: Path, synthetic: P
                             + f" ({gmeta['epochs']} epoch{'s' * (gmeta['epochs'] != 1)}):"
                             " one row per label")
     metrics = {
-        "test_accuracy": gtrain.test_accuracy, "test_loss": gtrain.test_loss,
         "gan_train_accuracy": gtrain.test_accuracy, "gan_test_accuracy": gan_test,
         **{f"gan_test_class_{d}": float(per_class[d]) for d in range(NUM_CLASSES)},
         "reference_real_accuracy": ref_real,
@@ -369,12 +333,13 @@ def gan_quality_step(profile: Profile, *, reduced: Path, gan: Path, synthetic: P
     notes = [*gmeta["notes"], f"GAN: {gmeta['description']}",
              f"reference CNN: {q.reference_real_size} real per class; GAN-test and GAN-train "
              f"on {q.samples_per_class} synthetic per class"]
-    record = ResultRecord(
-        experiment=QUALITY, part="p3", cell={"train_set": ts}, seed=seed,
-        profile=profile.name, metrics=metrics, train_seconds=float(gmeta["train_seconds"]),
-        history=gmeta["history"],
-        predictions=Predictions(y_true=data.y_test.astype(int).tolist(),
-                                y_pred=gtrain.y_pred.astype(int).tolist()),
-        files={"samples": grid.name}, notes=list(dict.fromkeys(notes)))
+    # The record's test accuracy is GAN-train's: the synthetic-only CNN on the real test set.
+    record = classification_record(
+        experiment=QUALITY, part="p3", cell={"train_set": ts}, seed=seed, profile=profile.name,
+        accuracy=gtrain.test_accuracy, loss=gtrain.test_loss, y_true=data.y_test,
+        y_pred=gtrain.y_pred, train_images=len(y_syn), epochs_run=gtrain.epochs_run,
+        train_seconds=float(gmeta["train_seconds"]), history=gmeta["history"], metrics=metrics,
+        notes=list(dict.fromkeys(notes)))
+    record.files["samples"] = grid.name
     save_record(record, result)
     return record

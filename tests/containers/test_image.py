@@ -1,0 +1,70 @@
+"""The CPU image itself: the locked runtime set, no dev tools, any uid, a read-only root."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_check_image_passes_inside(docker_run):
+    done = docker_run("python", "/usr/local/bin/check_image.py",
+                      "/opt/digitstudy/requirements.lock")
+    assert done.returncode == 0, done.stderr
+    assert "check_image: ok (/opt/digitstudy/requirements.lock, gpu=False)" in done.stdout
+
+
+@pytest.mark.parametrize("dev_tool", ["pytest", "ruff", "moto", "cfn-lint", "sympy", "kubernetes-validate"])
+def test_dev_tools_stay_out_of_the_image(docker_run, dev_tool):
+    done = docker_run("pip", "show", dev_tool)
+    assert done.returncode != 0 and "not found" in done.stderr.lower(), done.stdout
+
+
+def test_runs_as_uid_1000_by_default_with_an_empty_tmp(docker_run):
+    done = docker_run("sh", "-c", "id -u; ls -A /tmp")
+    assert done.stdout.split() == ["1000"]  # nothing the build left in /tmp for root only
+
+
+LIBROSA_CALL = ("import numpy as np, librosa, matplotlib.pyplot as plt; "
+                "y = np.sin(np.arange(8000) / 8000 * 2 * np.pi * 440).astype('float32'); "
+                "m = librosa.feature.mfcc(y=y, sr=8000, n_mfcc=13); "
+                "plt.plot(m[0]); plt.savefig('/tmp/x.png'); print('mfcc', m.shape)")
+
+
+def test_librosa_works_as_an_arbitrary_uid_on_a_read_only_root(docker_run):
+    """OpenShift-style uid, readOnlyRootFilesystem: only /tmp is writable (numba's and
+    matplotlib's caches go there: NUMBA_CACHE_DIR, MPLCONFIGDIR)."""
+    done = docker_run("python", "-c", LIBROSA_CALL,
+                      args=("--user", "12345:12345", "--read-only", "--tmpfs", "/tmp"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "mfcc (13, 16)" in done.stdout
+
+
+def test_without_the_cache_settings_librosa_fails_there(docker_run):
+    """The failure NUMBA_CACHE_DIR prevents (so the test above can fail)."""
+    done = docker_run("python", "-c", LIBROSA_CALL,
+                      args=("--user", "12345:12345", "--read-only", "--tmpfs", "/tmp",
+                            "-e", "NUMBA_CACHE_DIR=", "-e", "HOME=/nonexistent"))
+    assert done.returncode != 0
+    assert "cannot cache function" in done.stderr
+
+
+def test_gpu_image_check_passes_inside(engine):
+    """When the GPU image for this commit is in the engine (make image-gpu; 7.8 GB, so the
+    tests do not build it): the lock, one copy of each pin, a CUDA build of TensorFlow whose
+    CUDA runtime, cuBLAS and cuDNN libraries load. No GPU device is needed or checked."""
+    import subprocess
+
+    import docker
+
+    from components import settings
+
+    try:
+        engine.images.get(settings.GPU_IMAGE)
+    except docker.errors.ImageNotFound:
+        pytest.skip(f"{settings.GPU_IMAGE} not built (make image-gpu [TF_GPU_IMAGE=...])")
+    done = subprocess.run(["docker", "run", "--rm", "--network", "none", settings.GPU_IMAGE, "sh", "-c",
+                           'test -z "$(ls -A /tmp)" || { echo "build left in /tmp:" /tmp/*; exit 1; }; '
+                           "python3 /usr/local/bin/check_image.py /opt/digitstudy/requirements.lock --gpu"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-1000:] + done.stderr[-3000:]
+    assert done.stdout.strip().endswith("check_image: ok (/opt/digitstudy/requirements.lock, gpu=True)")
+    assert "libcudnn.so.9 loads" in done.stdout
