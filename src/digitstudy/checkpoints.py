@@ -148,6 +148,10 @@ def for_task(local: Path, key: str, env: Mapping[str, str] | None = None) -> Che
     if not uri:
         return CheckpointStore(local)
     bucket, root = storage.parse_uri(uri)
+    if not env.get("MINIO_ENDPOINT"):  # the Secret is optional on a cluster (placement.py)
+        log.warning("%s=%s but no MINIO_ENDPOINT (digitstudy-minio Secret missing?): the "
+                    "checkpoint stays in %s and a retried pod starts over", STORE_ENV, uri, local)
+        return CheckpointStore(local)
     run = env.get(RUN_ENV, "").strip()
     if not run:
         raise storage.ConfigMissing(

@@ -22,7 +22,7 @@ EPOCHS = 4
 def main(out: Path) -> None:
     import keras
     import numpy as np
-    from p2.conftest import make_digits
+    from mnist_fixtures import block_digits
     from p3.conftest import small_profile
 
     from digitstudy.experiments import gan_grid
@@ -45,7 +45,7 @@ def main(out: Path) -> None:
 
     gan_grid.train_conditional_gan = train
     profile = small_profile(p3__train__checkpoint_every=1)
-    x, y = make_digits(10, seed=3)
+    x, y = block_digits(10, seed=3)
     data = gan_grid.TrainingSet(x, y, "10 synthetic digits per class")
     gan = out / "gan"  # a fresh output folder per process, like a retried pod's emptyDir
     meta = gan_grid.train_and_save_gan(profile, data, gan, train_set="10", epochs=EPOCHS)

@@ -28,6 +28,12 @@ def test_without_a_store_only_the_local_folder_is_used(tmp_path):
     store.clear()
 
 
+def test_a_store_without_minio_settings_falls_back_to_the_local_folder(tmp_path, caplog):
+    env = {checkpoints.STORE_ENV: "s3://checkpoints", checkpoints.RUN_ENV: "run-1"}
+    store = checkpoints.for_task(tmp_path / "ckpt", "gan-abc", env=env)
+    assert store.remote is None and "a retried pod starts over" in caplog.text
+
+
 def test_a_store_without_the_run_identity_is_refused(server, tmp_path):
     env = env_for(server, run="")
     with pytest.raises(storage.ConfigMissing, match="DIGITSTUDY_RUN is empty"):

@@ -33,6 +33,10 @@ class WeedMissing(RuntimeError):
     pass
 
 
+class WeedExited(RuntimeError):
+    pass
+
+
 def weed_binary() -> str:
     """The ``weed`` next to this Python (the venv's bin), else on PATH."""
     here = Path(sys.executable).with_name("weed")
@@ -99,8 +103,18 @@ class WeedServer:
         """Start (or start again, same ports and data) and wait until S3 requests succeed."""
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "data").mkdir(exist_ok=True)
-        if not self.ports:
+        if self.ports:
+            return self._start(timeout)
+        for attempt in range(3):  # a picked port may be taken before weed binds it
             self.ports = {name: free_port() for name in _PORTS}
+            try:
+                return self._start(timeout)
+            except WeedExited:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _start(self, timeout: float) -> WeedServer:
         for sock in ("filer.sock", "s3.sock"):
             (self.root / sock).unlink(missing_ok=True)
         log = open(self.root / "weed.log", "ab")  # noqa: SIM115 - owned by the process
@@ -115,7 +129,7 @@ class WeedServer:
         deadline = time.monotonic() + timeout
         while True:
             if self.proc is not None and self.proc.poll() is not None:
-                raise RuntimeError(f"weed exited with {self.proc.returncode}: {self.log_tail()}")
+                raise WeedExited(f"weed exited with {self.proc.returncode}: {self.log_tail()}")
             try:
                 store.client.list_buckets()
                 return
