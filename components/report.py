@@ -10,7 +10,8 @@ from components.settings import component
 
 
 @component
-def aggregate_results(settings: dict, run_id: str, parts: str, report: Output[Artifact],
+def aggregate_results(settings: dict, run_id: str, parts: str, fsdd_source: str,
+                      mnist_source: str, report: Output[Artifact],
                       summary: Output[Metrics], report_md: Output[Markdown],
                       report_html: Output[dsl.HTML],
                       p1_baseline: Input[list[Artifact]] = None,
@@ -40,7 +41,7 @@ def aggregate_results(settings: dict, run_id: str, parts: str, report: Output[Ar
               p4a_models, p4b_models)
     run_step("aggregate-results", settings, results=[a.path for g in groups if g for a in g],
              figures=[a.path for a in p2_figures or []], report=report.path, run_id=run_id,
-             parts=parts)
+             parts=parts, fsdd_source=fsdd_source, mnist_source=mnist_source)
     out = Path(report.path)
     publish_report(out, run_id)  # results/<run id>/ in MinIO on a cluster; a no-op locally
     for name, value in json.loads((out / "headline.json").read_text()).items():

@@ -202,4 +202,5 @@ class StudyDag:
         for part in self.plan.parts:
             results |= getattr(self, part)()
         return self.place.report(aggregate_results, settings=self.settings("aggregate-results"),
-                                 run_id=run_id, parts=parts, **results)
+                                 run_id=run_id, parts=parts, fsdd_source=self.fsdd_source,
+                                 mnist_source=self.mnist_source, **results)

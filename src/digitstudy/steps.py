@@ -135,7 +135,8 @@ STEPS: dict[str, Step] = {
         # the report
         Step("aggregate-results", "digitstudy.reporting.report:aggregate_step",
              inputs=("results", "figures"), outputs=("report",),
-             params={"run_id": str, "parts": str}, settings=REPORT_SETTINGS,
+             params={"run_id": str, "parts": str, "fsdd_source": str, "mnist_source": str},
+             settings=REPORT_SETTINGS,
              help="comparison tables beside the study's values, plots, report"),
     ]
 }

@@ -168,10 +168,11 @@ def extra_figures(figures: list[Path]) -> list[tuple[str, Path]]:
 
 
 def aggregate_step(profile, *, results: list[Path], figures: list[Path], report: Path,
-                   run_id: str, parts: str, sources: dict[str, str] | None = None) -> None:
+                   run_id: str, parts: str, fsdd_source: str = "", mnist_source: str = "") -> None:
     """Every result record of the run (the DAG creates tasks for the selected ``parts`` only)
-    and the data steps' figures into the report; ``sources``: where each dataset came from,
-    for the report's header (``{"fsdd": ..., "mnist": ...}``)."""
+    and the data steps' figures into the report; the sources say where each dataset came
+    from, for the report's header ("" = the canonical download)."""
+    sources = {"fsdd": fsdd_source, "mnist": mnist_source}
     records = load_records(results)
     if not records:
         raise ValueError(f"aggregate-results got no result records (parts {parts!r})")
