@@ -1,7 +1,7 @@
 """Data-preparation components: fetch the raw datasets and derive features from them.
 
-A data step whose dataset no selected part needs writes a SKIPPED marker and returns."""
-
+Each is one call of its library step (``digitstudy.steps``) under the same name; ``settings``
+is the step's own share of the profile, so its cache key moves only with those settings."""
 
 from kfp.dsl import Dataset, Input, Model, Output
 
@@ -9,90 +9,57 @@ from components.settings import component
 
 
 @component
-def plan_grid(profile: dict, parts: str, grid: str) -> list:
-    """The task list of one fan-out for this run (empty when its part is not selected)."""
-    from digitstudy.config import profile_from_dict
-    from digitstudy.plan import plan_study
-
-    return plan_study(profile_from_dict(profile), parts)[grid]
-
-
-@component
-def fetch_fsdd(profile: dict, parts: str, source: str, dataset: Output[Dataset]):
-    """FSDD wavs from a local folder, s3://datasets/... or the canonical release."""
-    from digitstudy.plan import dataset_needed
-    from digitstudy.steps import run_step, skip_marker
-
-    if not dataset_needed(parts, "fsdd"):
-        return skip_marker(dataset.path, "fetch-fsdd")
-    run_step("fetch-fsdd", profile, dataset=dataset.path, source=source)
-
-
-@component
-def fetch_mnist(profile: dict, parts: str, source: str, dataset: Output[Dataset]):
-    """MNIST idx/npz files from a local folder, s3://datasets/... or the canonical files."""
-    from digitstudy.plan import dataset_needed
-    from digitstudy.steps import run_step, skip_marker
-
-    if not dataset_needed(parts, "mnist"):
-        return skip_marker(dataset.path, "fetch-mnist")
-    run_step("fetch-mnist", profile, dataset=dataset.path, source=source)
-
-
-@component
-def mfcc_features(profile: dict, parts: str, dataset: Input[Dataset], features: Output[Dataset]):
-    from digitstudy.plan import step_needed
-    from digitstudy.steps import run_step, skip_marker
-
-    if not step_needed(parts, "mfcc-features"):
-        return skip_marker(features.path, "mfcc-features")
-    run_step("mfcc-features", profile, dataset=dataset.path, features=features.path)
-
-
-@component
-def spectrogram_images(profile: dict, parts: str, dataset: Input[Dataset], images: Output[Dataset]):
-    from digitstudy.plan import step_needed
-    from digitstudy.steps import run_step, skip_marker
-
-    if not step_needed(parts, "spectrogram-images"):
-        return skip_marker(images.path, "spectrogram-images")
-    run_step("spectrogram-images", profile, dataset=dataset.path, images=images.path)
-
-
-@component
-def reduced_mnist(profile: dict, parts: str, dataset: Input[Dataset], reduced: Output[Dataset]):
-    from digitstudy.plan import step_needed
-    from digitstudy.steps import run_step, skip_marker
-
-    if not step_needed(parts, "reduced-mnist"):
-        return skip_marker(reduced.path, "reduced-mnist")
-    run_step("reduced-mnist", profile, dataset=dataset.path, reduced=reduced.path)
-
-
-@component
-def augment(profile: dict, skip: bool, real_size: int, reduced: Input[Dataset], pools: Output[Dataset]):
-    """The augmented pool of one real size (smaller generated counts are its prefixes)."""
-    from digitstudy.steps import run_step, skip_marker
-
-    if skip:
-        return skip_marker(pools.path, "augment")
-    run_step("augment", profile, reduced=reduced.path, pools=pools.path, real_size=real_size)
-
-
-@component
-def gather(profile: dict, subdirs: bool, inputs: Input[list[Dataset]], gathered: Output[Dataset]):
-    """Fan-in: the outputs of one fan-out as one artifact, for another fan-out to read."""
+def fetch_fsdd(settings: dict, source: str, fingerprint: str, dataset: Output[Dataset]):
+    """FSDD wavs from a local folder, s3://datasets/... or the canonical release
+    (``fingerprint``: of the objects under an s3:// source; in the cache key only)."""
     from digitstudy.steps import run_step
 
-    run_step("gather", profile, inputs=[a.path for a in inputs], gathered=gathered.path,
-             subdirs=subdirs)
+    run_step("fetch-fsdd", settings, dataset=dataset.path, source=source)
 
 
 @component
-def synthesize(profile: dict, skip: bool, gan: Input[Model], synthetic: Output[Dataset]):
-    """A balanced, labelled synthetic pool from one trained generator."""
-    from digitstudy.steps import run_step, skip_marker
+def fetch_mnist(settings: dict, source: str, fingerprint: str, dataset: Output[Dataset]):
+    """MNIST idx/npz files from a local folder, s3://datasets/... or the canonical files
+    (``fingerprint``: of the objects under an s3:// source; in the cache key only)."""
+    from digitstudy.steps import run_step
 
-    if skip:
-        return skip_marker(synthetic.path, "synthesize")
-    run_step("synthesize", profile, gan=gan.path, synthetic=synthetic.path)
+    run_step("fetch-mnist", settings, dataset=dataset.path, source=source)
+
+
+@component
+def mfcc_features(settings: dict, dataset: Input[Dataset], features: Output[Dataset]):
+    from digitstudy.steps import run_step
+
+    run_step("mfcc-features", settings, dataset=dataset.path, features=features.path)
+
+
+@component
+def spectrogram_images(settings: dict, dataset: Input[Dataset], images: Output[Dataset]):
+    from digitstudy.steps import run_step
+
+    run_step("spectrogram-images", settings, dataset=dataset.path, images=images.path)
+
+
+@component
+def reduced_mnist(settings: dict, dataset: Input[Dataset], reduced: Output[Dataset]):
+    from digitstudy.steps import run_step
+
+    run_step("reduced-mnist", settings, dataset=dataset.path, reduced=reduced.path)
+
+
+@component
+def p2_augment(settings: dict, real_size: int, reduced: Input[Dataset], pools: Output[Dataset],
+               figure: Output[Dataset]):
+    """The augmented pool of one real size (smaller generated counts are its prefixes)."""
+    from digitstudy.steps import run_step
+
+    run_step("p2-augment", settings, reduced=reduced.path, pools=pools.path, figure=figure.path,
+             real_size=real_size)
+
+
+@component
+def p3_synthesize(settings: dict, gan: Input[Model], synthetic: Output[Dataset]):
+    """A balanced, labelled synthetic pool from one trained generator."""
+    from digitstudy.steps import run_step
+
+    run_step("p3-synthesize", settings, gan=gan.path, synthetic=synthetic.path)

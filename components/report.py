@@ -1,22 +1,31 @@
-"""aggregate-results: every record into the report, beside the study's published values."""
+"""aggregate-results: every record into the report, beside the study's published values.
+
+Every result input is optional: the DAG wires only the parts it was built with."""
 
 
 from kfp import dsl
-from kfp.dsl import Artifact, Dataset, Input, Markdown, Metrics, Model, Output
+from kfp.dsl import Artifact, Dataset, Input, Markdown, Metrics, Output
 
 from components.settings import component
 
 
 @component
-def aggregate_results(profile: dict, run_id: str,
-                      p1_baseline: Input[list[Model]], p1_autoencoder: Input[list[Model]],
-                      p1_utterance: Input[list[Model]], p2_cells: Input[list[Model]],
-                      p3_quality: Input[list[Model]], p3_proposed_quality: Input[list[Model]],
-                      p3_cells: Input[list[Model]], p3_proposed: Input[list[Model]],
-                      p4a_models: Input[list[Model]], p4b_models: Input[list[Model]],
-                      figures: Input[Dataset],
-                      report: Output[Artifact], summary: Output[Metrics],
-                      report_md: Output[Markdown], report_html: Output[dsl.HTML]):
+def aggregate_results(settings: dict, run_id: str, parts: str, report: Output[Artifact],
+                      summary: Output[Metrics], report_md: Output[Markdown],
+                      report_html: Output[dsl.HTML],
+                      p1_baseline: Input[list[Artifact]] = None,
+                      p1_autoencoder: Input[list[Artifact]] = None,
+                      p1_utterance: Input[list[Artifact]] = None,
+                      p2_cells: Input[list[Artifact]] = None,
+                      p2_figures: Input[list[Dataset]] = None,
+                      p3_quality: Input[list[Artifact]] = None,
+                      p3_cells: Input[list[Artifact]] = None,
+                      p3_full_quality: Input[Artifact] = None,
+                      p3_full_cells: Input[list[Artifact]] = None,
+                      p3_proposed_quality: Input[Artifact] = None,
+                      p3_proposed_cells: Input[list[Artifact]] = None,
+                      p4a_models: Input[list[Artifact]] = None,
+                      p4b_models: Input[list[Artifact]] = None):
     """Tables (MD/HTML/CSV), figures, headline Metrics for Compare runs."""
     import json
     import shutil
@@ -25,10 +34,13 @@ def aggregate_results(profile: dict, run_id: str,
     from digitstudy.steps import run_step
     from digitstudy.storage import publish_report
 
-    groups = (p1_baseline, p1_autoencoder, p1_utterance, p2_cells, p3_quality, p3_proposed_quality,
-              p3_cells, p3_proposed, p4a_models, p4b_models)
-    run_step("aggregate-results", profile, results=[a.path for g in groups for a in g],
-             extras=[figures.path], report=report.path, run_id=run_id)
+    groups = (p1_baseline, p1_autoencoder, p1_utterance, p2_cells, p3_quality, p3_cells,
+              [p3_full_quality] if p3_full_quality else None, p3_full_cells,
+              [p3_proposed_quality] if p3_proposed_quality else None, p3_proposed_cells,
+              p4a_models, p4b_models)
+    run_step("aggregate-results", settings, results=[a.path for g in groups if g for a in g],
+             figures=[a.path for a in p2_figures or []], report=report.path, run_id=run_id,
+             parts=parts)
     out = Path(report.path)
     publish_report(out, run_id)  # results/<run id>/ in MinIO on a cluster; a no-op locally
     for name, value in json.loads((out / "headline.json").read_text()).items():

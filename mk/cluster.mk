@@ -5,7 +5,8 @@
 KFP_HOST ?= http://localhost:8080
 WAIT ?=
 KIND_CLUSTER ?= digitstudy
-KFP_VERSION ?= 2.17.3
+# KFP backend release whose manifests kind-up installs (a tag that exists; see k8s/KFP_VERSION)
+KFP_VERSION ?= $(shell cat k8s/KFP_VERSION)
 MINIO_ENV ?= .cache/minio.env
 CLUSTER_CLI = $(PY) -m digitstudy.cluster --minio-env $(MINIO_ENV)
 
@@ -15,7 +16,7 @@ CLUSTER_CLI = $(PY) -m digitstudy.cluster --minio-env $(MINIO_ENV)
 kind-load: ## load the CPU image into the kind cluster (after make image-cpu)
 	kind load docker-image $(CPU_IMAGE) --name $(KIND_CLUSTER)
 
-kind-up: ## kind cluster + KFP 2.17 standalone + MinIO, buckets, launcher config; waits until ready
+kind-up: ## kind cluster + KFP standalone (k8s/KFP_VERSION) + MinIO, buckets, launcher override; waits until ready
 	KIND_CLUSTER=$(KIND_CLUSTER) KFP_VERSION=$(KFP_VERSION) MINIO_ENV_FILE=$(MINIO_ENV) scripts/kind_up.sh
 
 kind-down: ## delete the kind cluster and .cache/minio.env
@@ -34,9 +35,9 @@ data-upload: $(VENV_STAMP) ## upload DATA_DIR/fsdd and DATA_DIR/mnist to the Min
 report-runs: $(VENV_STAMP) ## pull every run's results.csv from MinIO into one cross-run table (report/cross-run/)
 	$(CLUSTER_CLI) report-runs --runs-dir report/cluster-runs --out report/cross-run
 
-pipeline-submit: $(VENV_STAMP) ## compile and submit PROFILE to KFP_HOST (TARGET, DATA_DIR=s3://..., WAIT=1 waits, downloads the report)
+pipeline-submit: $(VENV_STAMP) ## compile and submit PROFILE to KFP_HOST (PARTS, TARGET, DATA_DIR=s3://..., WAIT=1 waits, downloads the report)
 	$(PY) -m pipelines.submit --profile $(PROFILE) --target $(TARGET) --host $(KFP_HOST) \
-	  $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WAIT),--wait)
+	  $(if $(PARTS),--parts $(PARTS)) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WAIT),--wait)
 
 test-live: $(VENV_STAMP) ## opt-in: submit the tiny profile to KFP_HOST, wait for success, run doctor (skips without a cluster)
 	DIGITSTUDY_LIVE=1 KFP_HOST=$(KFP_HOST) $(PY) -m pytest -m live -rs tests/cluster/test_live.py

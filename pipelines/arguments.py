@@ -1,4 +1,7 @@
-"""Pipeline arguments from a profile: the same for a local run, a compile and a submit."""
+"""Run arguments from a profile: the same for a local run, a compile and a submit.
+
+The profile and parts are bound when the DAG is built (``build_study``); the run arguments
+are only where the data comes from and the run's id."""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from digitstudy.config import Profile
-from digitstudy.plan import IMPLEMENTED_PARTS, parse_parts
 
 
 def short_commit() -> str:
@@ -22,11 +24,16 @@ def make_run_id(profile: Profile) -> str:
     return f"{profile.name}-{datetime.now(UTC):%Y%m%d-%H%M%S}-{short_commit()}"
 
 
-def pipeline_arguments(profile: Profile, parts: str | None, data_dir: str | Path | None,
-                       run_id: str) -> dict:
-    """``data_dir`` is a folder holding fsdd/ and mnist/, an s3:// prefix, or None (canonical URLs)."""
-    selected = parse_parts(parts or ",".join(IMPLEMENTED_PARTS))
-    source = "" if not data_dir else str(data_dir if str(data_dir).startswith("s3://")
-                                         else Path(data_dir).resolve())
-    return {"profile": profile.as_parameter(), "parts": ",".join(selected),
-            "fsdd_source": source, "mnist_source": source, "run_id": run_id}
+DATASETS = ("fsdd", "mnist")
+
+
+def pipeline_arguments(data_dir: str | Path | None, run_id: str) -> dict:
+    """``data_dir``: a folder holding fsdd/ and mnist/ (each fetch step looks inside), an
+    ``s3://<bucket>[/prefix]`` holding them (as ``make data-upload`` writes them: each source
+    is ``<root>/fsdd`` and ``<root>/mnist``), or None (the canonical URLs)."""
+    text = str(data_dir or "")
+    if text.startswith("s3://"):
+        sources = {name: f"{text.rstrip('/')}/{name}" for name in DATASETS}
+    else:
+        sources = dict.fromkeys(DATASETS, str(Path(text).resolve()) if text else "")
+    return {f"{name}_source": source for name, source in sources.items()} | {"run_id": run_id}

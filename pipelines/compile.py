@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from kfp import compiler
 
 from digitstudy.config import load_profile
-from pipelines.arguments import pipeline_arguments
+from digitstudy.plan import parse_parts
+from pipelines.placement import Placement
+from pipelines.study import build_study
 
 
-def compile_study(profile_name: str, target: str, output: Path) -> Path:
-    os.environ["DIGITSTUDY_TARGET"] = target  # read by pipelines.placement at import
-    from pipelines import placement
-    from pipelines.study import build_study
+def output_path(profile_name: str, target: str, parts: str | None) -> Path:
+    """``build/digitstudy-<profile>[-<parts>]-<target>.yaml``; a profile given as a path is
+    named by its file's stem."""
+    stem = Path(profile_name).stem if profile_name.endswith((".yaml", ".yml")) else profile_name
+    chosen = parse_parts(parts)
+    suffix = "" if parts in (None, "") else "-" + "-".join(chosen)
+    return Path("build") / f"digitstudy-{stem}{suffix}-{target}.yaml"
 
-    placement.TARGET = target
+
+def compile_study(profile_name: str, target: str, output: Path, parts: str | None = None) -> Path:
     profile = load_profile(profile_name)
-    defaults = pipeline_arguments(profile, None, None, run_id="")
+    placement = Placement.for_cluster(target, profile.cluster)
     output.parent.mkdir(parents=True, exist_ok=True)
-    compiler.Compiler().compile(build_study(profile.pipeline.parallelism), str(output),
-                                pipeline_parameters=defaults)
+    compiler.Compiler().compile(build_study(profile, parts, placement), str(output))
     return output
 
 
@@ -31,13 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profile", default="tiny")
     parser.add_argument("--target", choices=("cpu", "gpu"), default="cpu")
+    parser.add_argument("--parts", default=None, help="comma list, default: every part")
     parser.add_argument("--output", type=Path, default=None)
     args = parser.parse_args(argv)
-    out = args.output or Path("build") / f"digitstudy-{args.profile}-{args.target}.yaml"
-    from pipelines import placement  # cluster placement of the target (requests, GPU, secrets)
-
-    with placement.configured(args.target, load_profile(args.profile).cluster):
-        print(compile_study(args.profile, args.target, out))
+    out = args.output or output_path(args.profile, args.target, args.parts)
+    print(compile_study(args.profile, args.target, out, args.parts))
     return 0
 
 

@@ -1,112 +1,136 @@
-"""Where each kind of task runs: applied to every task the DAG creates.
+"""Where each kind of task runs: one explicit value the DAG builder is given.
 
-``configure(target, profile.cluster)`` is called before the pipeline is built for a
-cluster (``make pipeline-compile TARGET=cpu|gpu``, ``make pipeline-submit``). Without it
-(``make run`` through kfp.local) tasks get only caching and retries.
+- :meth:`Placement.local` (``make run`` through kfp.local): caching rules only, no retries (a
+  failing local step is reported at once, and Ctrl-C is not delayed by retry backoff);
+  cluster retries are the cluster's business;
+- :meth:`Placement.cluster` with ``target="cpu"`` or ``"gpu"`` (``make pipeline-compile``,
+  ``make pipeline-submit``): resource requests from the profile's ``cluster`` section,
+  retries for training tasks (what Argo retries: digitstudy.config.cluster), MinIO credentials from the ``digitstudy-minio`` Secret for the
+  tasks that read a dataset ``source`` or upload the report; with ``gpu``, training tasks run
+  the GPU image and request ``nvidia.com/gpu``.
 
-- data tasks (deterministic preparation): cacheable, CPU/memory requests from
-  ``cluster.data``, always on CPU; those reading a dataset ``source`` get the MinIO
-  credentials from the ``digitstudy-minio`` Secret as environment variables;
-- training tasks: retried with exponential backoff (``cluster.retry``), CPU/memory from
-  ``cluster.training``; with ``TARGET=gpu`` they also run the GPU image, request
-  ``nvidia.com/gpu`` (a static resource type: a parameterised type inside
-  ``dsl.ParallelFor`` hits a KFP compiler bug), select the GPU node label and tolerate
-  the GPU taint (``cluster.gpu``);
-- report tasks: never cached (they name the run), CPU, MinIO credentials (they upload
-  the report to ``results/<run>/``).
-Secret values never enter the compiled YAML: only the Secret's name and keys do.
+Three kinds of task: ``data`` (deterministic preparation: cached, CPU only), ``train``
+(fits a model: retried on a cluster, GPU on the gpu target) and ``report`` (never cached: it
+names the run). Secret values never enter the compiled YAML: only the Secret's name and keys.
 """
 
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
 
-from kfp import kubernetes
+from kfp import dsl, kubernetes
 
+from components import settings as images
+from digitstudy import checkpoints
 from digitstudy.config.cluster import ClusterConfig
+from digitstudy.storage import CHECKPOINTS_BUCKET
 
 TARGETS = ("cpu", "gpu")
+RUN_LABEL_PATH = "metadata.labels['workflows.argoproj.io/workflow']"
 GPU_RESOURCE = "nvidia.com/gpu"
 MINIO_SECRET = "digitstudy-minio"
 # Secret key -> environment variable read by digitstudy.storage.StorageConfig.from_env
 MINIO_ENV = {"endpoint": "MINIO_ENDPOINT", "accesskey": "MINIO_ACCESS_KEY",
              "secretkey": "MINIO_SECRET_KEY"}
-LOCAL_RETRY = {"num_retries": 2, "backoff_duration": "60s", "backoff_factor": 2.0}
-
-TARGET = os.environ.get("DIGITSTUDY_TARGET", "cpu")
-CLUSTER: ClusterConfig | None = None  # None: a local run, nothing Kubernetes-specific
 
 
-def configure(target: str, cluster: ClusterConfig | None) -> None:
-    """Compile for ``target`` on a cluster with ``cluster`` placement (None: local run)."""
-    global TARGET, CLUSTER
-    if target not in TARGETS:
-        raise ValueError(f"target {target!r}: choose one of {', '.join(TARGETS)}")
-    TARGET, CLUSTER = target, cluster
+@cache
+def _in_image(component, image: str):
+    """``component`` built on ``image`` (the same Python function, so the same name)."""
+    if component.component_spec.implementation.container.image == image:
+        return component
+    return dsl.component(component.python_func, base_image=image, install_kfp_package=False)
 
 
-@contextmanager
-def configured(target: str, cluster: ClusterConfig | None):
-    """``configure`` for the duration of one compile, then back to the previous placement
-    (so a later local run in the same process gets no cluster settings)."""
-    previous = (TARGET, CLUSTER)
-    configure(target, cluster)
-    try:
-        yield
-    finally:
-        configure(*previous)
+@dataclass(frozen=True)
+class Placement:
+    kind: str  # "local", "cpu" or "gpu"
+    cluster: ClusterConfig | None = None
+    cpu_image: str = images.CPU_IMAGE
+    gpu_image: str = images.GPU_IMAGE
 
+    @classmethod
+    def local(cls) -> Placement:
+        return cls("local")
 
-def _requests(task, resources) -> None:
-    task.set_cpu_request(resources.cpu).set_memory_request(resources.memory)
+    @classmethod
+    def for_cluster(cls, target: str, cluster: ClusterConfig, *, cpu_image: str = images.CPU_IMAGE,
+                    gpu_image: str = images.GPU_IMAGE) -> Placement:
+        if target not in TARGETS:
+            raise ValueError(f"target {target!r}: choose one of {', '.join(TARGETS)}")
+        return cls(target, cluster, cpu_image, gpu_image)
 
+    @property
+    def on_cluster(self) -> bool:
+        return self.cluster is not None
 
-def _reads_storage(task) -> bool:
-    return "source" in (task.component_spec.inputs or {})
+    # --- the three kinds of task -----------------------------------------------------------
 
+    def data(self, component, **inputs):
+        """Deterministic data preparation: same inputs, same outputs, so KFP may cache it."""
+        task = _in_image(component, self.cpu_image)(**inputs).set_caching_options(True)
+        if self.on_cluster:
+            self._requests(task, self.cluster.data)
+            if "source" in inputs:
+                self._minio_credentials(task)
+        return task
 
-def _minio_credentials(task) -> None:
-    # optional: without the Secret (a cluster set up by hand) the steps fall back to the
-    # canonical dataset URLs and skip the report upload, saying so in their logs.
-    kubernetes.use_secret_as_env(task, secret_name=MINIO_SECRET, secret_key_to_env=MINIO_ENV,
-                                 optional=True)
+    def train(self, component, **inputs):
+        """Model training: retried on a cluster, on a GPU with the gpu target."""
+        image = self.gpu_image if self.kind == "gpu" else self.cpu_image
+        task = _in_image(component, image)(**inputs).set_caching_options(True)
+        if not self.on_cluster:
+            return task
+        retry = self.cluster.retry
+        # backoff_max_duration becomes Argo's backoff.maxDuration, a total window from the
+        # first attempt's start (argo-workflows v4.0.5 workflow/controller/operator.go
+        # 1028-1041): it must cover every attempt and wait, so it is derived from
+        # max_step_duration (digitstudy.config.cluster.RetryPolicy.window).
+        task.set_retry(num_retries=retry.count, backoff_duration=retry.backoff,
+                       backoff_factor=float(retry.factor), backoff_max_duration=retry.window)
+        self._requests(task, self.cluster.training)
+        self._checkpoint_store(task)
+        if self.kind == "gpu":
+            # the nvidia.com/gpu request alone keeps the pod on a GPU node; a selector and a
+            # toleration only where the profile asks for them (cluster.gpu)
+            task.set_accelerator_type(GPU_RESOURCE).set_accelerator_limit(
+                self.cluster.training.gpus)
+            gpu = self.cluster.gpu
+            if gpu.node_selector is not None:
+                kubernetes.add_node_selector(task, gpu.node_selector.key, gpu.node_selector.value)
+            if gpu.toleration is not None:
+                kubernetes.add_toleration(task, key=gpu.toleration.key, operator="Exists",
+                                          effect=gpu.toleration.effect)
+        return task
 
+    def report(self, component, **inputs):
+        """Aggregation: never cached (it names the run); uploads the report to MinIO."""
+        task = _in_image(component, self.cpu_image)(**inputs).set_caching_options(False)
+        if self.on_cluster:
+            self._requests(task, self.cluster.data)
+            self._minio_credentials(task)
+        return task
 
-def data_task(task):
-    """Deterministic data preparation: same inputs, same outputs, so KFP may cache it."""
-    task.set_caching_options(True)
-    if CLUSTER is not None:
-        _requests(task, CLUSTER.data)
-        if _reads_storage(task):
-            _minio_credentials(task)
-    return task
+    # --- helpers ----------------------------------------------------------------------------
 
+    @staticmethod
+    def _requests(task, resources) -> None:
+        task.set_cpu_request(resources.cpu).set_memory_request(resources.memory)
 
-def training_task(task):
-    """Model training: retried with backoff (node loss, preemption, OOM); GPU on TARGET=gpu."""
-    if CLUSTER is None:
-        return task.set_retry(**LOCAL_RETRY)
-    retry = CLUSTER.retry
-    task.set_retry(num_retries=retry.count, backoff_duration=retry.backoff,
-                   backoff_factor=retry.factor, backoff_max_duration=retry.max_backoff)
-    _requests(task, CLUSTER.training)
-    if TARGET == "gpu":
-        from components.settings import GPU_IMAGE
+    def _checkpoint_store(self, task) -> None:
+        """Checkpoints that outlive the pod (digitstudy.checkpoints): the store, its MinIO
+        credentials, and the run's identity. The run is the Argo workflow's name, a label on
+        every pod (argo-workflows v4.0.5 workflow/controller/workflowpod.go:204), the same
+        for each retry of a task; KFP_POD_NAME/KFP_RETRY_INDEX change with every retry."""
+        task.set_env_variable(checkpoints.STORE_ENV, f"s3://{CHECKPOINTS_BUCKET}")
+        kubernetes.use_field_path_as_env(task, env_name=checkpoints.RUN_ENV,
+                                         field_path=RUN_LABEL_PATH)
+        self._minio_credentials(task)
 
-        task.container_spec.image = GPU_IMAGE
-        task.set_accelerator_type(GPU_RESOURCE).set_accelerator_limit(CLUSTER.training.gpus)
-        gpu = CLUSTER.gpu
-        kubernetes.add_node_selector(task, gpu.node_label_key, gpu.node_label_value)
-        kubernetes.add_toleration(task, key=gpu.taint_key, operator="Exists",
-                                  effect=gpu.taint_effect)
-    return task
-
-
-def report_task(task):
-    """Aggregation: never cached (it names the run), uploads the report to MinIO."""
-    task.set_caching_options(False)
-    if CLUSTER is not None:
-        _requests(task, CLUSTER.data)
-        _minio_credentials(task)
-    return task
+    @staticmethod
+    def _minio_credentials(task) -> None:
+        # optional: without the Secret (a cluster set up by hand) the steps fall back to the
+        # canonical dataset URLs and skip the report upload, saying so in their logs.
+        kubernetes.use_secret_as_env(task, secret_name=MINIO_SECRET,
+                                     secret_key_to_env=MINIO_ENV, optional=True)

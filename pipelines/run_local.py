@@ -1,15 +1,20 @@
 """``make run``: the study DAG on this machine through ``kfp.local`` (no cluster).
 
 Every component runs as a subprocess of this virtualenv, or with ``--runner docker``
-(``make run RUNNER=docker``) in the image built for this commit (pipelines/runners.py).
-The report is copied to ``report/runs/<run id>/`` and ``report/`` (the latest run), with
-the wall time of each step and which runner (image) executed the tasks.
+(``make run RUNNER=docker``) in the image built for this commit (pipelines/runners.py). Before the DAG starts, the
+pre-flight checks (digitstudy.preflight) look at the profile, PARTS and DATA_DIR. The
+terminal shows a ``[k/N]`` line per task start/finish and the epoch lines (``VERBOSE=1``:
+kfp.local's full logs); every task's log is in ``local_outputs/<run id>/logs/``. Ctrl-C
+ends the run and its steps within seconds. Only a run that completes replaces
+``report/`` (the latest run) and adds ``report/runs/<run id>/``, with the wall time of
+each step.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import shutil
 import sys
@@ -22,10 +27,17 @@ import pandas as pd
 from kfp import local
 
 from digitstudy.config import load_profile
+from digitstudy.errors import UserError
 from digitstudy.logs import setup_logging
+from digitstudy.plan import parse_parts
+from digitstudy.preflight import preflight
+from pipelines import local_compat
 from pipelines.arguments import make_run_id, pipeline_arguments
+from pipelines.placement import Placement
 from pipelines.runners import RUNNERS, make_runner
+from pipelines.runs import RunFolder
 from pipelines.study import build_study
+from pipelines.watch import RunFailed, RunInterrupted, watched
 
 log = logging.getLogger("digitstudy.run_local")
 
@@ -68,6 +80,11 @@ class StepTimer:
         return pd.DataFrame(rows, columns=["step", "tasks", "total_seconds", "max_seconds"])
 
 
+def verbose() -> bool:
+    """``VERBOSE=1``: kfp.local's full logs on the terminal, as without this filter."""
+    return os.environ.get("VERBOSE", "") not in ("", "0")
+
+
 def publish_report(src: Path, report_root: Path, run_id: str) -> Path:
     """Keep the run under report/runs/<run id>/ and make it the latest report/."""
     run_dir = report_root / "runs" / run_id
@@ -83,16 +100,23 @@ def run(profile_name: str, parts: str | None, data_dir: str | None, report_root:
         outputs: Path, runner: str = "subprocess") -> Path:
     profile = load_profile(profile_name)
     run_id = make_run_id(profile)
-    arguments = pipeline_arguments(profile, parts, data_dir, run_id)
-    log.info("run %s: parts %s, data %s", run_id, arguments["parts"],
-             arguments["fsdd_source"] or "canonical downloads")
-    executor = make_runner(runner, outputs.resolve(), data_dir)
+    t_check = time.perf_counter()
+    for line in preflight(profile, parts, data_dir):
+        print(f"pre-flight: {line}")
+    print(f"pre-flight: passed in {time.perf_counter() - t_check:.1f} s")
+    arguments = pipeline_arguments(data_dir, run_id)
+    pipeline = build_study(profile, parts, Placement.local())
+    print(f"run {run_id}: parts {','.join(parse_parts(parts))}, data "
+          f"{arguments['fsdd_source'] or 'canonical downloads'}")
+    local_compat.install()
+    folder = RunFolder.create(outputs, run_id)
+    executor = make_runner(runner, folder.root.resolve(), data_dir)
     log.info("tasks run by the %s", executor.description)
-    local.init(runner=executor.runner, pipeline_root=str(outputs.resolve()))
+    local.init(runner=executor.runner, pipeline_root=str(folder.root.resolve()))
     timer = StepTimer()
     t0 = time.perf_counter()
-    with timer.watching():
-        result = build_study(profile.pipeline.parallelism)(**arguments)
+    with watched(pipeline, folder, verbose=verbose()) as watch, timer.watching():
+        result = watch.call(**arguments)
     wall = time.perf_counter() - t0
 
     artifact_dir = Path(result.output.path)
@@ -101,9 +125,11 @@ def run(profile_name: str, parts: str | None, data_dir: str | None, report_root:
     times.to_csv(artifact_dir / "step_times.csv", index=False)
     (artifact_dir / "runner.txt").write_text(f"tasks ran in the {executor.description}\n")
     run_dir = publish_report(artifact_dir, report_root, run_id)
+    folder.mark("complete")
     print(times.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
     print(f"\ntasks ran in the {executor.description}")
-    print(f"report: {report_root / 'index.html'} (this run also in {run_dir})")
+    print(f"report: {report_root / 'index.html'} (this run also in {run_dir}; "
+          f"logs in {folder.logs})")
     return run_dir
 
 
@@ -117,8 +143,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runner", choices=RUNNERS, default="subprocess",
                         help="docker: every task in the image built for this commit")
     args = parser.parse_args(argv)
-    setup_logging()
-    run(args.profile, args.parts, args.data_dir, args.report_dir, args.outputs, args.runner)
+    # the parent's own INFO records (dataset indexes) are in the logs; VERBOSE=1 shows them
+    setup_logging(logging.INFO if verbose() else logging.WARNING)
+    try:
+        run(args.profile, args.parts, args.data_dir, args.report_dir, args.outputs, args.runner)
+    except UserError as err:  # the user's to fix: one paragraph, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except RunFailed as err:
+        print(err, file=sys.stderr)
+        return 1
+    except RunInterrupted as err:
+        print(err, file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:  # before the DAG started (pre-flight): nothing to end
+        print("interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

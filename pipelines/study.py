@@ -1,11 +1,19 @@
-"""The study DAG: plans and data steps -> fan-outs per grid -> aggregate-results.
+"""The study DAG, built for one profile, one set of parts and one placement.
 
-Every fan-out is a ``dsl.ParallelFor`` over a list produced by a ``plan-<grid>`` task from
-the profile and PARTS, so unselected parts run no training task. The profile itself is a
-pipeline parameter (a dict), which the Kubeflow UI shows and compares between runs.
-Outputs of one fan-out that another fan-out needs go through a ``gather`` task (KFP cannot
-feed a ``dsl.Collected`` list into another loop).
+Everything about the run's shape is decided here, in Python, when the DAG is built: the
+plan (``digitstudy.plan``) gives the static items of every ``dsl.ParallelFor``, a part that
+is not selected creates no task, and a data step is created the first time a selected part
+asks for it. Each task gets only its step's share of the profile (``digitstudy.steps``), so
+its cache key moves only with its own settings; deployment settings (``cluster``,
+``pipeline.parallelism``) never enter a task's inputs.
+
+Where one fan-out feeds another, the consumer is nested inside the producer's loop, so each
+Table 3/5 cell reads only its own pool; the report collects the nested cells with one
+``dsl.Collected`` (flattened by the backend, see ``pipelines/local_compat.py``).
 """
+
+
+from functools import cached_property
 
 from kfp import dsl
 from kfp.dsl import Artifact
@@ -13,119 +21,185 @@ from kfp.dsl import Artifact
 from components import data as d
 from components import experiments as x
 from components.report import aggregate_results
-from pipelines import placement
+from digitstudy.config import Profile
+from digitstudy.plan import StudyPlan, plan_study
+from digitstudy.steps import step_settings
+from pipelines.placement import Placement
 
 DESCRIPTION = ("Autoencoders, augmentation, GANs and attention for scarce-data digit "
                "recognition: the whole study, beside its published numbers.")
 
 
-def build_study(parallelism: int = 2):
-    """The study pipeline; ``parallelism`` (from the profile) bounds each fan-out."""
+def build_study(profile: Profile, parts=None, placement: Placement | None = None):
+    """The study pipeline for ``profile`` and ``parts`` (None: every part) on ``placement``
+    (default: local). Its run parameters name the profile and parts, for the Kubeflow UI;
+    both are bound here, at build time."""
+    plan = plan_study(profile, parts)
+    placement = placement or Placement.local()
+    parts_text = ",".join(plan.parts)
 
-    @dsl.pipeline(name="digitstudy", description=DESCRIPTION)
-    def study(profile: dict, parts: str = "p1", fsdd_source: str = "", mnist_source: str = "",
-              run_id: str = "") -> Artifact:
-        return study_dag(profile, parts, fsdd_source, mnist_source, run_id, parallelism)
+    @dsl.pipeline(name="digitstudy", description=f"{DESCRIPTION} Profile {profile.name}, "
+                  f"parts {parts_text} (bound at compile time).")
+    def study(profile_name: str = profile.name, parts: str = parts_text, fsdd_source: str = "",
+              mnist_source: str = "", data_fingerprint: str = "", run_id: str = "") -> Artifact:
+        dag = StudyDag(profile, plan, placement, fsdd_source, mnist_source, data_fingerprint)
+        return dag.report(run_id, parts).outputs["report"]
 
     return study
 
 
-def study_dag(profile, parts, fsdd_source, mnist_source, run_id, parallelism: int):
-    def grid(name: str):
-        task = d.plan_grid(profile=profile, parts=parts, grid=name).set_display_name(f"plan-{name}")
-        return task.set_caching_options(False).output
+class StudyDag:
+    """Creates the tasks of one study DAG inside the pipeline function."""
 
-    def fan_out(name: str):
-        return dsl.ParallelFor(grid(name), parallelism=parallelism)
+    def __init__(self, profile: Profile, plan: StudyPlan, placement: Placement, fsdd_source,
+                 mnist_source, data_fingerprint):
+        self.profile, self.plan, self.place = profile, plan, placement
+        self.fsdd_source, self.mnist_source = fsdd_source, mnist_source
+        # a digest of the objects under the s3:// sources (pipelines/submit.py): the fetch
+        # steps' cache key changes with the data, not only with the source's name
+        self.data_fingerprint = data_fingerprint
+        self.parallelism = profile.pipeline.parallelism
 
-    data, train = placement.data_task, placement.training_task
+    def settings(self, step: str) -> dict:
+        return step_settings(step, self.profile)
 
-    def gather(name: str, output, subdirs: bool):
-        """Fan-in task ``name``: one output of every task of a fan-out, for the next fan-out."""
-        task = data(d.gather(profile=profile, subdirs=subdirs, inputs=dsl.Collected(output)))
-        return task.set_display_name(name).outputs["gathered"]
+    def loop(self, items):
+        return dsl.ParallelFor(list(items), parallelism=self.parallelism)
 
-    # raw datasets and what is derived from them (each skips itself when no part needs it)
-    fsdd = data(d.fetch_fsdd(profile=profile, parts=parts, source=fsdd_source))
-    mnist = data(d.fetch_mnist(profile=profile, parts=parts, source=mnist_source))
-    mfcc = data(d.mfcc_features(profile=profile, parts=parts, dataset=fsdd.outputs["dataset"]))
-    images = data(d.spectrogram_images(profile=profile, parts=parts, dataset=fsdd.outputs["dataset"]))
-    reduced = data(d.reduced_mnist(profile=profile, parts=parts, dataset=mnist.outputs["dataset"]))
+    # --- data steps, created on first use ------------------------------------------------------
 
-    # Problem 1: spoken digits from MFCCs
-    with fan_out("p1_baseline") as t:
-        p1_baseline = train(x.p1_baseline(profile=profile, skip=t.skip, seed=t.seed,
-                                          features=mfcc.outputs["features"]))
-    with fan_out("p1_autoencoder") as t:
-        p1_autoencoder = train(x.p1_autoencoder(profile=profile, skip=t.skip, bottleneck=t.bottleneck, seed=t.seed,
-                                                features=mfcc.outputs["features"]))
-    with fan_out("p1_utterance") as t:
-        p1_utterance = train(x.p1_utterance_embedding(profile=profile, skip=t.skip, seed=t.seed,
-                                                      features=mfcc.outputs["features"]))
+    @cached_property
+    def fsdd(self):
+        return self.place.data(d.fetch_fsdd, settings=self.settings("fetch-fsdd"),
+                               source=self.fsdd_source,
+                               fingerprint=self.data_fingerprint).outputs["dataset"]
 
-    # Problem 2: ReducedMNIST with classic augmentation (pools also feed section 3.4)
-    with fan_out("augment") as t:
-        augment = data(d.augment(profile=profile, skip=t.skip, real_size=t.real_size,
-                                 reduced=reduced.outputs["reduced"]))
-    pools = gather("gather-pools", augment.outputs["pools"], subdirs=False)
-    with fan_out("p2_cells") as t:
-        p2_cells = train(x.classifier_cell(profile=profile, skip=t.skip, real_size=t.real_size,
-                                           generated=t.generated, seed=t.seed,
-                                           reduced=reduced.outputs["reduced"],
-                                           pools=pools))
+    @cached_property
+    def mnist(self):
+        return self.place.data(d.fetch_mnist, settings=self.settings("fetch-mnist"),
+                               source=self.mnist_source,
+                               fingerprint=self.data_fingerprint).outputs["dataset"]
 
-    # Problem 3: a conditional GAN per training set; synthesis; real + synthetic grid
-    def synthesize_and_score(gan, skip):
+    @cached_property
+    def mfcc(self):
+        return self.place.data(d.mfcc_features, settings=self.settings("mfcc-features"),
+                               dataset=self.fsdd).outputs["features"]
+
+    @cached_property
+    def images(self):
+        return self.place.data(d.spectrogram_images, settings=self.settings("spectrogram-images"),
+                               dataset=self.fsdd).outputs["images"]
+
+    @cached_property
+    def reduced(self):
+        return self.place.data(d.reduced_mnist, settings=self.settings("reduced-mnist"),
+                               dataset=self.mnist).outputs["reduced"]
+
+    # --- the parts: each returns the aggregator inputs it produces --------------------------------
+
+    # Data steps are created (on first use) before a part's loops, never inside one: a task
+    # inside a ParallelFor cannot feed tasks outside it (kfp/compiler/compiler_utils.py
+    # get_dependencies raises InvalidTopologyException).
+
+    def p1(self) -> dict:
+        train, s, features = self.place.train, self.settings, self.mfcc
+        with self.loop(self.plan.p1_seeds) as seed:
+            baseline = train(x.p1_baseline, settings=s("p1-baseline"), seed=seed,
+                             features=features)
+        with self.loop(self.plan.p1_autoencoder) as cell:
+            autoencoder = train(x.p1_autoencoder, settings=s("p1-autoencoder"),
+                                bottleneck=cell.bottleneck, seed=cell.seed, features=features)
+        with self.loop(self.plan.p1_seeds) as seed:
+            utterance = train(x.p1_utterance_embedding, settings=s("p1-utterance-embedding"),
+                              seed=seed, features=features)
+        return {"p1_baseline": dsl.Collected(baseline.outputs["result"]),
+                "p1_autoencoder": dsl.Collected(autoencoder.outputs["result"]),
+                "p1_utterance": dsl.Collected(utterance.outputs["result"])}
+
+    def augment(self, real_size, reduced):
+        return self.place.data(d.p2_augment, settings=self.settings("p2-augment"),
+                               real_size=real_size, reduced=reduced)
+
+    def p2(self) -> dict:
+        reduced = self.reduced
+        with self.loop(self.plan.p2_real_sizes) as real_size:
+            augment = self.augment(real_size, reduced)
+            with self.loop(self.plan.p2_cells) as cell:
+                cells = self.place.train(
+                    x.p2_classifier_cell, settings=self.settings("p2-classifier-cell"),
+                    real_size=real_size, generated=cell.generated, seed=cell.seed,
+                    reduced=reduced, pools=augment.outputs["pools"])
+        return {"p2_cells": dsl.Collected(cells.outputs["result"]),
+                "p2_figures": dsl.Collected(augment.outputs["figure"])}
+
+    def synthesize_and_score(self, gan, reduced):
         """A trained GAN's synthetic pool and its quality record (GAN-test / GAN-train)."""
-        synthetic = data(d.synthesize(profile=profile, skip=skip, gan=gan.outputs["gan"]))
-        quality = train(x.gan_quality(profile=profile, skip=skip, reduced=reduced.outputs["reduced"],
-                                      gan=gan.outputs["gan"], synthetic=synthetic.outputs["synthetic"]))
-        return synthetic, quality
+        synthetic = self.place.data(d.p3_synthesize, settings=self.settings("p3-synthesize"),
+                                    gan=gan.outputs["gan"]).outputs["synthetic"]
+        quality = self.place.train(x.p3_gan_quality, settings=self.settings("p3-gan-quality"),
+                                   reduced=reduced, gan=gan.outputs["gan"],
+                                   synthetic=synthetic)
+        return synthetic, quality.outputs["result"]
 
-    with fan_out("p3_gans") as t:
-        gan = train(x.train_gan(profile=profile, skip=t.skip, train_set=t.train_set,
-                                dataset=mnist.outputs["dataset"], reduced=reduced.outputs["reduced"]))
-        synthetic, quality = synthesize_and_score(gan, t.skip)
-    synthetic_pools = gather("gather-synthetic", synthetic.outputs["synthetic"], subdirs=True)
-    with fan_out("p3_cells") as t:
-        p3_cells = train(x.synthetic_cell(
-            profile=profile, skip=t.skip, real_size=t.real_size, synthetic_count=t.synthetic_count,
-            gan_kind=t.gan_kind, seed=t.seed, reduced=reduced.outputs["reduced"],
-            synthetic=synthetic_pools))
-    # ... and the proposed pipeline (section 3.4): real + augmented -> GAN -> synthetic
-    with fan_out("p3_proposed_gan") as t:
-        proposed_gan = train(x.train_gan_proposed(profile=profile, skip=t.skip,
-                                                  reduced=reduced.outputs["reduced"],
-                                                  pools=pools))
-        proposed_synthetic, proposed_quality = synthesize_and_score(proposed_gan, t.skip)
-    proposed_pools = gather("gather-proposed-synthetic", proposed_synthetic.outputs["synthetic"],
-                            subdirs=True)
-    with fan_out("p3_proposed_cells") as t:
-        p3_proposed = train(x.proposed_cell(
-            profile=profile, skip=t.skip, synthetic_count=t.synthetic_count, seed=t.seed,
-            reduced=reduced.outputs["reduced"], pools=pools,
-            synthetic=proposed_pools))
+    def p3(self) -> dict:
+        plan, train, s = self.plan, self.place.train, self.settings
+        reduced, mnist = self.reduced, (self.mnist if plan.p3_full else None)
+        out = {}
+        # one size-specific GAN per Table 5 row; the row's cells read its pool
+        with self.loop(plan.p3_specific_sizes) as real_size:
+            gan = train(x.p3_train_gan, settings=s("p3-train-gan"), real_size=real_size,
+                        reduced=reduced)
+            synthetic, quality = self.synthesize_and_score(gan, reduced)
+            with self.loop(plan.p3_specific_cells) as cell:
+                cells = train(x.p3_synthetic_cell, settings=s("p3-synthetic-cell"),
+                              real_size=real_size, synthetic_count=cell.synthetic_count,
+                              gan_kind="specific", seed=cell.seed, reduced=reduced,
+                              synthetic=synthetic)
+        out |= {"p3_quality": dsl.Collected(quality), "p3_cells": dsl.Collected(cells.outputs["result"])}
+        if plan.p3_full:
+            gan = train(x.p3_train_gan_full, settings=s("p3-train-gan-full"), dataset=mnist,
+                        reduced=reduced)
+            synthetic, quality = self.synthesize_and_score(gan, reduced)
+            with self.loop(plan.p3_full_cells) as cell:
+                cells = train(x.p3_synthetic_cell, settings=s("p3-synthetic-cell"),
+                              real_size=cell.real_size, synthetic_count=cell.synthetic_count,
+                              gan_kind="full", seed=cell.seed, reduced=reduced,
+                              synthetic=synthetic)
+            out |= {"p3_full_quality": quality,
+                    "p3_full_cells": dsl.Collected(cells.outputs["result"])}
+        # the proposed pipeline (section 3.4): real + augmented -> GAN -> synthetic
+        pools = self.augment(self.profile.p3.proposed.real_size, reduced).outputs["pools"]
+        gan = train(x.p3_train_gan_proposed, settings=s("p3-train-gan-proposed"),
+                    reduced=reduced, pools=pools)
+        synthetic, quality = self.synthesize_and_score(gan, reduced)
+        with self.loop(plan.p3_proposed_cells) as cell:
+            cells = train(x.p3_proposed_cell, settings=s("p3-proposed-cell"),
+                          synthetic_count=cell.synthetic_count, seed=cell.seed,
+                          reduced=reduced, pools=pools, synthetic=synthetic)
+        return out | {"p3_proposed_quality": quality,
+                      "p3_proposed_cells": dsl.Collected(cells.outputs["result"])}
 
-    # Problem 4: attention, Part A (handwritten) and Part B (spoken, as spectrogram images)
-    with fan_out("p4a_models") as t:
-        p4a = train(x.attention_mnist(profile=profile, skip=t.skip, model=t.model, seed=t.seed,
-                                      dataset=mnist.outputs["dataset"]))
-    with fan_out("p4b_models") as t:
-        p4b = train(x.attention_speech(profile=profile, skip=t.skip, model=t.model, seed=t.seed,
-                                       images=images.outputs["images"]))
+    def p4a(self) -> dict:
+        mnist = self.mnist
+        with self.loop(self.plan.p4a_models) as model:
+            with self.loop(self.plan.p4a_seeds) as seed:
+                runs = self.place.train(x.p4a_attention_mnist,
+                                        settings=self.settings("p4a-attention-mnist"),
+                                        model=model, seed=seed, dataset=mnist)
+        return {"p4a_models": dsl.Collected(runs.outputs["result"])}
 
-    report = placement.report_task(aggregate_results(
-        profile=profile, run_id=run_id,
-        p1_baseline=dsl.Collected(p1_baseline.outputs["result"]),
-        p1_autoencoder=dsl.Collected(p1_autoencoder.outputs["result"]),
-        p1_utterance=dsl.Collected(p1_utterance.outputs["result"]),
-        p2_cells=dsl.Collected(p2_cells.outputs["result"]),
-        p3_quality=dsl.Collected(quality.outputs["result"]),
-        p3_proposed_quality=dsl.Collected(proposed_quality.outputs["result"]),
-        p3_cells=dsl.Collected(p3_cells.outputs["result"]),
-        p3_proposed=dsl.Collected(p3_proposed.outputs["result"]),
-        p4a_models=dsl.Collected(p4a.outputs["result"]),
-        p4b_models=dsl.Collected(p4b.outputs["result"]),
-        figures=pools,
-    ))
-    return report.outputs["report"]
+    def p4b(self) -> dict:
+        images = self.images
+        with self.loop(self.plan.p4b_models) as model:
+            with self.loop(self.plan.p4b_seeds) as seed:
+                runs = self.place.train(x.p4b_attention_speech,
+                                        settings=self.settings("p4b-attention-speech"),
+                                        model=model, seed=seed, images=images)
+        return {"p4b_models": dsl.Collected(runs.outputs["result"])}
+
+    def report(self, run_id, parts):
+        results: dict = {}
+        for part in self.plan.parts:
+            results |= getattr(self, part)()
+        return self.place.report(aggregate_results, settings=self.settings("aggregate-results"),
+                                 run_id=run_id, parts=parts, **results)

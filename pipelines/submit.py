@@ -13,24 +13,40 @@ import argparse
 import logging
 import os
 import sys
+import time
 import warnings
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+
+import urllib3
+import yaml
 
 from digitstudy import storage
 from digitstudy.config import load_profile
 from digitstudy.logs import setup_logging
+from digitstudy.plan import parse_parts
 from digitstudy.storage import check_run_name
 
 log = logging.getLogger("digitstudy.submit")
 
 EXPERIMENT = "digitstudy"
-# Explicit per run, so artifacts go to digitstudy's MinIO even if the KFP install sets
-# another default root; the `minio://` scheme makes the launcher use the `providers.minio`
-# endpoint and Secret of the kfp-launcher ConfigMap (k8s/base).
+# Explicit per run, so artifacts go to digitstudy's MinIO while the namespace's default root
+# stays KFP's: the launcher sends this bucket to our MinIO through the `Overrides` entry
+# that k8s/launcher/kfp-launcher-patch.yaml adds to KFP's kfp-launcher ConfigMap.
 PIPELINE_ROOT = storage.PIPELINE_ROOT
 DATASETS = ("fsdd", "mnist")
 FINISHED_OK = "SUCCEEDED"
+# Final run states of the v2beta1 API (kubeflow/pipelines 2.17.0 backend/api/v2beta1/
+# run.proto:224-250). kfp.Client.wait_for_run_completion (kfp 2.17.3 client.py:1384)
+# treats only succeeded/failed/skipped/error as final, so a CANCELED run would be waited
+# on until the timeout: submit waits with its own loop.
+FINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "SKIPPED", "CANCELED"})
+FINGERPRINT_PARAMETER = "data_fingerprint"
+
+
+class KfpUnreachable(RuntimeError):
+    pass
 
 
 def make_run_name(profile_name: str, image_tag: str, now: datetime | None = None) -> str:
@@ -38,28 +54,65 @@ def make_run_name(profile_name: str, image_tag: str, now: datetime | None = None
     return check_run_name(f"{profile_name}-{image_tag}-{now:%Y%m%d-%H%M%S}")
 
 
-def run_arguments(profile, parts: str | None, data_source: str | None, run_name: str) -> dict:
-    """Pipeline arguments; ``data_source`` is ``s3://<bucket>`` (holding fsdd/ and mnist/) or None."""
+def run_arguments(data_source: str | None, run_name: str) -> dict:
+    """Run arguments; ``data_source`` is ``s3://<bucket>`` (holding fsdd/ and mnist/) or None.
+    The profile and parts are bound in the compiled pipeline (PARTS at compile time)."""
     from pipelines.arguments import pipeline_arguments
 
-    arguments = pipeline_arguments(profile, parts, None, run_id=run_name)
-    if data_source:
-        if not data_source.startswith("s3://"):
-            raise SystemExit(f"--data-dir {data_source}: on a cluster, datasets come from MinIO "
-                             "(s3://datasets after `make data-upload`) or, left empty, from the "
-                             "canonical URLs; a local folder does not exist inside the pods")
-        root = data_source.rstrip("/")
-        for name in DATASETS:
-            arguments[f"{name}_source"] = f"{root}/{name}"
-    return arguments
+    if data_source and not data_source.startswith("s3://"):
+        raise SystemExit(f"--data-dir {data_source}: on a cluster, datasets come from MinIO "
+                         "(s3://datasets after `make data-upload`) or, left empty, from the "
+                         "canonical URLs; a local folder does not exist inside the pods")
+    return pipeline_arguments(data_source, run_id=run_name)
 
 
-def compile_for_cluster(profile_name: str, target: str, output: Path) -> Path:
-    from pipelines import placement
+def add_data_fingerprint(arguments: dict, package: Path, data_source: str | None,
+                         minio_env: str | None) -> dict:
+    """``data_fingerprint``: a digest of the objects under the run's s3:// sources (their
+    ETags), so fetch steps cached on an unchanged ``source`` string re-run when the data
+    changed. Only passed when the compiled pipeline declares that parameter."""
+    spec = next(yaml.safe_load_all(package.read_text()))  # the pipeline spec, then platform spec
+    declared = spec.get("root", {}).get("inputDefinitions", {}).get("parameters", {})
+    if FINGERPRINT_PARAMETER not in declared:
+        log.warning("the pipeline has no %s parameter: fetch steps stay cached on the source "
+                    "URI alone", FINGERPRINT_PARAMETER)
+        return arguments
+    if not data_source:
+        return {**arguments, FINGERPRINT_PARAMETER: ""}  # canonical URLs: pinned by sha256
+    sources = [arguments[f"{name}_source"] for name in DATASETS]
+    fingerprint = storage.data_fingerprint(sources, storage.config_from(minio_env))
+    log.info("data fingerprint of %s: %s", ", ".join(sources), fingerprint)
+    return {**arguments, FINGERPRINT_PARAMETER: fingerprint}
+
+
+def wait_for_run(client, run_id: str, timeout: float, sleep: float = 15.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 pause: Callable[[float], None] = time.sleep) -> str:
+    """Poll the run until it reaches a final state (CANCELED included); its state."""
+    deadline = clock() + timeout
+    while True:
+        state = str(client.get_run(run_id).state).upper()
+        if state in FINAL_STATES:
+            return state
+        if clock() >= deadline:
+            raise TimeoutError(f"run {run_id} still {state} after {timeout:.0f}s")
+        pause(sleep)
+
+
+def _connect(host: str, namespace: str | None, token: str | None):
+    import kfp
+
+    with warnings.catch_warnings():  # "only works with KFP >= 2.0.0-beta.2": 2.17 here
+        warnings.filterwarnings("ignore", "This client only works", FutureWarning)
+        return kfp.Client(host=host, ui_host=host, namespace=namespace or "kubeflow",
+                          existing_token=token)
+
+
+def compile_for_cluster(profile_name: str, target: str, output: Path,
+                        parts: str | None = None) -> Path:
     from pipelines.compile import compile_study
 
-    with placement.configured(target, load_profile(profile_name).cluster):
-        return compile_study(profile_name, target, output)
+    return compile_study(profile_name, target, output, parts)
 
 
 def submit(profile_name: str, target: str, host: str, *, data_source: str | None = None,
@@ -67,33 +120,40 @@ def submit(profile_name: str, target: str, host: str, *, data_source: str | None
            namespace: str | None = None, token: str | None = None,
            report_dir: Path = Path("report/cluster-runs"), minio_env: str | None = None,
            build_dir: Path = Path("build"), pipeline_root: str = PIPELINE_ROOT) -> int:
-    import kfp
-
     from components.settings import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
+    from pipelines.compile import output_path
 
     profile = load_profile(profile_name)
     package = compile_for_cluster(profile_name, target,
-                                  build_dir / f"digitstudy-{profile.name}-{target}.yaml")
+                                  build_dir / output_path(profile_name, target, parts).name, parts)
     run_name = make_run_name(profile.name, IMAGE_TAG)
-    arguments = run_arguments(profile, parts, data_source, run_name)
+    arguments = run_arguments(data_source, run_name)
+    # shown and compared in the Kubeflow UI; the pipeline was compiled for exactly these
+    arguments |= {"profile_name": profile.name, "parts": ",".join(parse_parts(parts))}
+    arguments = add_data_fingerprint(arguments, package, data_source, minio_env)
     images = CPU_IMAGE + (f" and {GPU_IMAGE}" if target == "gpu" else "")
     if "-dirty-" in IMAGE_TAG or IMAGE_TAG == "dev":
         log.warning("image tag %s: the cluster needs these exact images (make images kind-load, "
                     "or images-push)", IMAGE_TAG)
     log.info("submitting %s (%s, TARGET=%s, images %s) to %s", run_name, package, target, images, host)
-    with warnings.catch_warnings():  # "only works with KFP >= 2.0.0-beta.2": 2.17 here
-        warnings.filterwarnings("ignore", "This client only works", FutureWarning)
-        client = kfp.Client(host=host, ui_host=host, namespace=namespace or "kubeflow",
-                            existing_token=token)
-    result = client.create_run_from_pipeline_package(
-        str(package), arguments=arguments, run_name=run_name, experiment_name=EXPERIMENT,
-        namespace=namespace, pipeline_root=pipeline_root or None)
+    quiet = logging.getLogger("urllib3.connectionpool")  # its retry warnings: one line below
+    level, quiet.level = quiet.level, logging.ERROR
+    try:
+        client = _connect(host, namespace, token)
+        result = client.create_run_from_pipeline_package(
+            str(package), arguments=arguments, run_name=run_name, experiment_name=EXPERIMENT,
+                namespace=namespace, pipeline_root=pipeline_root or None)
+    except (urllib3.exceptions.HTTPError, OSError) as err:
+        raise KfpUnreachable(f"no Kubeflow Pipelines API answers at {host} "
+                             f"({type(err).__name__}); start one with `make kind-up`, or point "
+                             "KFP_HOST at your KFP UI/API URL") from None
+    finally:
+        quiet.level = level
     url = f"{host.rstrip('/')}/#/runs/details/{result.run_id}"
     print(f"run {run_name}: {url}")
     if not wait:
         return 0
-    run = client.wait_for_run_completion(result.run_id, timeout=timeout, sleep_duration=15)
-    state = str(run.state)
+    state = wait_for_run(client, result.run_id, timeout)
     print(f"run {run_name} finished: {state}")
     if state != FINISHED_OK:
         return 1
@@ -101,10 +161,8 @@ def submit(profile_name: str, target: str, host: str, *, data_source: str | None
 
 
 def download_report(run_name: str, report_dir: Path, minio_env: str | None) -> int:
-    from digitstudy.cluster.cli import storage_config
-
     try:
-        store = storage.Storage(storage_config(minio_env))
+        store = storage.Storage(storage.config_from(minio_env))
         target = store.download_folder(storage.RESULTS_BUCKET, run_name, report_dir / run_name)
     except storage.StorageError as err:
         print(f"the run succeeded but its report could not be downloaded: {err}", file=sys.stderr)
@@ -124,15 +182,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wait", action="store_true", help="wait, then download the report")
     parser.add_argument("--timeout", type=int, default=6 * 3600, help="seconds to wait")
     parser.add_argument("--namespace", default=None, help="KFP namespace (multi-user installs)")
-    parser.add_argument("--minio-env", default=".cache/minio.env")
+    parser.add_argument("--minio-env", default=storage.DEFAULT_ENV_FILE)
     parser.add_argument("--pipeline-root", default=PIPELINE_ROOT,
                         help="where the run's artifacts go; '' = the cluster's default")
     args = parser.parse_args(argv)
     setup_logging()
-    return submit(args.profile, args.target, args.host, data_source=args.data_dir,
-                  parts=args.parts, wait=args.wait, timeout=args.timeout, namespace=args.namespace,
-                  token=os.environ.get("KFP_TOKEN") or None, minio_env=args.minio_env,
-                  pipeline_root=args.pipeline_root)
+    try:
+        return submit(args.profile, args.target, args.host, data_source=args.data_dir,
+                      parts=args.parts, wait=args.wait, timeout=args.timeout,
+                      namespace=args.namespace, token=os.environ.get("KFP_TOKEN") or None,
+                      minio_env=args.minio_env, pipeline_root=args.pipeline_root)
+    except (KfpUnreachable, storage.StorageError) as err:  # StorageError: data fingerprint
+        print(f"pipeline-submit: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@
 #  2. KFP standalone at a pinned release, platform-agnostic manifests (upstream kustomize)
 #  3. Secret digitstudy-minio with credentials generated here (kept if it exists: MinIO's
 #     volume already holds the root credentials)
-#  4. k8s/overlays/kind: MinIO (PVC, Deployment, Service), bucket Job, kfp-launcher config
+#  4. k8s/overlays/kind: MinIO (PVC, Deployment, Service, NetworkPolicy), bucket Job; then
+#     KFP's own kfp-launcher ConfigMap is *patched* with our bucket's override
+#     (k8s/launcher/kfp-launcher-patch.yaml): KFP's defaultPipelineRoot and default store stay
 #  5. waits for MinIO, the buckets and every KFP deployment
 #  6. writes .cache/minio.env (mode 600, git-ignored) for make data-upload / report-runs
 # Safe to re-run: each step converges to the same state.
@@ -13,7 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CLUSTER=${KIND_CLUSTER:-digitstudy}
-KFP_VERSION=${KFP_VERSION:-2.17.3}
+# a backend release tag of kubeflow/pipelines (SDK-only patch releases have no manifests
+# tag); one place for it: k8s/KFP_VERSION
+KFP_VERSION=${KFP_VERSION:-$(cat k8s/KFP_VERSION)}
 NAMESPACE=kubeflow
 OVERLAY=${OVERLAY:-k8s/overlays/kind}
 ENV_FILE=${MINIO_ENV_FILE:-.cache/minio.env}
@@ -38,6 +42,7 @@ retry() {  # retry <attempts> <command...>: for applies that race CRDs and webho
   done
 }
 
+need git "kubectl fetches the remote KFP kustomize refs (github.com/...?ref=) with git"
 need docker "kind runs its nodes as Docker containers"
 need kind "install kind v0.33.0 (https://kind.sigs.k8s.io/docs/user/quick-start/#installation)"
 need kubectl "run scripts/install_tools.sh"
@@ -77,6 +82,16 @@ log "4/6 digitstudy overlay ($OVERLAY)"
 # a Job's pod template is immutable: replace the bucket Job (it is idempotent)
 "${K[@]}" -n "$NAMESPACE" delete job digitstudy-minio-buckets --ignore-not-found
 "${K[@]}" apply -k "$OVERLAY"
+# KFP's kfp-launcher: add our `providers` key, keep its defaultPipelineRoot (a strategic
+# merge patch of `data`). A different `providers` already there is someone else's config:
+# stop rather than overwrite it.
+LAUNCHER_PATCH=k8s/launcher/kfp-launcher-patch.yaml
+existing=$("${K[@]}" -n "$NAMESPACE" get configmap kfp-launcher -o 'jsonpath={.data.providers}' 2>/dev/null || true)
+if [ -n "$existing" ] && ! grep -q "digitstudy-minio" <<<"$existing"; then
+  die "kfp-launcher in $NAMESPACE already has a providers section that is not ours; add the \
+Overrides entry of $LAUNCHER_PATCH to it by hand (docs/cluster.md, Artifact store)"
+fi
+"${K[@]}" -n "$NAMESPACE" patch configmap kfp-launcher --patch-file "$LAUNCHER_PATCH"
 
 log "5/6 waiting for MinIO, the buckets and KFP (first start pulls ~3 GB of images)"
 "${K[@]}" -n "$NAMESPACE" rollout status deployment/digitstudy-minio --timeout=10m

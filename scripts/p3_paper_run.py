@@ -1,6 +1,6 @@
 """Paper-profile Problem 3 run on a local MNIST folder: GAN(s), quality, the Table 5 row(s).
 
-Runs the real steps (fetch-mnist, reduced-mnist, train-gan, synthesize, p3-gan-quality,
+Runs the real steps (fetch-mnist, reduced-mnist, p3-train-gan(-full), p3-synthesize, p3-gan-quality,
 p3-synthetic-cell) with the ``paper`` profile and prints each step's wall time and the
 Table 5 row(s) beside the study. With only the 10k ``t10k`` digits (no MNIST train split),
 ReducedMNIST cannot hold 1000 train + 200 test per class: the script lowers
@@ -100,12 +100,16 @@ def main() -> None:
         p = profile if kind == "specific" else profile_from_dict(
             {**prof, "p3": {**prof["p3"], "train": {**prof["p3"]["train"],
                                                      "epochs": args.full_epochs}}})
-        timed(f"train-gan {ts}", times, "train-gan", p, dataset=out / "dataset",
-              reduced=out / "reduced", gan=out / f"gan_{ts}", train_set=ts)
+        if kind == "specific":
+            timed(f"p3-train-gan {ts}", times, "p3-train-gan", p, reduced=out / "reduced",
+                  gan=out / f"gan_{ts}", real_size=args.real_size)
+        else:
+            timed(f"p3-train-gan-full {ts}", times, "p3-train-gan-full", p,
+                  dataset=out / "dataset", reduced=out / "reduced", gan=out / f"gan_{ts}")
         if up_to_date(out / f"quality_{ts}", out / f"gan_{ts}" / GAN_META):
             rec = load_record(out / f"quality_{ts}")
         else:
-            timed(f"synthesize {ts}", times, "synthesize", p, gan=out / f"gan_{ts}",
+            timed(f"p3-synthesize {ts}", times, "p3-synthesize", p, gan=out / f"gan_{ts}",
                   synthetic=out / f"synthetic_{ts}")
             rec = timed(f"gan-quality {ts}", times, "p3-gan-quality", p, reduced=out / "reduced",
                         gan=out / f"gan_{ts}", synthetic=out / f"synthetic_{ts}",

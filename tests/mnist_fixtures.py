@@ -22,15 +22,19 @@ def write_idx(path: Path, array: np.ndarray) -> Path:
 
 
 def block_digits(per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Separable 28x28 'digits': class d is a bright 8x8 square at a class-specific place."""
+    """Separable uint8 (10 * per_class, 28, 28) "digits": class k is a bright 8x6 block at its
+    own place on a 3x4 grid, jittered by up to 1 pixel, with faint noise; labels uint8,
+    classes interleaved. The one synthetic-digit writer of the tests."""
     rng = np.random.default_rng(seed)
-    labels = np.repeat(np.arange(10), per_class)
-    images = rng.integers(0, 40, size=(len(labels), 28, 28))
-    for d in range(10):
-        r, c = 2 + 6 * (d // 4), 2 + 6 * (d % 4)
-        images[labels == d, r:r + 8, c:c + 8] = 230
-    order = rng.permutation(len(labels))
-    return images[order].astype(np.uint8), labels[order].astype(np.uint8)
+    labels = np.tile(np.arange(10, dtype=np.uint8), per_class)
+    x = rng.integers(0, 20, (len(labels), 28, 28)).astype(np.uint8)
+    rows = 2 + (labels // 4) * 9 + rng.integers(-1, 2, len(labels))
+    cols = 1 + (labels % 4) * 7 + rng.integers(-1, 2, len(labels))
+    rr, cc = np.arange(28)[None, :, None], np.arange(28)[None, None, :]
+    block = ((rr >= rows[:, None, None]) & (rr < rows[:, None, None] + 8)
+             & (cc >= cols[:, None, None]) & (cc < cols[:, None, None] + 6))
+    x[block] = rng.integers(180, 256, int(block.sum()))
+    return x, labels
 
 
 def write_mnist_t10k(folder: Path, per_class: int, seed: int = 0) -> Path:

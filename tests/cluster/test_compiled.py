@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from kfp import components
 
 from components.settings import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
 from digitstudy.config import load_profile
+from digitstudy.steps import STEPS
 from pipelines import placement
-from pipelines.compile import compile_study
+from pipelines.study import build_study
 from pipelines.submit import compile_for_cluster
 
-# Steps known today; the DAG grows, so the tests classify executors by what placement did
-# (training: a retry policy; data: cached, no retry) and check these are classified right.
-KNOWN_TRAINING = {"exec-p1-baseline", "exec-p1-autoencoder", "exec-p1-utterance-embedding"}
-KNOWN_DATA = {"exec-fetch-fsdd", "exec-mfcc-features"}
 REPORT = "exec-aggregate-results"
+
+
+def step_of(executor: str) -> str:
+    """``exec-p3-synthesize-2`` -> ``p3-synthesize`` (KFP numbers a component used twice)."""
+    name = re.sub(r"^exec-", "", executor)
+    return name if name in STEPS else re.sub(r"-\d+$", "", name)
 SENTINELS = {"MINIO_ACCESS_KEY": "SENTINEL-ACCESS-3f9a", "MINIO_SECRET_KEY": "SENTINEL-SECRET-7c21",
              "AWS_SECRET_ACCESS_KEY": "SENTINEL-AWS-0b8e"}
 
@@ -60,22 +65,25 @@ def resources(spec, executor: str) -> dict:
 
 
 def classify(spec) -> tuple[set[str], set[str]]:
-    """(training, data) executors: training tasks retry; data tasks are cached and don't."""
+    """(training, data) executors, by the step registry: every executor is a known step and
+    placed as its kind (training tasks retry; data tasks are cached and don't)."""
     by_executor = tasks(spec)
-    training = {n for n, t in by_executor.items() if "retryPolicy" in t}
-    data = {n for n, t in by_executor.items() if n not in training and n != REPORT
-            and not n.startswith("exec-plan") and t.get("cachingOptions", {}).get("enableCache")}
-    assert KNOWN_TRAINING <= training and KNOWN_DATA <= data
-    assert set(by_executor) == training | data | {REPORT} | {
-        n for n in by_executor if n.startswith("exec-plan")}, "an unplaced step"
+    assert all(step_of(n) in STEPS for n in by_executor), sorted(by_executor)
+    training = {n for n in by_executor if STEPS[step_of(n)].trains}
+    data = set(by_executor) - training - {REPORT}
+    assert all("retryPolicy" in by_executor[n] for n in training)
+    assert all("retryPolicy" not in by_executor[n]
+               and by_executor[n]["cachingOptions"]["enableCache"] for n in data)
     return training, data
 
 
 def storage_steps(spec) -> set[str]:
-    """Steps that read a dataset source, and the report upload."""
+    """Steps that read a dataset source, the report upload, and the training steps (their
+    checkpoints outlive the pod in the object store)."""
     comps = spec["components"]
+    training, _ = classify(spec)
     return {c["executorLabel"] for c in comps.values() if "executorLabel" in c and "source" in
-            c.get("inputDefinitions", {}).get("parameters", {})} | {REPORT}
+            c.get("inputDefinitions", {}).get("parameters", {})} | {REPORT} | training
 
 
 @pytest.mark.parametrize("target", ["cpu", "gpu"])
@@ -96,10 +104,9 @@ def test_gpu_target_only_training_requests_gpus(compiled):
         assert accel["resourceType"] == "nvidia.com/gpu"  # static, not a pipeline parameter
         assert accel["resourceCount"] == str(cluster.training.gpus)
         assert executors[name]["container"]["image"] == GPU_IMAGE
-        assert k8s[name]["nodeSelector"]["labels"] == {cluster.gpu.node_label_key:
-                                                       cluster.gpu.node_label_value}
-        assert k8s[name]["tolerations"] == [{"key": cluster.gpu.taint_key, "operator": "Exists",
-                                             "effect": cluster.gpu.taint_effect}]
+    # no node selector or toleration unless the profile asks for them (cluster.gpu)
+    assert cluster.gpu.node_selector is None and cluster.gpu.toleration is None
+    assert all("nodeSelector" not in e and "tolerations" not in e for e in k8s.values())
     for name in set(executors) - training:
         assert executors[name]["container"]["image"] == CPU_IMAGE, name
         assert "nodeSelector" not in k8s.get(name, {}) and "tolerations" not in k8s.get(name, {})
@@ -107,7 +114,7 @@ def test_gpu_target_only_training_requests_gpus(compiled):
 
 def test_cpu_target_has_no_gpu_anything(compiled):
     spec, k8s, text, _ = compiled["cpu"]
-    assert "accelerator" not in text  # (the label names do appear: in the profile parameter)
+    assert "accelerator" not in text
     assert not any(resources(spec, name).get("accelerator") for name in spec["deploymentSpec"]["executors"])
     assert all("nodeSelector" not in e and "tolerations" not in e for e in k8s.values())
     assert {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()} == {CPU_IMAGE}
@@ -135,7 +142,9 @@ def test_training_retries_with_backoff_and_data_is_cacheable(compiled, target):
         policy = by_executor[name]["retryPolicy"]
         assert policy["maxRetryCount"] == retry.count
         assert policy["backoffDuration"] == retry.backoff and policy["backoffFactor"] == retry.factor
-        assert policy["backoffMaxDuration"]  # capped (KFP normalises the unit to seconds)
+        # Argo's backoff.maxDuration is a total window from the first attempt: it covers every
+        # attempt of the longest step plus the waits (RetryPolicy.window)
+        assert policy["backoffMaxDuration"] == retry.window
     for name in data:
         assert by_executor[name]["cachingOptions"] == {"enableCache": True}
     assert not by_executor[REPORT]["cachingOptions"].get("enableCache")
@@ -161,13 +170,16 @@ def test_minio_credentials_by_secret_reference_only(compiled, target):
         assert {m["secretKey"]: m["envVar"] for m in ref["keyToEnv"]} == placement.MINIO_ENV
 
 
-def test_local_compile_has_no_cluster_settings(tmp_path, compiled):
-    """Without placement.configure (make run / kfp.local), nothing Kubernetes-specific; and
-    compiling for a cluster earlier in the process leaves no trace."""
-    text = compile_study("tiny", "cpu", tmp_path / "local.yaml").read_text()
+def test_local_build_has_no_cluster_settings(tmp_path, compiled):
+    """The local placement (make run / kfp.local): nothing Kubernetes-specific, no retries."""
+    from kfp import compiler
+
+    out = tmp_path / "local.yaml"
+    compiler.Compiler().compile(build_study(load_profile("tiny")), str(out))
+    text = out.read_text()
     docs = list(yaml.safe_load_all(text))
     assert len(docs) == 1 and "resourceCpuRequest" not in text and "secretAsEnv" not in text
-    assert placement.CLUSTER is None
+    assert "retryPolicy" not in text
 
 
 @pytest.mark.parametrize("target", ["cpu", "gpu"])
@@ -183,4 +195,26 @@ def test_make_pipeline_compile_path_applies_the_target(tmp_path, target):
     assert gpu == (classify(spec)[0] if target == "gpu" else set())
     assert "secretAsEnv" in platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"][
         "exec-fetch-fsdd"]
-    assert placement.CLUSTER is None
+
+
+def test_gpu_selector_and_toleration_only_when_the_profile_asks(tmp_path):
+    from kfp import compiler
+
+    from digitstudy.config import profile_from_dict
+    from pipelines.placement import Placement
+
+    data = load_profile("tiny").as_parameter()
+    data["cluster"]["gpu"] = {"node_selector": {"key": "cloud.google.com/gke-accelerator",
+                                                "value": "nvidia-h100-80gb"},
+                              "toleration": {"key": "nvidia.com/gpu", "effect": "NoSchedule"}}
+    profile = profile_from_dict(data)
+    out = tmp_path / "gpu.yaml"
+    compiler.Compiler().compile(build_study(profile, "p4a", Placement.for_cluster(
+        "gpu", profile.cluster)), str(out))
+    k8s = list(yaml.safe_load_all(out.read_text()))[1]["platforms"]["kubernetes"][
+        "deploymentSpec"]["executors"]
+    train = k8s["exec-p4a-attention-mnist"]
+    assert train["nodeSelector"]["labels"] == {"cloud.google.com/gke-accelerator": "nvidia-h100-80gb"}
+    assert train["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists",
+                                     "effect": "NoSchedule"}]
+    assert "nodeSelector" not in k8s.get("exec-fetch-mnist", {})

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 import urllib3
+import yaml
 from kubernetes.client import (
     V1ConfigMap,
+    V1Container,
     V1Deployment,
     V1DeploymentSpec,
     V1DeploymentStatus,
@@ -20,6 +23,7 @@ from kubernetes.client import (
     V1NodeSpec,
     V1NodeStatus,
     V1ObjectMeta,
+    V1PodSpec,
     V1PodTemplateSpec,
     V1Secret,
     V1Taint,
@@ -28,23 +32,34 @@ from kubernetes.client.exceptions import ApiException
 
 from digitstudy.cluster import doctor
 from digitstudy.config import load_profile
+from digitstudy.config.cluster import GpuPlacement, NodeSelector, Toleration
 
-GPU = load_profile("paper").cluster.gpu
+ROOT = Path(__file__).resolve().parents[2]
+GPU = load_profile("paper").cluster.gpu  # the default: no selector, no toleration
+LABEL, TAINT = ("nvidia.com/gpu.present", "true"), ("nvidia.com/gpu", "NoSchedule")
+PLACED = GpuPlacement(node_selector=NodeSelector(key=LABEL[0], value=LABEL[1]),
+                      toleration=Toleration(key=TAINT[0], effect=TAINT[1]))
+# KFP 2.17.0's kfp-launcher (defaultPipelineRoot from pipeline-install-config: "") after
+# scripts/kind_up.sh applied k8s/launcher/kfp-launcher-patch.yaml to it
+PATCHED_LAUNCHER = {"defaultPipelineRoot": "", **yaml.safe_load(
+    (ROOT / "k8s" / "launcher" / "kfp-launcher-patch.yaml").read_text())["data"]}
 
 
 def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-def deployment(available: int, replicas: int = 1) -> V1Deployment:
+def deployment(available: int, replicas: int = 1, image: str | None = None) -> V1Deployment:
+    pod = V1PodSpec(containers=[V1Container(name="ml-pipeline-api-server", image=image)]) \
+        if image else None
     return V1Deployment(spec=V1DeploymentSpec(replicas=replicas, selector=V1LabelSelector(),
-                                              template=V1PodTemplateSpec()),
+                                              template=V1PodTemplateSpec(spec=pod)),
                         status=V1DeploymentStatus(available_replicas=available))
 
 
 def node(name: str, gpus: int = 0, label: bool = False, taint: bool = False) -> V1Node:
-    labels = {GPU.node_label_key: GPU.node_label_value} if label else {}
-    taints = [V1Taint(key=GPU.taint_key, value="present", effect=GPU.taint_effect)] if taint else None
+    labels = {LABEL[0]: LABEL[1]} if label else {}
+    taints = [V1Taint(key=TAINT[0], value="present", effect=TAINT[1])] if taint else None
     return V1Node(metadata=V1ObjectMeta(name=name, labels=labels), spec=V1NodeSpec(taints=taints),
                   status=V1NodeStatus(allocatable={"cpu": "8", doctor.GPU_RESOURCE: str(gpus)}))
 
@@ -58,11 +73,10 @@ class FakeCluster:
 
     def __init__(self):
         self.deployments = {name: deployment(1) for name in doctor.KFP_DEPLOYMENTS}
+        self.deployments["ml-pipeline"] = deployment(1, image="ghcr.io/kubeflow/kfp-api-server:2.17.0")
         self.deployments[doctor.MINIO] = deployment(1)
         self.secret = V1Secret(data={k: b64("value-" + k) for k in doctor.SECRET_KEYS})
-        self.launcher = V1ConfigMap(data={
-            "defaultPipelineRoot": doctor.PIPELINE_ROOT,
-            "providers": "minio:\n  default:\n    endpoint: digitstudy-minio.kubeflow.svc.cluster.local:9000\n"})
+        self.launcher = V1ConfigMap(data=dict(PATCHED_LAUNCHER))
         self.job = V1Job(status=V1JobStatus(succeeded=1))
         self.nodes = [node("kind-control-plane")]
         self.namespace_error: Exception | None = None
@@ -110,7 +124,8 @@ def statuses(result) -> dict[str, str]:
 def test_healthy_kind_cluster_is_ready():
     fake = FakeCluster()
     result = run(fake)
-    assert statuses(result) == {"Kubernetes API": "OK", "KFP": "OK", "MinIO": "OK",
+    assert statuses(result) == {"Kubernetes API": "OK", "KFP": "OK", "KFP version": "OK",
+                                "MinIO": "OK",
                                 f"Job {doctor.BUCKET_JOB}": "OK", f"Secret {doctor.MINIO}": "OK",
                                 "ConfigMap kfp-launcher": "OK", "GPU nodes": "OK",
                                 "MinIO buckets": "WARN"}
@@ -161,11 +176,38 @@ def test_missing_secret_and_empty_key():
     assert finding.status == "FAIL" and "secretkey, endpoint" in finding.message
 
 
-def test_launcher_still_on_kfp_default_store():
+def test_launcher_patched_keeps_kfp_defaults():
+    finding = run(FakeCluster())["ConfigMap kfp-launcher"]
+    assert finding.status == "OK" and "default store kept" in finding.message
+    assert "pipeline-root overrides to digitstudy-minio.kubeflow" in finding.message
+
+
+@pytest.mark.parametrize("data,why", [
+    ({"defaultPipelineRoot": ""}, "no `providers.minio.Overrides` entry"),  # KFP's, unpatched
+    ({"providers": "minio:\n  default:\n    endpoint: digitstudy-minio.kubeflow:9000\n"},
+     "no `providers.minio.Overrides` entry"),  # the old replace-everything config
+    ({"providers": "minio:\n  Overrides:\n  - {bucketName: pipeline-root, endpoint: "
+                   "digitstudy-minio.kubeflow:9000}\n"}, "`providers.minio.default`"),
+    ({"providers": "minio: [unclosed"}, "not YAML"),
+])
+def test_launcher_without_our_override_fails(data, why):
     fake = FakeCluster()
-    fake.launcher = V1ConfigMap(data={"defaultPipelineRoot": "minio://mlpipeline/v2/artifacts"})
+    fake.launcher = V1ConfigMap(data=data)
     finding = run(fake)["ConfigMap kfp-launcher"]
-    assert finding.status == "FAIL" and "KFP's default store" in finding.message
+    assert finding.status == "FAIL" and why in finding.message
+    assert "k8s/launcher/kfp-launcher-patch.yaml" in finding.message
+
+
+@pytest.mark.parametrize("image,sdk,status,text", [
+    ("ghcr.io/kubeflow/kfp-api-server:2.17.0", "2.17.3", "OK", "backend 2.17.0, kfp SDK 2.17.3"),
+    ("ghcr.io/kubeflow/kfp-api-server:2.16.1", "2.17.3", "WARN", "minor versions differ"),
+    ("registry.local:5000/kfp-api-server@sha256:abc", "2.17.3", "WARN", "backend version unknown"),
+])
+def test_kfp_backend_version_against_the_sdk(image, sdk, status, text):
+    fake = FakeCluster()
+    fake.deployments["ml-pipeline"] = deployment(1, image=image)
+    (finding,) = doctor.check_kfp_version(fake, "kubeflow", sdk=sdk)
+    assert finding.status == status and text in finding.message
 
 
 def test_forbidden_is_reported_as_rbac():
@@ -190,19 +232,34 @@ def test_gpu_target_without_gpu_nodes_fails():
     assert finding.status == "FAIL" and "NVIDIA device plugin" in finding.message
 
 
-def test_gpu_nodes_counted_and_placement_checked():
+def test_default_placement_needs_no_label_and_flags_taints():
     fake = FakeCluster()
-    fake.nodes = [node("cpu-1"), node("gpu-1", 2, label=True, taint=True), node("gpu-2", 4)]
-    result = run(fake, target="gpu")
+    fake.nodes = [node("cpu-1"), node("gpu-1", 2), node("gpu-2", 4, taint=True)]
+    result = run(fake, target="gpu")  # GPU: the paper profile's placement, nothing extra
     assert result["GPU nodes"].status == "OK"
     assert "2 nodes, 6 allocatable nvidia.com/gpu: gpu-1=2, gpu-2=4" in result["GPU nodes"].message
-    assert result["GPU node label"].status == "WARN" and "gpu-2" in result["GPU node label"].message
-    assert "kubectl taint node" in result["GPU node taint"].message
+    assert "GPU node selector" not in result
+    taints = result["GPU node taints"]
+    assert taints.status == "WARN" and "gpu-2 (nvidia.com/gpu:NoSchedule)" in taints.message
+    fake.nodes = [node("gpu-1", 1, taint=True)]
+    assert run(fake, target="gpu")["GPU node taints"].status == "FAIL"  # nowhere to schedule
     fake.nodes = [node("gpu-1", 1)]
-    assert run(fake, target="gpu")["GPU node label"].status == "FAIL"  # nothing to schedule on
+    assert set(run(fake, target="gpu")) & {"GPU node taints", "GPU node selector"} == set()
+
+
+def test_optional_selector_and_toleration_are_checked_against_the_nodes():
+    fake = FakeCluster()
+    fake.nodes = [node("gpu-1", 2, label=True, taint=True), node("gpu-2", 4)]
+    result = {f.check: f for f in doctor.check_gpu_nodes(fake, "gpu", PLACED)}
+    assert result["GPU node selector"].status == "WARN" and "gpu-2" in result["GPU node selector"].message
+    assert "GPU node taints" not in result  # gpu-1's taint is tolerated, gpu-2 has none
+    fake.nodes = [node("gpu-1", 1)]
+    result = {f.check: f for f in doctor.check_gpu_nodes(fake, "gpu", PLACED)}
+    assert result["GPU node selector"].status == "FAIL"  # nothing carries the label
     fake.nodes = [node("gpu-1", 1, label=True, taint=True)]
-    assert statuses(run(fake, target="gpu"))["GPU nodes"] == "OK"
-    assert "GPU node label" not in run(fake, target="gpu")
+    assert [f.check for f in doctor.check_gpu_nodes(fake, "gpu", PLACED)] == ["GPU nodes"]
+    # TARGET=cpu: placement is not checked at all
+    assert [f.check for f in doctor.check_gpu_nodes(fake, "cpu", GPU)] == ["GPU nodes"]
 
 
 @pytest.mark.usefixtures("sleeps")

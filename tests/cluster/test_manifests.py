@@ -18,7 +18,7 @@ from digitstudy.config import load_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
-OVERLAYS = ["base", "overlays/kind", "overlays/gpu"]
+OVERLAYS = ["base", "overlays/kind", "overlays/gpu", "overlays/gpu-multi-user"]
 K8S_VERSION = "1.34.0"  # the kind node image (kind-config.yaml) runs Kubernetes 1.34
 INSTALL_HINT = "run scripts/install_tools.sh (make tools)"
 
@@ -118,25 +118,91 @@ def test_secret_references_match_the_installed_secret(overlay):
         assert ref["name"] == doctor.MINIO and ref["key"] in generated
 
 
-def test_launcher_config_points_at_our_minio():
-    docs = build("base")
-    launcher = find(docs, "ConfigMap", doctor.LAUNCHER_CONFIGMAP)["data"]
-    assert launcher["defaultPipelineRoot"] == doctor.PIPELINE_ROOT
-    scheme, bucket = re.match(r"^(\w+)://([^/]+)/", launcher["defaultPipelineRoot"]).groups()
-    providers = yaml.safe_load(launcher["providers"])
-    assert set(providers) == {scheme}  # the root's scheme selects this provider section
-    default = providers[scheme]["default"]
-    service = find(docs, "Service", doctor.MINIO)
+LAUNCHER_PATCH = K8S / "launcher" / "kfp-launcher-patch.yaml"
+# KFP 2.17.0's own ConfigMap (manifests/kustomize/base/pipeline/kfp-launcher-configmap.yaml)
+# as the platform-agnostic install renders it: pipeline-install-config's defaultPipelineRoot
+# is "" (manifests/kustomize/base/installs/generic/pipeline-install-config.yaml:49).
+KFP_LAUNCHER = {"apiVersion": "v1", "kind": "ConfigMap",
+                "metadata": {"name": "kfp-launcher"},
+                "data": {"defaultPipelineRoot": ""}}
+
+
+def minio_session(providers: dict | None, root: str) -> dict:
+    """The endpoint/secret the 2.17.0 launcher uses for ``root``, transcribed from
+    backend/src/v2/config/env.go:118-193, minio.go:26-51 and s3.go:72-182 (a model of
+    that Go code for the fields we set, not the code itself)."""
+    bucket, key = re.match(r"^minio://([^/]+)/?(.*)$", root).groups()
+    minio = (providers or {}).get("minio")
+    if not minio or (minio.get("default") is None and minio.get("Overrides") is None):
+        return {"endpoint": "seaweedfs.kubeflow:9000", "secret": "mlpipeline-minio-artifact"}
+    default = minio.get("default")
+    if not default or not default.get("credentials"):
+        raise ValueError("invalid provider config: missing default credentials")  # s3.go:98
+    session = {"endpoint": default["endpoint"],
+               "secret": default["credentials"]["secretRef"]["secretName"]}
+    for override in minio.get("Overrides") or []:
+        if override["bucketName"] == bucket and key.startswith(override.get("keyPrefix", "")):
+            assert "maxRetries" not in override, "s3.go:151 would dereference default.maxRetries"
+            session["endpoint"] = override.get("endpoint") or session["endpoint"]
+            session["secret"] = override["credentials"]["secretRef"]["secretName"]
+            break
+    return session
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_no_overlay_carries_a_kfp_launcher_configmap(overlay):
+    """`kubectl apply -k` of an overlay must not replace KFP's own kfp-launcher."""
+    assert not [d for d in build(overlay) if d["kind"] == "ConfigMap"
+                and d["metadata"]["name"] == doctor.LAUNCHER_CONFIGMAP]
+
+
+def test_launcher_patch_keeps_kfp_defaults_and_overrides_only_our_bucket(tmp_path):
+    (tmp_path / "kfp-launcher.yaml").write_text(yaml.safe_dump(KFP_LAUNCHER))
+    shutil.copy(LAUNCHER_PATCH, tmp_path / "patch.yaml")
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+        "namespace": "kubeflow", "resources": ["kfp-launcher.yaml"], "patches": [{"path": "patch.yaml"}]}))
+    command = kustomize_command() or pytest.skip(f"no kustomize >= v4: {INSTALL_HINT}")
+    out = subprocess.run([*command, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    (patched,) = [d for d in yaml.safe_load_all(out.stdout) if d]
+    assert patched["data"]["defaultPipelineRoot"] == ""  # KFP's value, untouched
+    assert set(patched["data"]) == {"defaultPipelineRoot", "providers"}
+    providers = yaml.safe_load(patched["data"]["providers"])
+    assert set(providers) == {"minio"}  # s3:// and gs:// roots keep KFP's behaviour
+    assert "Overrides" in providers["minio"]  # the JSON key is capitalised (s3.go:28)
+
+    service = find(build("base"), "Service", doctor.MINIO)
     port = next(p["port"] for p in service["spec"]["ports"] if p["name"] == "api")
-    assert default["endpoint"] == f"{doctor.MINIO}.{service['metadata']['namespace']}.svc.cluster.local:{port}"
-    assert default["disableSSL"] is True and default["forcePathStyle"] is True
-    ref = default["credentials"]["secretRef"]
-    assert default["credentials"]["fromEnv"] is False
-    assert (ref["secretName"], ref["accessKeyKey"], ref["secretKeyKey"]) == (
-        doctor.MINIO, "accesskey", "secretkey")
-    assert bucket == storage.PIPELINE_ROOT_BUCKET
+    ours = f"{doctor.MINIO}.{service['metadata']['namespace']}.svc.cluster.local:{port}"
+    got = minio_session(providers, storage.PIPELINE_ROOT + "/digitstudy-xyz/task/output")
+    assert got == {"endpoint": ours, "secret": doctor.MINIO}
+    stock = minio_session(None, "minio://mlpipeline/v2/artifacts/run/task")
+    assert minio_session(providers, "minio://mlpipeline/v2/artifacts/run/task") == stock
+    override = providers["minio"]["Overrides"][0]
+    ref = override["credentials"]["secretRef"]
+    assert override["credentials"]["fromEnv"] is False and override["disableSSL"] is True
+    assert (ref["accessKeyKey"], ref["secretKeyKey"]) == ("accesskey", "secretkey")
     kind_up = (ROOT / "scripts" / "kind_up.sh").read_text()
     assert f"ENDPOINT_IN_CLUSTER={doctor.MINIO}.${{NAMESPACE}}.svc.cluster.local:{port}" in kind_up
+    assert "patch configmap kfp-launcher" in kind_up and "k8s/launcher/kfp-launcher-patch.yaml" in kind_up
+
+
+def test_the_launcher_model_sees_a_broken_providers_section():
+    with pytest.raises(ValueError, match="missing default credentials"):
+        minio_session({"minio": {"Overrides": []}}, storage.PIPELINE_ROOT)
+
+
+def test_kfp_backend_version_is_pinned_once_and_matches_the_sdk_minor():
+    version = (K8S / "KFP_VERSION").read_text().strip()
+    assert re.fullmatch(r"\d+\.\d+\.\d+", version)  # a backend tag (2.17.0 exists; 2.17.3 is SDK-only)
+    pins = dict(line.split("==") for line in (ROOT / "requirements.lock").read_text().split()
+                if "==" in line)
+    assert version.split(".")[:2] == pins["kfp"].split(".")[:2]
+    kind_up = (ROOT / "scripts" / "kind_up.sh").read_text()
+    makefile = (ROOT / "mk" / "cluster.mk").read_text()
+    assert "k8s/KFP_VERSION" in kind_up and "k8s/KFP_VERSION" in makefile
+    assert not re.search(r"2\.17\.\d", kind_up + makefile), "the version lives in k8s/KFP_VERSION"
 
 
 def test_bucket_job_creates_every_bucket_the_code_uses():
@@ -166,21 +232,40 @@ def test_kind_nodeports_match_kind_config_port_mappings():
         assert "@sha256:" in node["image"], "kind node images are pinned by digest"
 
 
-def test_kind_opens_minio_to_the_host_and_base_does_not():
-    base = find(build("base"), "NetworkPolicy", doctor.MINIO)["spec"]["ingress"]
-    assert all("from" in rule for rule in base)
-    kind = find(build("overlays/kind"), "NetworkPolicy", doctor.MINIO)["spec"]["ingress"]
-    assert kind and all("from" not in rule for rule in kind)
+def test_minio_admits_listed_namespaces_and_multi_user_adds_profile_namespaces():
+    def peers(overlay):
+        return find(build(overlay), "NetworkPolicy", doctor.MINIO)["spec"]["ingress"]
+
+    (rule,) = peers("base")
+    (listed,) = [p for p in rule["from"] if "matchExpressions" in p.get("namespaceSelector", {})]
+    (expr,) = listed["namespaceSelector"]["matchExpressions"]
+    assert (expr["key"], expr["operator"], expr["values"]) == ("kubernetes.io/metadata.name", "In",
+                                                               ["kubeflow"])
+    assert all("podSelector" not in p for p in rule["from"])  # any pod of those namespaces
+    assert peers("overlays/gpu") == peers("base")
+    (multi,) = peers("overlays/gpu-multi-user")
+    assert {"namespaceSelector": {"matchLabels": {"pipelines.kubeflow.org/enabled": "true"}}} \
+        in multi["from"] and listed in multi["from"]
+    kind = peers("overlays/kind")
+    assert kind and all("from" not in r for r in kind)  # NodePort traffic from the host
 
 
-def test_gpu_overlay_device_plugin_matches_the_profile_placement():
-    gpu = load_profile("paper").cluster.gpu
+def test_gpu_overlay_device_plugin_runs_on_every_node():
     plugin = find(build("overlays/gpu"), "DaemonSet", "nvidia-device-plugin-daemonset")
     spec = plugin["spec"]["template"]["spec"]
     assert plugin["metadata"]["namespace"] == "kube-system"
-    assert spec["nodeSelector"] == {gpu.node_label_key: gpu.node_label_value}
-    assert {"key": gpu.taint_key, "operator": "Exists", "effect": gpu.taint_effect} in spec["tolerations"]
+    assert "nodeSelector" not in spec and "affinity" not in spec  # no label to wait for
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in spec["tolerations"]
+    env = {e["name"]: e["value"] for e in spec["containers"][0]["env"]}
+    assert env["FAIL_ON_INIT_ERROR"] == "false"  # idles on nodes without GPUs
     assert not [d for d in build("overlays/kind") if d["kind"] == "DaemonSet"]
     sizes = {o: find(build(o), "PersistentVolumeClaim", doctor.MINIO)["spec"]["resources"]["requests"]
              ["storage"] for o in OVERLAYS}
-    assert sizes == {"base": "20Gi", "overlays/kind": "5Gi", "overlays/gpu": "200Gi"}
+    assert sizes == {"base": "20Gi", "overlays/kind": "5Gi", "overlays/gpu": "200Gi",
+                     "overlays/gpu-multi-user": "200Gi"}
+
+
+def test_profiles_place_nothing_extra_on_gpu_nodes_by_default():
+    for name in ("tiny", "paper"):
+        gpu = load_profile(name).cluster.gpu
+        assert gpu.node_selector is None and gpu.toleration is None, name

@@ -1,4 +1,4 @@
-"""digitstudy.storage against a real S3-protocol server (moto) on 127.0.0.1."""
+"""digitstudy.storage against a real SeaweedFS S3 server on 127.0.0.1 (tests/cluster/conftest.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from digitstudy.storage import (
     Storage,
     StorageConfig,
 )
+
+pytestmark = pytest.mark.objectstore
 
 
 @pytest.fixture
@@ -236,3 +238,24 @@ def test_publish_report_uploads_when_configured(s3_server, tree, caplog):
     assert "run-published" in complete
     assert storage.publish_report(tree, "run-local", {}) is None
     assert "not uploaded to MinIO" in caplog.text
+
+
+def test_fingerprint_changes_with_the_objects_under_a_prefix(s3_server, bucket):
+    store = Storage(s3_server.config())
+    store.put_bytes(bucket, "fsdd/a.wav", b"one", "audio/wav")
+    store.put_bytes(bucket, "other/x", b"elsewhere", "text/plain")
+    first = store.fingerprint(bucket, "fsdd")
+    assert store.fingerprint(bucket, "fsdd/") == first
+    store.put_bytes(bucket, "other/x", b"changed", "text/plain")
+    assert store.fingerprint(bucket, "fsdd") == first  # only the prefix counts
+    store.put_bytes(bucket, "fsdd/a.wav", b"two", "audio/wav")  # same size, new content
+    second = store.fingerprint(bucket, "fsdd")
+    assert second != first
+    store.put_bytes(bucket, "fsdd/b.wav", b"new", "audio/wav")
+    assert store.fingerprint(bucket, "fsdd") not in (first, second)
+    with pytest.raises(IncompleteUpload, match="no objects to fingerprint"):
+        store.fingerprint(bucket, "nothing-here")
+    both = storage.data_fingerprint([f"s3://{bucket}/fsdd", f"s3://{bucket}/other"],
+                                    s3_server.config())
+    assert both == storage.data_fingerprint([f"s3://{bucket}/other", f"s3://{bucket}/fsdd"],
+                                            s3_server.config())  # order-free

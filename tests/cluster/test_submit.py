@@ -12,7 +12,6 @@ import pytest
 
 from digitstudy import storage
 from digitstudy.cluster import doctor
-from digitstudy.config import load_profile
 from pipelines import submit
 
 API = "/apis/v2beta1"
@@ -104,10 +103,10 @@ def test_submit_sends_pipeline_experiment_and_typed_parameters(kfp_api, tmp_path
 
     assert re.fullmatch(rf"tiny-{re.escape(IMAGE_TAG)}-\d{{8}}-\d{{6}}", body["display_name"])
     params = body["runtime_config"]["parameters"]
-    assert params["profile"] == load_profile("tiny").as_parameter()  # a JSON object, not a string
-    assert isinstance(params["profile"]["pipeline"]["parallelism"], int)
+    assert params["profile_name"] == "tiny"  # the profile and parts are bound at compile time
+    assert params["parts"] == "p1,p2,p3,p4a,p4b"
     assert params["run_id"] == body["display_name"]  # aggregate uploads to results/<run name>/
-    assert params["fsdd_source"] == "" and isinstance(params["parts"], str)
+    assert params["fsdd_source"] == ""
     assert body["runtime_config"]["pipeline_root"] == doctor.PIPELINE_ROOT  # our MinIO
     spec = body["pipeline_spec"]
     assert spec["pipeline_spec"]["pipelineInfo"]["name"] == "digitstudy"
@@ -124,7 +123,11 @@ def test_existing_experiment_is_reused(kfp_api, tmp_path):
     assert run_body(kfp_api)["experiment_id"] == "exp-0"
 
 
-def test_gpu_submit_carries_gpu_placement_and_minio_sources(kfp_api, tmp_path):
+def test_gpu_submit_requests_gpus_without_extra_placement_and_uses_minio_sources(kfp_api, tmp_path,
+                                                                               monkeypatch):
+    # the data fingerprint needs the object store; its own test below runs it against one
+    monkeypatch.setattr(submit.storage, "data_fingerprint", lambda sources, config: "fp-1")
+    monkeypatch.setattr(submit.storage, "config_from", lambda minio_env: None)
     assert submit.submit("paper", "gpu", kfp_api.host, data_source="s3://datasets",
                          build_dir=tmp_path) == 0
     body = run_body(kfp_api)
@@ -137,7 +140,13 @@ def test_gpu_submit_carries_gpu_placement_and_minio_sources(kfp_api, tmp_path):
     assert {"exec-p1-baseline", "exec-p1-autoencoder", "exec-p1-utterance-embedding"} <= gpu
     assert not {n for n in gpu if n.startswith(("exec-fetch", "exec-plan", "exec-aggregate"))}
     platform = body["pipeline_spec"]["platform_spec"]["platforms"]["kubernetes"]
-    assert "tolerations" in platform["deploymentSpec"]["executors"]["exec-p1-baseline"]
+    baseline = platform["deploymentSpec"]["executors"]["exec-p1-baseline"]
+    # the paper profile asks for no node selector or toleration: nvidia.com/gpu is enough
+    assert "tolerations" not in baseline and "nodeSelector" not in baseline
+    # checkpoint store: MinIO credentials and the run's identity (the workflow's pod label)
+    assert baseline["secretAsEnv"][0]["secretName"] == doctor.MINIO
+    assert {"fieldPath": "metadata.labels['workflows.argoproj.io/workflow']",
+            "name": "DIGITSTUDY_RUN"} in baseline["fieldPathAsEnv"]
 
 
 def test_wait_downloads_the_report(kfp_api, tmp_path, s3_server, monkeypatch):
@@ -168,7 +177,7 @@ def test_failed_run_exits_nonzero(kfp_api, tmp_path, capsys):
 
 def test_local_folder_is_not_a_cluster_data_source():
     with pytest.raises(SystemExit, match="does not exist inside the pods"):
-        submit.run_arguments(load_profile("tiny"), None, "/work/shared/data", "run")
+        submit.run_arguments("/work/shared/data", "run")
 
 
 def test_run_names_are_valid_object_prefixes():
@@ -177,3 +186,65 @@ def test_run_names_are_valid_object_prefixes():
     name = submit.make_run_name("paper", "0123456789ab-dirty-deadbeef",
                                 datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
     assert name == "paper-0123456789ab-dirty-deadbeef-20260102-030405"
+
+
+def test_no_kfp_answering_is_one_line_naming_the_host(tmp_path, capsys, free_port):
+    host = f"http://127.0.0.1:{free_port()}"
+    assert submit.main(["--profile", "tiny", "--host", host]) == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("pipeline-submit:")]
+    assert len(lines) == 1 and host in lines[0]
+    assert "make kind-up" in lines[0] and "KFP_HOST" in lines[0]
+    assert "Traceback" not in err and "Retrying" not in err
+
+
+def test_canceled_run_is_final(kfp_api, tmp_path, capsys):
+    kfp_api.final_state = "CANCELED"
+    assert submit.submit("tiny", "cpu", kfp_api.host, wait=True, build_dir=tmp_path,
+                         timeout=60) == 1
+    assert "finished: CANCELED" in capsys.readouterr().out
+    assert len(kfp_api.find("GET", f"{API}/runs/run-1")) == 1  # not polled until the timeout
+
+
+def test_wait_gives_up_at_the_timeout():
+    class Running:
+        def get_run(self, run_id):
+            return type("Run", (), {"state": "RUNNING"})()
+
+    now = [0.0]
+    with pytest.raises(TimeoutError, match="still RUNNING after 60s"):
+        submit.wait_for_run(Running(), "r", timeout=60, sleep=15, clock=lambda: now[0],
+                            pause=lambda s: now.__setitem__(0, now[0] + s))
+    assert now[0] == 60
+
+
+def package_with(tmp_path, parameters: dict):
+    path = tmp_path / "pipeline.yaml"
+    path.write_text("root:\n  inputDefinitions:\n    parameters: "
+                    + json.dumps(parameters) + "\n---\nplatforms: {}\n")
+    return path
+
+
+def test_data_fingerprint_follows_the_objects_under_the_sources(s3_server, tmp_path, monkeypatch,
+                                                                caplog):
+    config = s3_server.config()
+    store = storage.Storage(config)
+    store.ensure_buckets([storage.DATASETS_BUCKET])
+    for name in submit.DATASETS:
+        store.put_bytes(storage.DATASETS_BUCKET, f"{name}/a.bin", b"v1", "application/octet-stream")
+    for key, value in (("MINIO_ENDPOINT", config.endpoint), ("MINIO_ACCESS_KEY", config.access_key),
+                       ("MINIO_SECRET_KEY", config.secret_key)):
+        monkeypatch.setenv(key, value)
+    args = submit.run_arguments("s3://datasets", "run")
+    declared = package_with(tmp_path, {"data_fingerprint": {"parameterType": "STRING"}})
+    first = submit.add_data_fingerprint(args, declared, "s3://datasets", None)["data_fingerprint"]
+    assert re.fullmatch(r"[0-9a-f]{16}", first)
+    assert submit.add_data_fingerprint(args, declared, "s3://datasets", None)["data_fingerprint"] \
+        == first  # same objects, same key: the fetch stays cached
+    store.put_bytes(storage.DATASETS_BUCKET, "mnist/a.bin", b"v2", "application/octet-stream")
+    assert submit.add_data_fingerprint(args, declared, "s3://datasets", None)["data_fingerprint"] \
+        != first  # new data under the same URI: the fetch re-runs
+    assert submit.add_data_fingerprint(args, declared, None, None)["data_fingerprint"] == ""
+    legacy = package_with(tmp_path, {"profile": {"parameterType": "STRUCT"}})
+    assert submit.add_data_fingerprint(args, legacy, "s3://datasets", None) == args
+    assert "has no data_fingerprint parameter" in caplog.text

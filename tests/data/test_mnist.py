@@ -16,11 +16,11 @@ from digitstudy.data import download, mnist
 from digitstudy.data.download import ChecksumError, fetch
 from digitstudy.data.mnist import (
     MnistError,
-    fetch_mnist_step,
     load_mnist,
     load_mnist_npz,
     read_idx,
 )
+from digitstudy.data.mnist_sources import fetch_mnist_step
 
 
 def digits(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

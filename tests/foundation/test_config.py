@@ -4,7 +4,6 @@ import pytest
 import yaml
 
 from digitstudy.config import ProfileError, load_profile, profile_from_dict, profile_path
-from digitstudy.plan import parse_parts, plan_study
 
 
 def raw(name="tiny"):
@@ -94,27 +93,3 @@ def test_profile_file_errors(tmp_path):
     bad.write_text("name: [unclosed\n")
     with pytest.raises(ProfileError, match="not valid YAML"):
         load_profile(bad)
-
-
-def test_parts_are_validated():
-    assert parse_parts("p1") == ["p1"]
-    with pytest.raises(ValueError, match="unknown part"):
-        parse_parts("p1,p9")
-    with pytest.raises(ValueError, match="no parts"):
-        parse_parts(" , ")
-
-
-def test_plan_fans_out_per_bottleneck_and_seed():
-    profile = load_profile("paper")
-    plan = plan_study(profile, "p1")
-    assert plan["p1_autoencoder"] == [{"bottleneck": b, "seed": 42, "skip": False}
-                                      for b in profile.p1.autoencoder.bottleneck_dims]
-    assert plan["p1_baseline"] == [{"seed": 42, "skip": False}] == plan["p1_utterance"]
-
-
-def test_unselected_parts_get_one_skip_item_with_the_grid_keys():
-    plan = plan_study(load_profile("tiny"), "p4a")
-    assert plan["p1_autoencoder"] == [{"bottleneck": 0, "seed": 0, "skip": True}]
-    assert plan["p2_cells"] == [{"real_size": 0, "generated": 0, "seed": 0, "skip": True}]
-    assert all(not item["skip"] for item in plan["p4a_models"])
-    assert {item["model"] for item in plan["p4a_models"]} == set(load_profile("tiny").p4a.models)

@@ -77,8 +77,9 @@ def test_select_keeps_every_speaker_and_errors_on_impossible_sizes(fsdd_dir):
         assert sorted(set(speakers)) == ["alice", "bob", "carol"]
         assert max(speakers.count(s) for s in set(speakers)) == 2
     assert select(recs, 6, seed=1) == kept
-    with pytest.raises(FsddError, match="digit 0 has 12 recordings, 13 were asked"):
-        select(recs, 13, seed=1)
+    with pytest.raises(FsddError, match=f"digit 0 has 12 recordings under {fsdd_dir}, "
+                       "data.fsdd.per_digit_limit asks for 13"):
+        select(recs, 13, seed=1, folder=fsdd_dir)
 
 
 def test_fetch_step_copies_the_profiles_share(fsdd_dir, tmp_path):

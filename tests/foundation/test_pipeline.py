@@ -27,15 +27,18 @@ def run_dag(profile, parts, data_dir, report, outputs):
     return done
 
 
-def test_compiled_pipeline_loads_back_with_profile_defaults(tmp_path):
+def test_compiled_pipeline_loads_back_with_the_plan_bound(tmp_path):
     out = compile_study("paper", "cpu", tmp_path / "study.yaml")
     pipeline = components.load_component_from_file(str(out))
     assert pipeline.name == "digitstudy"
-    spec = yaml.safe_load(out.read_text())
+    spec = next(yaml.safe_load_all(out.read_text()))
     params = spec["root"]["inputDefinitions"]["parameters"]
-    assert params["profile"]["defaultValue"]["p1"]["autoencoder"]["bottleneck_dims"] == [
-        50, 100, 150, 200, 250, 300, 350, 400]
+    assert params["profile_name"]["defaultValue"] == "paper"
     assert params["parts"]["parameterType"] == "STRING"
+    loops = [t["parameterIterator"]["items"]["raw"]
+             for c in [spec["root"], *spec["components"].values()]
+             if "dag" in c for t in c["dag"]["tasks"].values() if "parameterIterator" in t]
+    assert any('"bottleneck": 400' in raw for raw in loops)  # the paper sweep, static
     execs = spec["deploymentSpec"]["executors"]
     assert all(":" in e["container"]["image"] for e in execs.values())
 

@@ -20,9 +20,19 @@ def rec(experiment, acc, seed=42, **cell):
                         predictions=Predictions(y_true=[0, 1, 2], y_pred=[0, 1, 1]))
 
 
-@pytest.mark.skipif(not SHARED.is_file(), reason="shared/reference not beside this checkout")
-def test_vendored_study_values_equal_the_reference_transcription():
-    assert study_tables() == yaml.safe_load(SHARED.read_text())
+VENDORED = Path(__file__).resolve().parents[2] / "src" / "digitstudy" / "reporting" / "study_tables.yaml"
+
+
+def test_vendored_study_values_match_their_committed_checksum():
+    """The checksum is of the study's reference transcription (shared/reference/
+    study-tables.yaml) when it was vendored; an edit of the vendored copy fails here in any
+    checkout, with or without the reference beside it."""
+    import hashlib
+
+    expected = VENDORED.with_name(VENDORED.name + ".sha256").read_text().strip()
+    assert hashlib.sha256(VENDORED.read_bytes()).hexdigest() == expected
+    if SHARED.is_file():  # where the reference is beside the checkout, compare it too
+        assert study_tables() == yaml.safe_load(SHARED.read_text())
 
 
 def test_report_puts_run_values_beside_the_study_with_deltas(tmp_path):
@@ -31,7 +41,8 @@ def test_report_puts_run_values_beside_the_study_with_deltas(tmp_path):
                rec("p1-utterance-embedding", 0.70)]
     frame = write_report(records, tmp_path, "run-1", "test")
     csv = pd.read_csv(tmp_path / "results.csv")
-    assert list(csv.columns) == ["table", "row", "column", "study_value", "run_value", "delta"]
+    assert list(csv.columns)[:6] == ["table", "row", "column", "study_value", "run_value", "delta"]
+    assert list(csv.columns)[6:] == ["kind", "n_test", "ci_low", "ci_high", "p_value"]
     assert set(csv.table) == {"Table 1", "Table 1 sweep"}
     base = csv[(csv.table == "Table 1") & (csv.row == "Baseline")]
     assert set(base.study_value.round(4)) >= {0.9311, 0.9511}  # both printed values are shown

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from digitstudy.config import TrainConfig
-from digitstudy.experiments.augmentation_grid import train_and_test_cnn
+from digitstudy.experiments.cnn_cell import train_and_test_cnn
 from digitstudy.models.cnn import build_table2_cnn
 
 

@@ -10,7 +10,7 @@ import pytest
 from digitstudy.cli import main
 from digitstudy.data.mnist import write_idx
 from digitstudy.data.reduced_mnist import ReducedMnistError, load_reduced
-from digitstudy.experiments.augmentation_grid import FIGURE_FILE, load_pool
+from digitstudy.experiments.augmented_pools import FIGURE_FILE, load_pool
 from digitstudy.reporting.records import load_record
 from digitstudy.steps import run_step
 
@@ -38,8 +38,8 @@ def prepared(tmp_path, profile, source):
     run_step("fetch-mnist", profile, dataset=tmp_path / "ds", source=str(source))
     run_step("reduced-mnist", profile, dataset=tmp_path / "ds", reduced=tmp_path / "red")
     for real in profile.p2.real_sizes:  # both pools in one folder
-        run_step("augment", profile, reduced=tmp_path / "red", pools=tmp_path / "pools",
-                 real_size=real)
+        run_step("p2-augment", profile, reduced=tmp_path / "red", pools=tmp_path / "pools",
+                 figure=tmp_path / "figure", real_size=real)
     return tmp_path / "red", tmp_path / "pools"
 
 
@@ -55,7 +55,7 @@ def test_reduced_and_pools(prepared, profile):
         assert meta["real_size"] == real and meta["augment"]["strength"] == 0.5
     with np.load(pools / "pool_real3.npz") as npz:  # sources come from the 3-per-class subset
         assert npz["source"].max() < 30
-    assert (pools / FIGURE_FILE).stat().st_size > 10_000
+    assert (pools.parent / "figure" / FIGURE_FILE).stat().st_size > 10_000
     with pytest.raises(ValueError, match="was made from ReducedMNIST"):
         load_pool(pools, 3, "another")
     with pytest.raises(FileNotFoundError, match=r"no augmented pool for 5 real per class"):
@@ -67,7 +67,7 @@ def test_classifier_cells_write_records(prepared, profile, tmp_path):
     red, pools = prepared
     for real, generated in ((3, 0), (8, 10)):
         out = tmp_path / f"cell_{real}_{generated}"
-        main(["classifier-cell", "--profile", str(dump(profile, tmp_path)), "--reduced", str(red),
+        main(["p2-classifier-cell", "--profile", str(dump(profile, tmp_path)), "--reduced", str(red),
               "--pools", str(pools), "--result", str(out), "--real-size", str(real),
               "--generated", str(generated), "--seed", "7"])
         rec = load_record(out)
@@ -83,7 +83,7 @@ def test_more_generated_than_the_pool_holds(prepared, profile, tmp_path):
     red, pools = prepared
     with pytest.raises(ReducedMnistError, match=r"class 0 has 10 augmented images in the pool, "
                                                 r"11 per class were asked"):
-        run_step("classifier-cell", profile, reduced=red, pools=pools, result=tmp_path / "x",
+        run_step("p2-classifier-cell", profile, reduced=red, pools=pools, result=tmp_path / "x",
                  real_size=3, generated=11, seed=0)
 
 
@@ -94,7 +94,7 @@ def test_t10k_only_source_is_noted_in_every_record(tmp_path, profile, digits):
     write_idx(tmp_path / "t10k" / "t10k-labels-idx1-ubyte", y)
     run_step("fetch-mnist", profile, dataset=tmp_path / "ds", source=str(tmp_path / "t10k"))
     run_step("reduced-mnist", profile, dataset=tmp_path / "ds", reduced=tmp_path / "red")
-    rec = run_step("classifier-cell", profile, reduced=tmp_path / "red", pools=tmp_path / "none",
+    rec = run_step("p2-classifier-cell", profile, reduced=tmp_path / "red", pools=tmp_path / "none",
                    result=tmp_path / "cell", real_size=3, generated=0, seed=0)
     assert any("no train split" in note for note in rec.notes)
     assert load_reduced(tmp_path / "red").meta["splits_found"] == ["test"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from p2.conftest import make_digits  # shared synthetic digits (tests/ is on sys.path)
+from mnist_fixtures import block_digits
 from profile_overrides import profile_with
 
 from digitstudy.steps import run_step
@@ -37,7 +37,7 @@ def p3_profile_with():
 
 @pytest.fixture(scope="session")
 def digits():
-    return make_digits
+    return block_digits
 
 
 # The data and profile the step tests share: 20 train + 6 test per class, GAN on 10 per class.
@@ -65,5 +65,6 @@ def work(tmp_path_factory, profile, digits):
              y_test=y_te)
     run_step("fetch-mnist", profile, dataset=root / "ds", source=str(root / "data"))
     run_step("reduced-mnist", profile, dataset=root / "ds", reduced=root / "red")
-    run_step("augment", profile, reduced=root / "red", pools=root / "pools", real_size=10)
+    run_step("p2-augment", profile, reduced=root / "red", pools=root / "pools",
+             figure=root / "figure", real_size=10)
     return root

@@ -24,12 +24,12 @@ def eager_gan(monkeypatch):
 
 
 def test_proposed_pipeline(work, profile):
-    run_step("train-gan-proposed", profile, reduced=work / "red", pools=work / "pools",
+    run_step("p3-train-gan-proposed", profile, reduced=work / "red", pools=work / "pools",
              gan=work / "ganp")
     meta = json.loads((work / "ganp" / gan_grid.GAN_META).read_text())
     assert meta["train_set"] == "proposed" and meta["images"] == 300  # 10 real + 20 augmented
     assert meta["epochs"] == profile.p3.proposed.gan_epochs
-    run_step("synthesize", profile, gan=work / "ganp", synthetic=work / "synp")
+    run_step("p3-synthesize", profile, gan=work / "ganp", synthetic=work / "synp")
     record = run_step("p3-proposed-cell", profile, reduced=work / "red", pools=work / "pools",
                       synthetic=work / "synp", result=work / "pc", synthetic_count=15, seed=3)
     assert record.experiment == "p3-proposed-cell"
@@ -39,6 +39,6 @@ def test_proposed_pipeline(work, profile):
     shutil.copytree(work / "synp", other)
     meta = json.loads((other / gan_grid.SYNTHETIC_META).read_text())
     (other / gan_grid.SYNTHETIC_META).write_text(json.dumps({**meta, "train_set": "10"}))
-    with pytest.raises(FileNotFoundError, match="'train_set': 'proposed'"):
+    with pytest.raises(ValueError, match="synthesised by the GAN of '10', not of 'proposed'"):
         run_step("p3-proposed-cell", profile, reduced=work / "red", pools=work / "pools",
                  synthetic=other, result=work / "px", synthetic_count=5, seed=3)

@@ -1,4 +1,4 @@
-"""train-gan -> synthesize -> p3-gan-quality -> p3-synthetic-cell end to end on synthetic
+"""p3-train-gan -> p3-synthesize -> p3-gan-quality -> p3-synthetic-cell end to end on synthetic
 digits (the traced train_step runs here), and the "full" training set."""
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def specific(work, profile):
     """The 10-per-class GAN, its synthetic pool and quality record."""
-    run_step("train-gan", profile, dataset=work / "ds", reduced=work / "red", gan=work / "gan10",
-             train_set="10")
-    run_step("synthesize", profile, gan=work / "gan10", synthetic=work / "syn10")
+    run_step("p3-train-gan", profile, reduced=work / "red", gan=work / "gan10", real_size=10)
+    run_step("p3-synthesize", profile, gan=work / "gan10", synthetic=work / "syn10")
     quality = run_step("p3-gan-quality", profile, reduced=work / "red", gan=work / "gan10",
                        synthetic=work / "syn10", result=work / "q10")
     return work, quality
@@ -38,8 +37,8 @@ def test_train_gan_writes_generator_and_metadata(specific, profile):
     assert meta["aux_base_weights"] is None  # tiny profile: random init by choice
     assert not (work / "gan10" / gan_grid.CHECKPOINT_DIR).exists()  # finished: no checkpoint
     stamp = (work / "gan10" / gan_grid.GENERATOR_FILE).stat().st_mtime_ns
-    run_step("train-gan", profile, dataset=work / "ds", reduced=work / "red",
-             gan=work / "gan10", train_set="10")  # a retried finished step keeps its GAN
+    run_step("p3-train-gan", profile, reduced=work / "red", gan=work / "gan10",
+             real_size=10)  # a retried finished step keeps its GAN
     assert (work / "gan10" / gan_grid.GENERATOR_FILE).stat().st_mtime_ns == stamp
 
 
@@ -85,15 +84,15 @@ def test_synthetic_cells(specific, profile):
     assert cell.experiment == "p3-synthetic-cell"
     assert cell.cell == {"real": 10, "synthetic": 5, "gan": "specific"}
     assert cell.metrics["train_images"] == 150 and 0 <= cell.metrics["test_accuracy"] <= 1
-    with pytest.raises(FileNotFoundError, match=r"'train_set': 'full'.*found: \[\{'train_set': '10'"):
+    # a cell reads only its own GAN's pool; one from another GAN is an error naming both
+    with pytest.raises(ValueError, match=r"synthesised by the GAN of '10', not of 'full'"):
         run_step("p3-synthetic-cell", profile, reduced=work / "red", synthetic=work / "syn10",
                  result=work / "cx", real_size=10, synthetic_count=5, gan_kind="full", seed=3)
-    gathered = work / "gathered"  # the pools of several GANs, as the pipeline gathers them
-    shutil.copytree(work / "syn10", gathered / "000")
-    shutil.copytree(work / "syn10", gathered / "001")
-    meta = json.loads((gathered / "001" / gan_grid.SYNTHETIC_META).read_text())
-    (gathered / "001" / gan_grid.SYNTHETIC_META).write_text(json.dumps({**meta, "train_set": "full"}))
-    full = run_step("p3-synthetic-cell", profile, reduced=work / "red", synthetic=gathered,
+    full_pool = work / "syn_full"  # the full GAN's pool, as its synthesize task writes it
+    shutil.copytree(work / "syn10", full_pool)
+    meta = json.loads((full_pool / gan_grid.SYNTHETIC_META).read_text())
+    (full_pool / gan_grid.SYNTHETIC_META).write_text(json.dumps({**meta, "train_set": "full"}))
+    full = run_step("p3-synthetic-cell", profile, reduced=work / "red", synthetic=full_pool,
                     result=work / "cf", real_size=10, synthetic_count=5, gan_kind="full", seed=3)
     assert full.cell["gan"] == "full" and full.metrics["train_images"] == 150
     with pytest.raises(ValueError, match="gan_kind"):
@@ -125,12 +124,6 @@ def test_full_substitute_without_a_train_split(tmp_path, digits, p3_profile_with
     assert not np.isin(gan_grid._rows(ts.x), gan_grid._rows(data.x_test)).any()
     assert "'full' substitute" in ts.notes[0] and "test split" in ts.notes[0]
     assert "50 ReducedMNIST test images removed" in ts.description
-
-
-def test_train_gan_rejects_unknown_training_sets(work, profile):
-    with pytest.raises(ValueError, match="train-gan-proposed"):
-        run_step("train-gan", profile, dataset=work / "ds", reduced=work / "red",
-                 gan=work / "bad", train_set="proposed")
 
 
 def test_checkpoints_can_live_outside_the_output_dir(tmp_path, monkeypatch):

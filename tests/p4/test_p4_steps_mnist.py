@@ -25,7 +25,7 @@ MNIST_FIGURES = {
 def mnist_runs(profile, mnist_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("p4a")
     for model in MNIST_MODEL_NAMES:
-        run_step("attention-mnist", profile, dataset=mnist_dir, result=root / model, model=model,
+        run_step("p4a-attention-mnist", profile, dataset=mnist_dir, result=root / model, model=model,
                  seed=4)
     return root
 
@@ -34,7 +34,7 @@ def mnist_runs(profile, mnist_dir, tmp_path_factory):
 def test_attention_mnist_step_writes_record_and_maps(mnist_runs, model, check_record):
     rec = check_record(mnist_runs / model, "p4a-attention-mnist", "p4a", model, 4, 40,
                        MNIST_FIGURES[model])
-    assert rec.metrics["n_train"] == 80
+    assert rec.metrics["train_images"] == 80
     assert any("validation" in n for n in rec.notes)
     assert any("no train split" in n for n in rec.notes)  # t10k only: drawn without overlap
 

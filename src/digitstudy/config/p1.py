@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, PositiveFloat, PositiveInt, field_validator
 
-from digitstudy.config.base import Section, SplitFractions, TrainConfig
+from digitstudy.config.base import Section, SplitFractions, TrainConfig, unique
 
 
 class MfccConfig(Section):
@@ -35,12 +35,7 @@ class AutoencoderConfig(Section):
     train: TrainConfig
     classifier_train: TrainConfig
 
-    @field_validator("bottleneck_dims")
-    @classmethod
-    def _unique(cls, dims: list[int]) -> list[int]:
-        if len(set(dims)) != len(dims):
-            raise ValueError(f"bottleneck dims must be unique, got {dims}")
-        return dims
+    _unique_dims = field_validator("bottleneck_dims")(unique)
 
 
 class UtteranceConfig(Section):

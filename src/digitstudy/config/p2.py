@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field, NonNegativeInt, PositiveFloat, PositiveInt, model_validator
+from pydantic import (
+    Field,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
 
 from digitstudy.config.base import Section, TrainConfig, check_ascending_unique
 
@@ -26,6 +33,12 @@ class AugmentConfig(Section):
     zoom_range: tuple[PositiveFloat, PositiveFloat]  # scale ~ U(lo, hi); >1 enlarges
     elastic_alpha: float = Field(ge=0)  # displacement scale, pixels (Simard et al. 2003)
     elastic_sigma: PositiveFloat  # Gaussian smoothing of the displacement field, pixels
+
+    @field_validator("zoom_range", mode="before")
+    @classmethod
+    def _pair_from_list(cls, value):
+        # YAML writes a pair as a list; strict validation (profile files) takes only tuples
+        return tuple(value) if isinstance(value, list) else value
 
     @model_validator(mode="after")
     def _zoom_ordered(self) -> AugmentConfig:

@@ -83,12 +83,10 @@ class P3Config(Section):
             if ts != FULL and not (ts.isdigit() and int(ts) > 0):
                 raise ValueError(f"train_sets: {ts!r} is neither a real size per class nor "
                                  f"{FULL!r}")
-        missing = [s for s in self.real_sizes if str(s) not in self.train_sets]
-        if missing:
-            raise ValueError(f"real_sizes {missing} have no specific GAN in train_sets "
-                             f"{self.train_sets}")
+        # each Table 5 row's cells are nested in the loop of its size-specific GAN
+        specific = sorted(int(t) for t in self.train_sets if t != FULL)
+        if specific != list(self.real_sizes):
+            raise ValueError(f"train_sets: the size-specific GANs {specific} must be exactly the "
+                             f"Table 5 rows real_sizes {list(self.real_sizes)}")
         return self
 
-    @property
-    def max_synthetic(self) -> int:
-        return max(self.synthetic_counts)

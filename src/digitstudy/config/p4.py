@@ -7,21 +7,13 @@ from typing import Literal, get_args
 
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, field_validator
 
-from digitstudy.config.base import Section, SplitFractions, TrainConfig
+from digitstudy.config.base import Section, SplitFractions, TrainConfig, unique
 
 # Model names are the rows of the study's tables (study_tables.yaml table_10 / table_13).
 MnistModel = Literal["base_cnn", "spatial_attention", "self_attention", "cbam", "se"]
 SpeechModel = Literal["baseline_lenet", "cnn_with_cbam", "hybrid_channel_attention"]
 MNIST_MODEL_NAMES: tuple[str, ...] = get_args(MnistModel)
 SPEECH_MODEL_NAMES: tuple[str, ...] = get_args(SpeechModel)
-MNIST_BASELINE = "base_cnn"
-SPEECH_BASELINE = "baseline_lenet"
-
-
-def _unique(values: list) -> list:
-    if len(set(values)) != len(values):
-        raise ValueError(f"entries must be unique, got {values}")
-    return values
 
 
 class P4aConfig(Section):
@@ -35,7 +27,7 @@ class P4aConfig(Section):
     train: TrainConfig
     map_digits: list[int] = Field(min_length=1)  # one test example of each in the maps
 
-    _unique_models = field_validator("models", "seeds")(_unique)
+    _unique_models = field_validator("models", "seeds")(unique)
 
     @field_validator("map_digits")
     @classmethod
@@ -75,4 +67,4 @@ class P4bConfig(Section):
     noise_models: list[SpeechModel]  # ... of these models
     map_examples: PositiveInt  # test spectrograms drawn with Grad-CAM / attention overlays
 
-    _unique_lists = field_validator("models", "seeds", "noise_models")(_unique)
+    _unique_lists = field_validator("models", "seeds", "noise_models")(unique)

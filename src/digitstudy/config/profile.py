@@ -16,11 +16,12 @@ from digitstudy.config.p1 import P1Config
 from digitstudy.config.p2 import P2Config
 from digitstudy.config.p3 import P3Config
 from digitstudy.config.p4 import P4aConfig, P4bConfig
+from digitstudy.errors import UserError
 
 BUILTIN_PROFILES = ("tiny", "paper")
 
 
-class ProfileError(ValueError):
+class ProfileError(UserError):
     """A profile that does not validate; the message names the source and every bad key."""
 
 
@@ -31,7 +32,6 @@ class PipelineConfig(Section):
 
 class Profile(Section):
     name: str
-    seed: int  # default seed for anything that has no seed of its own
     # Per-class sizes of this profile = the study's sizes x study_scale (tiny: 0.1). The
     # report maps each run cell to the study cell it stands for.
     study_scale: float = Field(gt=0, le=1)
@@ -63,11 +63,14 @@ def _format_errors(source: str, err: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def profile_from_dict(data: Any, source: str = "<dict>") -> Profile:
+def profile_from_dict(data: Any, source: str = "<dict>", strict: bool = False) -> Profile:
+    """``strict``: types as written (a YAML profile: ``"30"`` or ``32.0`` for a whole number
+    is an error naming the key). Not strict: a KFP struct parameter, where protobuf's
+    Struct has turned every whole number into a float (google/protobuf/struct.proto)."""
     if not isinstance(data, dict):
         raise ProfileError(f"invalid profile {source}: expected a mapping, got {type(data).__name__}")
     try:
-        return Profile.model_validate(data)
+        return Profile.model_validate(data, strict=strict)
     except ValidationError as err:
         raise ProfileError(_format_errors(source, err)) from None
 
@@ -91,4 +94,4 @@ def load_profile(name_or_path: str | Path) -> Profile:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as err:
         raise ProfileError(f"invalid profile {path}: not valid YAML: {err}") from None
-    return profile_from_dict(data, source=str(path))
+    return profile_from_dict(data, source=str(path), strict=True)

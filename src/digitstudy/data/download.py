@@ -9,25 +9,25 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from pathlib import Path
 
 import requests
 from tqdm import tqdm
+
+from digitstudy.cache import cache_dir
+from digitstudy.errors import UserError
 
 log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
 
 
-class ChecksumError(ValueError):
-    pass
+class ChecksumError(UserError):
+    """A downloaded file that is not the published one."""
 
 
-def cache_dir() -> Path:
-    path = Path(os.environ.get("DIGITSTUDY_CACHE", Path.home() / ".cache" / "digitstudy"))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+class DownloadError(UserError):
+    """A canonical file that could not be fetched (no internet): use a local DATA_DIR."""
 
 
 def digest_of(path: Path, algorithm: str) -> str:
@@ -88,9 +88,10 @@ def fetch(url: str, sha256: str | None, filename: str | None = None, *, retries:
             log.warning("download %s failed (attempt %d/%d): %s", url, attempt, retries, err)
     else:
         partial.unlink(missing_ok=True)
-        raise ConnectionError(
-            f"could not download {url} after {retries} attempts ({last_error}); "
-            "pass a local folder instead (DATA_DIR / --source)"
+        raise DownloadError(
+            f"could not download {url} after {retries} attempts ({last_error}); with no "
+            "internet, put the dataset in a folder and run with DATA_DIR=<folder holding "
+            "fsdd/recordings/ and mnist/> (make run), or pass --source to the step"
         )
     bad = checksum_mismatches(partial, expected)
     if bad:

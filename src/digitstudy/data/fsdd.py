@@ -9,6 +9,7 @@ so what is extracted is verified by a content fingerprint of the recordings.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 import shutil
@@ -21,6 +22,7 @@ import numpy as np
 import soundfile as sf
 
 from digitstudy.data.download import fetch
+from digitstudy.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,7 @@ NAME_PATTERN = re.compile(r"^(?P<digit>[0-9])_(?P<speaker>[A-Za-z0-9-]+)_(?P<ind
 DIGITS = tuple(range(10))
 
 
-class FsddError(ValueError):
+class FsddError(UserError):
     """Bad FSDD input; the message names the file or class."""
 
 
@@ -54,6 +56,8 @@ def parse_name(path: Path) -> Recording:
 
 def recordings_dir(source: Path) -> Path:
     """The folder holding the wavs: ``source`` itself, ``recordings/`` or ``fsdd/recordings/``."""
+    if not source.exists():
+        raise FsddError(f"{source}: folder does not exist")
     for candidate in (source, source / "recordings", source / "fsdd" / "recordings"):
         if candidate.is_dir() and any(candidate.glob("*.wav")):
             return candidate
@@ -76,16 +80,76 @@ def load_fsdd_index(folder: str | Path) -> list[Recording]:
     return recs
 
 
+SOURCES_FILE = "SOURCES.json"  # in a fetched dataset: copy name -> the user's original path
+
+
+def original_path(path: Path) -> Path:
+    """The user's file a fetched copy came from (fetch-fsdd's manifest), else ``path``."""
+    manifest = path.parent / SOURCES_FILE
+    if manifest.is_file():
+        try:
+            return Path(json.loads(manifest.read_text())[path.name])
+        except (KeyError, ValueError):
+            pass
+    return path
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    path: Path
+    sample_rate: int
+    channels: int
+    frames: int
+
+
+def audio_info(path: Path) -> AudioInfo:
+    """A header read of one recording (no decoding); errors name the user's file."""
+    shown = original_path(path)
+    if path.stat().st_size == 0:
+        raise FsddError(f"{shown}: empty file (0 bytes)")
+    try:
+        info = sf.info(str(path))
+    except Exception as err:  # soundfile raises LibsndfileError, RuntimeError, TypeError...
+        raise FsddError(f"{shown}: not a readable audio file ({err})") from None
+    if info.frames == 0:
+        raise FsddError(f"{shown}: empty recording (0 samples)")
+    return AudioInfo(shown, int(info.samplerate), int(info.channels), int(info.frames))
+
+
+def check_formats(infos: list[AudioInfo], folder: Path, channels_setting: str) -> None:
+    """One sample rate across the recordings, and mono unless the profile opts in to
+    mixing down (``data.fsdd.channels: mix_down``); errors name one example of each."""
+    by_rate: dict[int, AudioInfo] = {}
+    by_channels: dict[int, AudioInfo] = {}
+    for info in infos:
+        by_rate.setdefault(info.sample_rate, info)
+        by_channels.setdefault(info.channels, info)
+    if len(by_rate) > 1:
+        examples = "; ".join(f"{rate} Hz, e.g. {i.path}" for rate, i in sorted(by_rate.items()))
+        raise FsddError(f"{folder}: recordings have mixed sample rates ({examples}); "
+                        "MFCC frames need one rate: resample the files to one rate")
+    multi = {c: i for c, i in by_channels.items() if c > 1}
+    if multi and channels_setting != "mix_down":
+        examples = "; ".join(f"{c} channels, e.g. {i.path}" for c, i in sorted(by_channels.items()))
+        raise FsddError(f"{folder}: recordings are not all mono ({examples}); set "
+                        "data.fsdd.channels: mix_down in the profile to average them to mono")
+
+
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    """Decode one recording to mono float32 at its native rate; errors name the file."""
+    """Decode one recording to mono float32 at its native rate; errors name the user's file.
+
+    Several channels are averaged: the fetch step lets such files through only when the
+    profile says ``data.fsdd.channels: mix_down`` (FSDD itself is mono)."""
+    if path.is_file() and path.stat().st_size == 0:
+        raise FsddError(f"{original_path(path)}: empty file (0 bytes)")
     try:
         signal, sr = sf.read(path, dtype="float32", always_2d=True)
     except Exception as err:  # soundfile raises LibsndfileError, RuntimeError, TypeError...
-        raise FsddError(f"{path}: not a readable audio file ({err})") from None
+        raise FsddError(f"{original_path(path)}: not a readable audio file ({err})") from None
     if signal.shape[0] == 0:
-        raise FsddError(f"{path}: empty recording (0 samples)")
+        raise FsddError(f"{original_path(path)}: empty recording (0 samples)")
     if signal.shape[1] > 1:
-        signal = signal.mean(axis=1, keepdims=True)  # mix down; FSDD itself is mono
+        signal = signal.mean(axis=1, keepdims=True)
     return signal[:, 0], int(sr)
 
 
@@ -119,7 +183,8 @@ def download_fsdd() -> Path:
     return target / "recordings"
 
 
-def select(recs: list[Recording], per_digit: int | None, seed: int) -> list[Recording]:
+def select(recs: list[Recording], per_digit: int | None, seed: int,
+           folder: Path | None = None) -> list[Recording]:
     """Keep ``per_digit`` recordings of each digit (seeded, stratified by speaker)."""
     if per_digit is None:
         return recs
@@ -128,7 +193,9 @@ def select(recs: list[Recording], per_digit: int | None, seed: int) -> list[Reco
     for digit in DIGITS:
         pool = [r for r in recs if r.digit == digit]
         if len(pool) < per_digit:
-            raise FsddError(f"digit {digit} has {len(pool)} recordings, {per_digit} were asked")
+            where = f" under {folder}" if folder is not None else ""
+            raise FsddError(f"digit {digit} has {len(pool)} recordings{where}, "
+                            f"data.fsdd.per_digit_limit asks for {per_digit}")
         # round-robin over speakers in a seeded order keeps every speaker represented
         by_speaker: dict[str, list[Recording]] = {}
         for r in (pool[i] for i in rng.permutation(len(pool))):
@@ -154,14 +221,22 @@ def resolve_source(source: str) -> Path:
 
 
 def fetch_step(profile, *, dataset: Path, source: str) -> None:
-    """Copy the profile's share of FSDD into ``dataset`` (a folder of wavs)."""
-    recs = load_fsdd_index(resolve_source(source))
+    """Copy the profile's share of FSDD into ``dataset`` (a folder of wavs).
+
+    The recordings kept are header-checked first (errors name the user's file) and
+    ``SOURCES.json`` maps each copy to its original, so a later step's decoding error
+    names the file under DATA_DIR rather than the copy."""
+    folder = resolve_source(source)
+    recs = load_fsdd_index(folder)
     fp_cfg = profile.data.fsdd
     if len(recs) == 3000:
         same = fingerprint(recs) == FSDD_FINGERPRINT
         log.info("FSDD content %s release v1.0.10", "matches" if same else "DIFFERS from")
-    recs = select(recs, fp_cfg.per_digit_limit, fp_cfg.sample_seed)
+    recs = select(recs, fp_cfg.per_digit_limit, fp_cfg.sample_seed, folder=folder)
+    check_formats([audio_info(r.path) for r in recs], folder, fp_cfg.channels)
     dataset.mkdir(parents=True, exist_ok=True)
     for rec in recs:
         shutil.copy2(rec.path, dataset / rec.path.name)
+    (dataset / SOURCES_FILE).write_text(
+        json.dumps({r.path.name: str(r.path.resolve()) for r in recs}, indent=0))
     log.info("fetch-fsdd: %d recordings -> %s", len(recs), dataset)

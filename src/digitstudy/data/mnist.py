@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import gzip
 import logging
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from digitstudy.data.download import fetch
+from digitstudy.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ IMAGE_SHAPE = (28, 28)
 IDX_MAGIC = {3: 0x00000803, 1: 0x00000801}  # ndim -> magic (unsigned byte data)
 
 
-class MnistError(ValueError):
+class MnistError(UserError):
     """Bad MNIST input; the message names the file."""
 
 
@@ -210,28 +210,3 @@ def resolve_source(source: str) -> Path:
 
         return find_mnist_folder(storage.download_dataset(source))
     return find_mnist_folder(Path(source))
-
-
-def fetch_mnist_step(profile, *, dataset: Path, source: str) -> None:
-    """Copy the MNIST files of ``source`` into ``dataset`` after checking that they load.
-
-    ``source``: a folder (its own files or a DATA_DIR's ``mnist/``), an ``s3://`` MinIO
-    prefix, an http(s) mirror, or "" for the canonical mirror. A ReducedMNIST folder
-    (``train/<digit>/*``, ``test/<digit>/*``) is copied as it is.
-    """
-    from digitstudy.data.reduced_mnist import find_reduced_folder  # local: avoids a cycle
-
-    dataset.mkdir(parents=True, exist_ok=True)
-    local = Path(source) if source and "://" not in source else None
-    reduced = find_reduced_folder(local) if local is not None else None
-    if reduced is not None:
-        for split in ("train", "test"):
-            shutil.copytree(reduced / split, dataset / split, dirs_exist_ok=True,
-                            copy_function=shutil.copyfile)
-        log.info("fetch-mnist: ReducedMNIST folder %s -> %s", reduced, dataset)
-        return
-    folder = resolve_source(source)
-    load_mnist(folder)  # fail here, naming the file, rather than in a later step
-    for path in mnist_files(folder):
-        shutil.copyfile(path, dataset / path.name)  # not copy2: keep no read-only modes
-    log.info("fetch-mnist: %s -> %s", ", ".join(p.name for p in mnist_files(dataset)), dataset)

@@ -22,19 +22,19 @@ from pathlib import Path
 
 import numpy as np
 
-from digitstudy.data.mnist import IMAGE_SHAPE, MnistData, load_mnist
+from digitstudy.data.mnist import MnistData
+from digitstudy.data.mnist_sources import (  # noqa: F401  (load_source: re-exported)
+    ReducedMnistError,
+    find_reduced_folder,
+    load_reduced_folder,
+    load_source,
+)
 
 log = logging.getLogger(__name__)
 
 NUM_CLASSES = 10
 DATA_FILE = "reduced_mnist.npz"
 META_FILE = "reduced_mnist.json"
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp")
-SPLITS = ("train", "test")
-
-
-class ReducedMnistError(ValueError):
-    """Bad ReducedMNIST request or folder; the message names the class, file or folder."""
 
 
 @dataclass
@@ -157,67 +157,6 @@ def load_reduced(directory: Path) -> ReducedMNIST:
         arrays = {k: npz[k] for k in ("x_train", "y_train", "x_test", "y_test")}
     meta = json.loads((Path(directory) / META_FILE).read_text())
     return ReducedMNIST(**arrays, meta=meta)
-
-
-# --- ReducedMNIST folders: train/<digit>/*.png|jpg|bmp, test/<digit>/* ---------------------
-
-def _is_layout(folder: Path) -> bool:
-    return all((folder / s).is_dir() and any(p.is_dir() and p.name.isdigit()
-                                             for p in (folder / s).iterdir()) for s in SPLITS)
-
-
-def find_reduced_folder(source: Path) -> Path | None:
-    """``source`` (or its ``mnist/`` or ``reduced_mnist/``) if laid out as ``train/<digit>/*``."""
-    for candidate in (source, source / "mnist", source / "reduced_mnist"):
-        if candidate.is_dir() and _is_layout(candidate):
-            return candidate
-    return None
-
-
-def _read_image(path: Path) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as img:
-            arr = np.asarray(img.convert("L"), dtype=np.uint8)
-    except (OSError, UnidentifiedImageError) as err:
-        raise ReducedMnistError(f"{path}: not a readable image ({err})") from None
-    if arr.shape != IMAGE_SHAPE:
-        raise ReducedMnistError(f"{path}: image is {arr.shape[1]}x{arr.shape[0]}, expected 28x28")
-    return arr
-
-
-def load_reduced_folder(folder: str | Path) -> MnistData:
-    """Both splits of a ReducedMNIST folder as uint8 arrays; errors name the bad file/folder."""
-    folder = Path(folder)
-    data = MnistData(folder, {}, {})
-    for split in SPLITS:
-        root = folder / split
-        if not root.is_dir():
-            raise ReducedMnistError(f"{folder}: no {split}/ folder (expected train/<digit>/*, "
-                                    "test/<digit>/*)")
-        images, labels = [], []
-        for sub in sorted(p for p in root.iterdir() if not p.name.startswith(".")):
-            if not (sub.is_dir() and sub.name in {str(d) for d in range(NUM_CLASSES)}):
-                raise ReducedMnistError(f"{sub}: expected only digit folders 0-9 in {root}")
-            for path in sorted(p for p in sub.iterdir() if not p.name.startswith(".")):
-                if path.suffix.lower() not in IMAGE_SUFFIXES:
-                    raise ReducedMnistError(f"{path}: not an image file "
-                                            f"({', '.join(IMAGE_SUFFIXES)})")
-                images.append(_read_image(path))
-                labels.append(int(sub.name))
-        if not images:
-            raise ReducedMnistError(f"{root}: no images")
-        data.splits[split] = (np.stack(images), np.asarray(labels, dtype=np.uint8))
-        data.files[split] = [root]
-    log.info("ReducedMNIST folder %s: %s", folder, {s: len(data.splits[s][1]) for s in SPLITS})
-    return data
-
-
-def load_source(dataset: Path) -> MnistData:
-    """A fetch-mnist output: a ReducedMNIST folder or MNIST idx / npz files."""
-    folder = find_reduced_folder(dataset)
-    return load_reduced_folder(folder) if folder is not None else load_mnist(dataset)
 
 
 def reduced_mnist_step(profile, *, dataset: Path, reduced: Path) -> None:

@@ -18,7 +18,7 @@ from digitstudy.reporting.plots_attention import (
     plot_histories,
     plot_map_overlays,
 )
-from digitstudy.reporting.records import Predictions, ResultRecord, save_record
+from digitstudy.reporting.records import ResultRecord, classification_record, save_record
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +53,11 @@ def train_and_evaluate(run: Run, profile_name: str, train: Split, validation: Sp
     loss, acc, y_pred = evaluate_classifier(model, test.x, test.y)
     log.info("%s %s seed %d: test accuracy %.4f, loss %.4f, %.1f s for %d epochs",
              run.experiment, run.model, run.seed, acc, loss, fitted.seconds, fitted.epochs_run)
-    record = ResultRecord(
+    record = classification_record(
         experiment=run.experiment, part=run.part, cell={"model": run.model}, seed=run.seed,
-        profile=profile_name,
-        metrics={"test_accuracy": acc, "test_loss": loss, "epochs_run": float(fitted.epochs_run),
-                 "params": float(model.count_params()), "n_train": float(len(train.y)),
-                 "n_test": float(len(test.y))},
-        train_seconds=fitted.seconds, history=fitted.history,
-        predictions=Predictions(y_true=test.y.tolist(), y_pred=y_pred.tolist()),
-        notes=notes,
-    )
+        profile=profile_name, accuracy=acc, loss=loss, y_true=test.y, y_pred=y_pred,
+        train_images=len(train.y), epochs_run=fitted.epochs_run, train_seconds=fitted.seconds,
+        history=fitted.history, metrics={"params": float(model.count_params())}, notes=notes)
     record.files["curves"] = _name(plot_histories(
         {run.model: fitted.history}, result / "curves.png",
         title=f"{run.model}: accuracy and loss per epoch (seed {run.seed})"), result)

@@ -33,7 +33,7 @@ def attention_mnist_step(profile: Profile, *, dataset: Path, result: Path, model
                          seed: int) -> ResultRecord:
     """Train and test one Part A model (``profile.p4a``) on a fetch-mnist output."""
     if model not in MNIST_MODEL_NAMES:
-        raise ValueError(f"attention-mnist: unknown model {model!r}; known: {MNIST_MODEL_NAMES}")
+        raise ValueError(f"p4a-attention-mnist: unknown model {model!r}; known: {MNIST_MODEL_NAMES}")
     cfg = profile.p4a
     reduced = sample_reduced(load_source(dataset), cfg.train_per_class, cfg.test_per_class,
                              cfg.sample_seed)

@@ -31,7 +31,7 @@ def attention_speech_step(profile: Profile, *, images: Path, result: Path, model
                           seed: int) -> ResultRecord:
     """Train and test one Part B model (``profile.p4b``) on spectrogram images."""
     if model not in SPEECH_MODEL_NAMES:
-        raise ValueError(f"attention-speech: unknown model {model!r}; known: {SPEECH_MODEL_NAMES}")
+        raise ValueError(f"p4b-attention-speech: unknown model {model!r}; known: {SPEECH_MODEL_NAMES}")
     cfg = profile.p4b
     data = SpectrogramImages.load(images)
     train, val, test = (common.Split(*data.arrays(s)) for s in ("train", "val", "test"))

@@ -1,182 +1,36 @@
-"""Problem 2 (study section 2): augmented pools, the Table 2 CNN and the Table 3 grid cells.
+"""Problem 2 (study section 2.3): the Table 3 grid cells.
 
-``augment`` writes, per real size, one pool of ``max(generated_counts)`` augmented images
-per class in rank-major order, so a cell with ``k`` generated per class takes the pool's
-first ``k`` per class: cells stay nested and comparable. ``classifier-cell`` trains the
-Table 2 CNN on the real subset plus that prefix and scores it on the fixed test set.
+``p2-classifier-cell`` trains the Table 2 CNN (experiments/cnn_cell.py) on the real subset
+plus a prefix of the augmented pool of its real size (experiments/augmented_pools.py) and
+scores it on the fixed test set.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
-from digitstudy.augment import TRANSFORMS, augment, generate_augmented, to_float, to_uint8
-from digitstudy.config import Profile, TrainConfig
-from digitstudy.config.p2 import AugmentConfig
+from digitstudy.config import Profile
 from digitstudy.data.reduced_mnist import ReducedMnistError, load_reduced, per_class_prefix
-from digitstudy.models.cnn import build_table2_cnn
-from digitstudy.models.training import evaluate_classifier, fit, seed_everything
-from digitstudy.reporting.records import Predictions, ResultRecord, save_record
-
-log = logging.getLogger(__name__)
+from digitstudy.experiments.augmented_pools import load_pool
+from digitstudy.experiments.cnn_cell import run_cell
+from digitstudy.reporting.records import ResultRecord
 
 EXPERIMENT = "p2-classifier-cell"
-FIGURE_FILE = "augmentations.png"
-FIGURE_DIGIT = 5  # the study's Figure 5 shows a "5"
-COMBINED_SAMPLES = 4
-
-
-@dataclass
-class CnnResult:
-    test_accuracy: float
-    test_loss: float
-    y_pred: np.ndarray
-    history: dict[str, list[float]]
-    train_seconds: float
-    epochs_run: int
-
-
-def train_and_test_cnn(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
-                       y_test: np.ndarray, train_cfg: TrainConfig, *, seed: int,
-                       name: str) -> CnnResult:
-    """Fit a fresh Table 2 CNN (Adam, sparse CE) on any training set and score it on the test set.
-
-    Images are ``(n, 28, 28)`` uint8 or float in [0, 1]; no validation data (the study trains
-    for a fixed number of epochs), so ``train_cfg.patience`` must be null.
-    """
-    if train_cfg.patience is not None or train_cfg.reduce_lr is not None:
-        raise ValueError(f"{name}: the Table 2 CNN trains for fixed epochs without validation "
-                         "data; set patience and reduce_lr to null")
-    seed_everything(seed)
-    x_tr, x_te = to_float(x_train), to_float(x_test)
-    model = build_table2_cnn(input_shape=x_tr.shape[1:])
-    fitted = fit(model, x_tr, y_train.astype(np.int32), None, train_cfg,
-                 loss="sparse_categorical_crossentropy", metrics=["accuracy"], seed=seed, name=name)
-    loss, acc, y_pred = evaluate_classifier(model, x_te, y_test.astype(np.int64))
-    log.info("%s: %d train images, test accuracy %.4f, loss %.4f, %.1fs", name, len(x_tr), acc,
-             loss, fitted.seconds)
-    return CnnResult(acc, loss, y_pred, fitted.history, fitted.seconds, fitted.epochs_run)
-
-
-# --- augmented pools ----------------------------------------------------------------------
-
-def pool_stem(real_size: int) -> str:
-    return f"pool_real{real_size}"
-
-
-def save_pool(pools: Path, real_size: int, x: np.ndarray, y: np.ndarray, sources: np.ndarray,
-              meta: dict) -> None:
-    pools.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(pools / f"{pool_stem(real_size)}.npz", x=to_uint8(x), y=y,
-                        source=sources.astype(np.int32))
-    (pools / f"{pool_stem(real_size)}.json").write_text(json.dumps(meta, indent=2))
-
-
-def load_pool(pools: Path, real_size: int, reduced_fingerprint: str):
-    """``(x uint8, y, meta)`` of the pool made from ``real_size`` real images per class of the
-    ReducedMNIST with ``reduced_fingerprint``; any mismatch is an error."""
-    path = pools / f"{pool_stem(real_size)}.npz"
-    if not path.is_file():
-        found = sorted(p.name for p in pools.glob("pool_real*.npz"))
-        raise FileNotFoundError(f"no augmented pool for {real_size} real per class at {path} "
-                                f"(found {found or 'none'}; output of the augment step)")
-    meta = json.loads(path.with_suffix(".json").read_text())
-    if meta["reduced_fingerprint"] != reduced_fingerprint:
-        raise ValueError(f"{path} was made from ReducedMNIST {meta['reduced_fingerprint']}, "
-                         f"not from the given one ({reduced_fingerprint})")
-    with np.load(path) as npz:
-        return npz["x"], npz["y"], meta
-
-
-def plot_augmentations(image: np.ndarray, cfg: AugmentConfig, path: Path, seed: int) -> Path:
-    """Study Figure 5: one digit, original and each augmentation (2x4), combined samples below."""
-    from matplotlib.figure import Figure  # Agg canvas by default; no pyplot state
-
-    batch = image[None]
-    panels = [("original", to_float(batch)[0])]
-    panels += [(t.replace("_", " "), augment(batch, t, cfg, seed)[0]) for t in TRANSFORMS]
-    combined = augment(np.repeat(batch, COMBINED_SAMPLES, axis=0), "combined", cfg, seed)
-    fig = Figure(figsize=(8.4, 7.2))
-    grid = fig.add_gridspec(3, 4)
-    for i, (title, img) in enumerate(panels):
-        ax = fig.add_subplot(grid[i // 4, i % 4])
-        ax.imshow(img, cmap="gray", vmin=0, vmax=1)
-        ax.set_title(title, fontsize=10)
-        ax.axis("off")
-    for j, img in enumerate(combined):
-        ax = fig.add_subplot(grid[2, j])
-        ax.imshow(img, cmap="gray", vmin=0, vmax=1)
-        ax.set_title(f"combined #{j + 1}", fontsize=10)
-        ax.axis("off")
-    fig.suptitle(f"Augmentations of one digit (combined: strength {cfg.strength})")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    return path
-
-
-def augment_step(profile: Profile, *, reduced: Path, pools: Path, real_size: int) -> None:
-    """The augmented pool of ``real_size`` real images per class: ``max(generated_counts)``
-    per class (``<pools>/pool_real<N>.npz`` + ``.json``), and the Figure 5 style figure."""
-    cfg = profile.p2
-    data = load_reduced(reduced)
-    x_real, y_real = data.train_subset(real_size)
-    per_class = max(cfg.generated_counts)
-    t0 = time.perf_counter()
-    x_aug, y_aug, sources = generate_augmented(x_real, y_real, per_class, cfg.augment,
-                                               seed=[cfg.augment.seed, real_size])
-    seconds = time.perf_counter() - t0
-    figure_source = np.flatnonzero(y_real == FIGURE_DIGIT)
-    figure = plot_augmentations(x_real[figure_source[0] if figure_source.size else 0],
-                                cfg.augment, pools / FIGURE_FILE, seed=cfg.augment.seed)
-    meta = {
-        "real_size": real_size,
-        "per_class": per_class,
-        "method": "combined",
-        "augment": cfg.augment.model_dump(mode="json"),
-        "reduced_fingerprint": data.meta["fingerprint"],
-        "seconds": seconds,
-        "figure": figure.name,
-    }
-    save_pool(pools, real_size, x_aug, y_aug, sources, meta)
-    log.info("augment: %d images (%d per class) from %d real per class in %.1fs -> %s",
-             len(y_aug), per_class, real_size, seconds, pools)
 
 
 def classifier_cell_step(profile: Profile, *, reduced: Path, pools: Path, result: Path,
                          real_size: int, generated: int, seed: int) -> ResultRecord:
     """One Table 3 cell: the Table 2 CNN on ``real_size`` real + ``generated`` augmented
-    images per class, scored on the fixed ReducedMNIST test set."""
-    cfg = profile.p2
+    images per class (the pool made from that real size), scored on the fixed test set."""
     data = load_reduced(reduced)
-    x_train, y_train = data.train_subset(real_size)
-    notes = data.notes
+    parts = [data.train_subset(real_size)]
     if generated:
         x_pool, y_pool, _ = load_pool(pools, real_size, data.meta["fingerprint"])
         try:
             idx = per_class_prefix(y_pool, generated, what="augmented images in the pool")
         except ReducedMnistError as err:
             raise ReducedMnistError(f"{pools}: {err}") from None
-        x_train = np.concatenate([x_train, x_pool[idx]])
-        y_train = np.concatenate([y_train, y_pool[idx]])
+        parts.append((x_pool[idx], y_pool[idx]))
     cell = {"real": real_size, "generated": generated}
-    res = train_and_test_cnn(x_train, y_train, data.x_test, data.y_test, cfg.classifier.train,
-                             seed=seed, name=f"{EXPERIMENT}[real={real_size},generated={generated}]")
-    record = ResultRecord(
-        experiment=EXPERIMENT, part="p2", cell=cell, seed=seed, profile=profile.name,
-        metrics={"test_accuracy": res.test_accuracy, "test_loss": res.test_loss,
-                 "train_images": float(len(y_train)), "test_images": float(len(data.y_test)),
-                 "epochs_run": float(res.epochs_run)},
-        train_seconds=res.train_seconds,
-        history=res.history,
-        predictions=Predictions(y_true=data.y_test.astype(int).tolist(),
-                                y_pred=res.y_pred.astype(int).tolist()),
-        notes=notes,
-    )
-    save_record(record, result)
-    return record
+    return run_cell(profile, EXPERIMENT, "p2", cell, data, parts, seed=seed, notes=data.notes,
+                    result=result)

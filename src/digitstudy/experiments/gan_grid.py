@@ -2,10 +2,11 @@
 the Table 5 cells (real + synthetic from the size-specific or the full-MNIST GAN).
 
 Artifacts:
-- ``train-gan`` -> ``<gan>/generator.keras`` + ``gan.json`` (training set, counts, notes,
+- ``p3-train-gan`` / ``p3-train-gan-full`` -> ``<gan>/generator.keras`` + ``gan.json`` (training set, counts, notes,
   history, wall time); ``<gan>/checkpoint/`` (or under ``$DIGITSTUDY_CHECKPOINT_ROOT``)
-  while training, so a restarted step resumes.
-- ``synthesize`` -> ``<synthetic>/synthetic.npz`` (uint8 images, labels rank-major: the
+  while training, mirrored to ``$DIGITSTUDY_CHECKPOINT_STORE`` on a cluster
+  (digitstudy.checkpoints), so a restarted or retried step resumes.
+- ``p3-synthesize`` -> ``<synthetic>/synthetic.npz`` (uint8 images, labels rank-major: the
   first ``10 k`` are ``k`` per class) + ``synthetic.json``.
 - ``p3-gan-quality`` -> a record with GAN-test / GAN-train and the Figure 6/7 sample grid.
 - ``p3-synthetic-cell`` -> one Table 5 cell.
@@ -24,7 +25,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from digitstudy.artifacts import find_output
+from digitstudy import checkpoints
 from digitstudy.config import Profile
 from digitstudy.config.p3 import FULL
 from digitstudy.data.reduced_mnist import (
@@ -34,9 +35,9 @@ from digitstudy.data.reduced_mnist import (
     load_source,
     per_class_prefix,
 )
-from digitstudy.experiments.augmentation_grid import CnnResult, train_and_test_cnn
+from digitstudy.experiments.cnn_cell import run_cell, train_and_test_cnn
 from digitstudy.models.gan import GAN_VERSION, NUM_CLASSES, synthesize, train_conditional_gan
-from digitstudy.reporting.records import Predictions, ResultRecord, save_record
+from digitstudy.reporting.records import ResultRecord, classification_record, save_record
 from digitstudy.reporting.sample_grid import plot_sample_grid
 
 log = logging.getLogger(__name__)
@@ -50,8 +51,8 @@ GRID_FILE = "samples.png"
 QUALITY = "p3-gan-quality"
 CELL = "p3-synthetic-cell"
 GAN_KINDS = ("specific", "full")
-# Storage that outlives a pod (a PVC, say): a retried KFP task starts with an empty output
-# dir, so checkpoints must live there to be resumed.
+# A local folder that outlives a pod (a PVC, say); on a cluster without one the checkpoint
+# is mirrored to the object store instead (digitstudy.checkpoints).
 CHECKPOINT_ROOT_ENV = "DIGITSTUDY_CHECKPOINT_ROOT"
 
 
@@ -130,7 +131,7 @@ def load_gan_meta(gan: Path) -> dict:
     path = gan / GAN_META
     if not path.is_file() or not (gan / GENERATOR_FILE).is_file():
         raise FileNotFoundError(f"no trained GAN at {gan} (expected {GENERATOR_FILE} and "
-                                f"{GAN_META}; output of the train-gan step)")
+                                f"{GAN_META}; output of the p3-train-gan steps)")
     return json.loads(path.read_text())
 
 
@@ -147,7 +148,11 @@ def train_and_save_gan(profile: Profile, data: TrainingSet, gan: Path, *, train_
         if meta.get("tag") == tag and meta.get("epochs") == epochs:
             log.info("train-gan %s: finished GAN with the same config at %s, kept", train_set, gan)
             return meta
-    ckpt_dir = checkpoint_dir(gan, tag)
+    # the checkpoint outlives the pod: mirrored to the object store on a cluster, keyed
+    # by run and tag (digitstudy.checkpoints); a retried pod pulls the newest one first
+    store = checkpoints.for_task(checkpoint_dir(gan, tag), f"gan-{tag}")
+    store.pull()
+    ckpt_dir = store.local
     stale = ckpt_dir / "tag.txt"
     if ckpt_dir.is_dir() and (not stale.is_file() or stale.read_text() != tag):
         log.warning("train-gan %s: checkpoint in %s is from another config or data; starting over",
@@ -158,7 +163,8 @@ def train_and_save_gan(profile: Profile, data: TrainingSet, gan: Path, *, train_
     log.info("train-gan %s: %s; %d epochs, batch %d", train_set, data.description, epochs,
              p3.train.batch_size)
     res = train_conditional_gan(data.x, data.y, p3.architecture, p3.train, checkpoint_dir=ckpt_dir,
-                                seed=p3.gan_seed, name=f"gan[{train_set}]", epochs=epochs)
+                                seed=p3.gan_seed, name=f"gan[{train_set}]", epochs=epochs,
+                                callbacks=[store.keras_callback()])
     notes = list(data.notes)
     if p3.architecture.aux_base_weights and res.aux_weights is None:
         notes.append(f"aux classifier: MobileNetV2 {p3.architecture.aux_base_weights} weights "
@@ -174,30 +180,28 @@ def train_and_save_gan(profile: Profile, data: TrainingSet, gan: Path, *, train_
     }
     res.generator.save(gan / GENERATOR_FILE)
     (gan / GAN_META).write_text(json.dumps(meta, indent=2))
-    shutil.rmtree(ckpt_dir)  # finished: the generator and metadata replace the checkpoint
+    store.clear()  # finished: the generator and metadata replace the checkpoint
     log.info("train-gan %s: %d epochs in %.0fs -> %s", train_set, epochs, res.seconds, gan)
     return meta
 
 
-def train_gan_step(profile: Profile, *, dataset: Path, reduced: Path, gan: Path,
-                   train_set: str) -> None:
-    """One GAN of Table 5: ``train_set`` is a real size per class ("300") or "full"."""
-    data = load_reduced(reduced)
-    if train_set == FULL:
-        ts = full_training_set(dataset, data, per_class=profile.p3.full_per_class,
-                               seed=profile.p3.gan_seed)
-    elif train_set.isdigit() and int(train_set) > 0:
-        ts = reduced_training_set(data, int(train_set))
-    else:
-        raise ValueError(f"train-gan: train_set {train_set!r} is neither a real size per class "
-                         f"nor {FULL!r} (the proposed GAN is the train-gan-proposed step)")
-    train_and_save_gan(profile, ts, gan, train_set=train_set, epochs=profile.p3.train.epochs)
+def train_gan_step(profile: Profile, *, reduced: Path, gan: Path, real_size: int) -> None:
+    """The size-specific GAN of a Table 5 row: ``real_size`` real images per class."""
+    ts = reduced_training_set(load_reduced(reduced), real_size)
+    train_and_save_gan(profile, ts, gan, train_set=str(real_size), epochs=profile.p3.train.epochs)
+
+
+def train_gan_full_step(profile: Profile, *, dataset: Path, reduced: Path, gan: Path) -> None:
+    """The "full" GAN of Table 5: the MNIST train split (less the ReducedMNIST test digits)."""
+    ts = full_training_set(dataset, load_reduced(reduced), per_class=profile.p3.full_per_class,
+                           seed=profile.p3.gan_seed)
+    train_and_save_gan(profile, ts, gan, train_set=FULL, epochs=profile.p3.train.epochs)
 
 
 # --- synthesis ---------------------------------------------------------------------------
 
 def synthetic_per_class(profile: Profile) -> int:
-    return max(profile.p3.max_synthetic, profile.p3.quality.samples_per_class)
+    return max(*profile.p3.synthetic_counts, profile.p3.quality.samples_per_class)
 
 
 def synthesize_step(profile: Profile, *, gan: Path, synthetic: Path) -> None:
@@ -216,16 +220,15 @@ def synthesize_step(profile: Profile, *, gan: Path, synthetic: Path) -> None:
 
 def load_synthetic(synthetic: Path, per_class: int,
                    train_set: str | None = None) -> tuple[np.ndarray, np.ndarray, dict]:
-    """The first ``per_class`` synthetic images of each digit, labels, and the pool metadata.
-
-    ``synthetic`` is one pool, or (with ``train_set``) the gathered pools of several GANs,
-    of which the one from ``train_set``'s GAN is read; none from that GAN is an error."""
-    if train_set is not None:
-        synthetic = find_output(synthetic, SYNTHETIC_META, train_set=train_set)
+    """The first ``per_class`` synthetic images of each digit, labels, and the pool metadata;
+    with ``train_set``, a pool synthesised by another GAN is an error naming both."""
     path = synthetic / SYNTHETIC_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"no synthetic pool at {path} (output of the synthesize step)")
+        raise FileNotFoundError(f"no synthetic pool at {path} (output of the p3-synthesize step)")
     meta = json.loads((synthetic / SYNTHETIC_META).read_text())
+    if train_set is not None and meta["train_set"] != train_set:
+        raise ValueError(f"{synthetic} was synthesised by the GAN of {meta['train_set']!r}, "
+                         f"not of {train_set!r}")
     with np.load(path) as npz:
         x, y = npz["x"], npz["y"]
     idx = per_class_prefix(y, per_class, what=f"synthetic images in {path}")
@@ -234,41 +237,12 @@ def load_synthetic(synthetic: Path, per_class: int,
 
 # --- classifier cells --------------------------------------------------------------------
 
-def cell_record(profile: Profile, experiment: str, cell: dict, res: CnnResult,
-                data: ReducedMNIST, *, seed: int, train_images: int,
-                notes: list[str]) -> ResultRecord:
-    return ResultRecord(
-        experiment=experiment, part="p3", cell=cell, seed=seed, profile=profile.name,
-        metrics={"test_accuracy": res.test_accuracy, "test_loss": res.test_loss,
-                 "train_images": float(train_images), "test_images": float(len(data.y_test)),
-                 "epochs_run": float(res.epochs_run)},
-        train_seconds=res.train_seconds, history=res.history,
-        predictions=Predictions(y_true=data.y_test.astype(int).tolist(),
-                                y_pred=res.y_pred.astype(int).tolist()),
-        notes=notes)
-
-
-def mixed_cell(profile: Profile, experiment: str, cell: dict, data: ReducedMNIST,
-               parts: list[tuple[np.ndarray, np.ndarray]], *, seed: int, notes: list[str],
-               result: Path) -> ResultRecord:
-    """Train the Table 2 CNN on the concatenated (x, y) parts; score on the ReducedMNIST test set."""
-    x = np.concatenate([p[0] for p in parts])
-    y = np.concatenate([p[1] for p in parts])
-    name = f"{experiment}[{','.join(f'{k}={v}' for k, v in cell.items())}]"
-    res = train_and_test_cnn(x, y, data.x_test, data.y_test, profile.p2.classifier.train,
-                             seed=seed, name=name)
-    record = cell_record(profile, experiment, cell, res, data, seed=seed, train_images=len(y),
-                         notes=list(dict.fromkeys(notes)))
-    save_record(record, result)
-    return record
-
-
 def synthetic_cell_step(profile: Profile, *, reduced: Path, synthetic: Path, result: Path,
                         real_size: int, synthetic_count: int, gan_kind: str,
                         seed: int) -> ResultRecord:
     """One Table 5 cell: ``real_size`` real + ``synthetic_count`` synthetic per class from the
-    size-specific (``gan_kind="specific"``) or the full-MNIST GAN. With 0 synthetic the cell is
-    the real-only baseline (cell ``gan="none"``) and ``synthetic`` is not read."""
+    pool of its GAN, the size-specific (``gan_kind="specific"``) or the full-MNIST one. With 0
+    synthetic the cell is the real-only baseline (cell ``gan="none"``) and the pool is not read."""
     if gan_kind not in GAN_KINDS:
         raise ValueError(f"p3-synthetic-cell: gan_kind {gan_kind!r} not in {GAN_KINDS}")
     data = load_reduced(reduced)
@@ -276,12 +250,12 @@ def synthetic_cell_step(profile: Profile, *, reduced: Path, synthetic: Path, res
     notes = data.notes
     if synthetic_count:
         expected = str(real_size) if gan_kind == "specific" else FULL
-        x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count, train_set=expected)
+        x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count, expected)
         parts.append((x_syn, y_syn))
         notes = notes + meta["notes"]
     cell = {"real": real_size, "synthetic": synthetic_count,
             "gan": gan_kind if synthetic_count else "none"}
-    return mixed_cell(profile, CELL, cell, data, parts, seed=seed, notes=notes, result=result)
+    return run_cell(profile, CELL, "p3", cell, data, parts, seed=seed, notes=notes, result=result)
 
 
 # --- GAN quality -------------------------------------------------------------------------
@@ -347,7 +321,6 @@ def gan_quality_step(profile: Profile, *, reduced: Path, gan: Path, synthetic: P
                             + f" ({gmeta['epochs']} epoch{'s' * (gmeta['epochs'] != 1)}):"
                             " one row per label")
     metrics = {
-        "test_accuracy": gtrain.test_accuracy, "test_loss": gtrain.test_loss,
         "gan_train_accuracy": gtrain.test_accuracy, "gan_test_accuracy": gan_test,
         **{f"gan_test_class_{d}": float(per_class[d]) for d in range(NUM_CLASSES)},
         "reference_real_accuracy": ref_real,
@@ -362,12 +335,13 @@ def gan_quality_step(profile: Profile, *, reduced: Path, gan: Path, synthetic: P
     notes = [*gmeta["notes"], f"GAN: {gmeta['description']}",
              f"reference CNN: {q.reference_real_size} real per class; GAN-test and GAN-train "
              f"on {q.samples_per_class} synthetic per class"]
-    record = ResultRecord(
-        experiment=QUALITY, part="p3", cell={"train_set": ts}, seed=seed,
-        profile=profile.name, metrics=metrics, train_seconds=float(gmeta["train_seconds"]),
-        history=gmeta["history"],
-        predictions=Predictions(y_true=data.y_test.astype(int).tolist(),
-                                y_pred=gtrain.y_pred.astype(int).tolist()),
-        files={"samples": grid.name}, notes=list(dict.fromkeys(notes)))
+    # The record's test accuracy is GAN-train's: the synthetic-only CNN on the real test set.
+    record = classification_record(
+        experiment=QUALITY, part="p3", cell={"train_set": ts}, seed=seed, profile=profile.name,
+        accuracy=gtrain.test_accuracy, loss=gtrain.test_loss, y_true=data.y_test,
+        y_pred=gtrain.y_pred, train_images=len(y_syn), epochs_run=gtrain.epochs_run,
+        train_seconds=float(gmeta["train_seconds"]), history=gmeta["history"], metrics=metrics,
+        notes=list(dict.fromkeys(notes)))
+    record.files["samples"] = grid.name
     save_record(record, result)
     return record

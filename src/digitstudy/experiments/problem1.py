@@ -17,7 +17,7 @@ from digitstudy.models.autoencoders import (
 )
 from digitstudy.models.mlp import build_mlp
 from digitstudy.models.training import evaluate_classifier, fit, seed_everything
-from digitstudy.reporting.records import Predictions, ResultRecord, save_record
+from digitstudy.reporting.records import ResultRecord, classification_record, save_record
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +48,12 @@ def classify(profile: Profile, experiment: str, x: dict[str, np.ndarray], y: dic
                  name=f"{experiment}{cell or ''} classifier")
     loss, acc, y_pred = evaluate_classifier(model, x["test"], y["test"])
     log.info("%s %s: test accuracy %.4f, loss %.4f", experiment, cell, acc, loss)
-    record = ResultRecord(
+    record = classification_record(
         experiment=experiment, part="p1", cell=cell, seed=seed, profile=profile.name,
-        metrics={"test_accuracy": acc, "test_loss": loss, "feature_dim": float(x["train"].shape[1]),
-                 "epochs_run": float(fitted.epochs_run), **(extra_metrics or {})},
-        train_seconds=fitted.seconds + extra_seconds,
+        accuracy=acc, loss=loss, y_true=y["test"], y_pred=y_pred, train_images=len(y["train"]),
+        epochs_run=fitted.epochs_run, train_seconds=fitted.seconds + extra_seconds,
         history={**fitted.history, **(extra_history or {})},
-        predictions=Predictions(y_true=y["test"].tolist(), y_pred=y_pred.tolist()),
-    )
+        metrics={"feature_dim": float(x["train"].shape[1]), **(extra_metrics or {})})
     save_record(record, result)
     return record
 

@@ -4,7 +4,7 @@ real + augmented + synthetic, compared with the best 1000-real case of Table 5.
 
 The augmented images are the first ``augmented_per_class`` per class of the augment step's
 pool for ``proposed.real_size`` (the same images the P2 cells use). The GAN is synthesised
-from and scored with the shared ``synthesize`` and ``p3-gan-quality`` steps.
+from and scored with the shared ``p3-synthesize`` and ``p3-gan-quality`` steps.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import numpy as np
 from digitstudy.config import Profile
 from digitstudy.config.p3 import PROPOSED
 from digitstudy.data.reduced_mnist import ReducedMNIST, load_reduced, per_class_prefix
-from digitstudy.experiments.augmentation_grid import load_pool
+from digitstudy.experiments.augmented_pools import load_pool
+from digitstudy.experiments.cnn_cell import run_cell
 from digitstudy.experiments.gan_grid import (
     TrainingSet,
     load_synthetic,
-    mixed_cell,
     train_and_save_gan,
 )
 from digitstudy.reporting.records import ResultRecord
@@ -59,9 +59,9 @@ def proposed_cell_step(profile: Profile, *, reduced: Path, pools: Path, syntheti
     train = real_and_augmented(profile, data, pools)
     parts, notes = [(train.x, train.y)], train.notes
     if synthetic_count:
-        x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count, train_set=PROPOSED)
+        x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count, PROPOSED)
         parts.append((x_syn, y_syn))
         notes = notes + meta["notes"]
     cell = {"real": cfg.real_size, "augmented": cfg.augmented_per_class,
             "synthetic": synthetic_count}
-    return mixed_cell(profile, CELL, cell, data, parts, seed=seed, notes=notes, result=result)
+    return run_cell(profile, CELL, "p3", cell, data, parts, seed=seed, notes=notes, result=result)

@@ -137,7 +137,7 @@ def extract(folder: Path, cfg: SpectrogramConfig, split_cfg) -> SpectrogramImage
 
 def spectrogram_images_step(profile, *, dataset: Path, images: Path) -> None:
     """FSDD wavs -> 128x128 RGB spectrogram images, 80/10/10 stratified split, + a preview."""
-    from digitstudy.reporting.plots_attention import plot_image_grid
+    from digitstudy.image_grid import plot_image_grid
 
     cfg = profile.p4b
     result = extract(dataset, cfg.spectrogram, cfg)

@@ -46,7 +46,7 @@ CHECKPOINT_FILE = "gan_checkpoint.npz"
 # logits (no class signal for the generator); at 0.9 they track the real data within ~50 steps.
 AUX_BN_MOMENTUM = 0.9
 # Bump when training semantics change, so an older checkpoint is not resumed.
-GAN_VERSION = 2
+GAN_VERSION = 3  # 3: batch order per epoch independent of where a run resumed
 
 
 @keras.saving.register_keras_serializable(package="digitstudy")
@@ -421,10 +421,14 @@ def train_conditional_gan(x: np.ndarray, y: np.ndarray, arch: GanArchitecture,
     ckpt = GanCheckpoint(checkpoint_dir, train.checkpoint_every, epochs,
                          history=state["history"], seconds=state["seconds"])
     if start < epochs:
+        # Epoch e's batches depend on (seed, e) only, so a run resumed at epoch `start` sees
+        # the batches an uninterrupted run sees: one reshuffled pass per epoch, repeated,
+        # with the passes of the epochs already done skipped.
+        steps = -(-len(y) // train.batch_size)
         ds = (tf.data.Dataset.from_tensor_slices((to_gan_range(x), np.asarray(y, np.int32)))
-              .cache().shuffle(len(y), seed=seed + start, reshuffle_each_iteration=True)
-              .batch(train.batch_size).prefetch(tf.data.AUTOTUNE))
-        gan.fit(ds, epochs=epochs, initial_epoch=start, verbose=0,
+              .cache().shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
+              .batch(train.batch_size).repeat().skip(start * steps).prefetch(tf.data.AUTOTUNE))
+        gan.fit(ds, epochs=epochs, initial_epoch=start, steps_per_epoch=steps, verbose=0,
                 callbacks=[EpochLog(name, epochs), ckpt, *(callbacks or [])])
     seconds = ckpt.seconds if start < epochs else float(state["seconds"])
     return GanTrainResult(gan.generator, gan, ckpt.history, seconds, max(start, epochs), start,

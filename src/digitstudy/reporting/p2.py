@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from digitstudy.reporting.records import ResultRecord
 from digitstudy.reporting.study_values import study_tables
-from digitstudy.reporting.tables import Cell, ReportContext, TableSpec, register, select
+from digitstudy.reporting.tables import Cell, ReportContext, Runs, TableSpec, register, select
 
 
 def study_size(run_size: int, scale: float) -> int:
@@ -15,10 +15,10 @@ def study_size(run_size: int, scale: float) -> int:
 def grid_table(table: str, records: list[ResultRecord], scale: float, row_key: str, col_key: str,
                study: dict, col_label: str, value=lambda v: v) -> list[Cell]:
     """Cells of a real x extra-per-class grid, mapped onto the study's sizes."""
-    runs: dict[tuple[int, int], list[float]] = {}
+    runs: dict[tuple[int, int], Runs] = {}
     for r in records:
         key = (study_size(int(r.cell[row_key]), scale), study_size(int(r.cell[col_key]), scale))
-        runs.setdefault(key, []).append(r.metrics["test_accuracy"])
+        runs.setdefault(key, Runs()).add(r)
     rows = sorted({k[0] for k in runs} | set(study))
     cells = []
     for row in rows:
@@ -26,7 +26,7 @@ def grid_table(table: str, records: list[ResultRecord], scale: float, row_key: s
         for col in cols:
             ref = study.get(row, {}).get(col)
             cells.append(Cell(table, f"{row} real", f"{col} {col_label}",
-                              None if ref is None else value(ref), runs.get((row, col), [])))
+                              None if ref is None else value(ref), runs.get((row, col), Runs())))
     return cells
 
 

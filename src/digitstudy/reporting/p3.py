@@ -10,6 +10,7 @@ from digitstudy.reporting.study_values import study_tables
 from digitstudy.reporting.tables import (
     Cell,
     ReportContext,
+    Runs,
     TableSpec,
     metric_runs,
     register,
@@ -23,11 +24,11 @@ STUDY_PROPOSED_REAL = 300  # Table 6's real images per class (section 3.4)
 def table_5(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     study = study_tables()["table_5"]
     scale = ctx.study_scale
-    runs: dict[tuple[int, int, str], list[float]] = {}
+    runs: dict[tuple[int, int, str], Runs] = {}
     for r in select(records, "p3-synthetic-cell"):
         key = (study_size(int(r.cell["real"]), scale), study_size(int(r.cell["synthetic"]), scale),
                str(r.cell["gan"]))
-        runs.setdefault(key, []).append(r.metrics["test_accuracy"])
+        runs.setdefault(key, Runs()).add(r)
     rows = sorted({k[0] for k in runs} | set(study))
     cells = []
     for row in rows:
@@ -37,31 +38,31 @@ def table_5(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
             ref = ref_row.get(col)
             if col == 0:
                 cells.append(Cell("Table 5", f"{row} real", "0 synthetic", ref,
-                                  runs.get((row, 0, "none"), [])))
+                                  runs.get((row, 0, "none"), Runs())))
                 continue
             for kind, pos in KINDS.items():
                 cells.append(Cell("Table 5", f"{row} real", f"{col} synthetic ({kind} GAN)",
-                                  None if ref is None else ref[pos], runs.get((row, col, kind), [])))
+                                  None if ref is None else ref[pos], runs.get((row, col, kind), Runs())))
     return cells
 
 
 def table_6(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     study = study_tables()["table_6"]
     scale = ctx.study_scale
-    runs: dict[int, list[float]] = {}
+    runs: dict[int, Runs] = {}
     real = None
     for r in select(records, "p3-proposed-cell"):
         real = study_size(int(r.cell["real"]), scale)
-        runs.setdefault(study_size(int(r.cell["synthetic"]), scale), []).append(
-            r.metrics["test_accuracy"])
+        runs.setdefault(study_size(int(r.cell["synthetic"]), scale), Runs()).add(r)
     real = STUDY_PROPOSED_REAL if real is None else real
     row_ref = study.get(real, {})
     label = f"{real} real + 1000 augmented"
-    cells = [Cell("Table 6", label, f"{col} synthetic", row_ref.get(col), runs.get(col, []))
+    cells = [Cell("Table 6", label, f"{col} synthetic", row_ref.get(col), runs.get(col, Runs()))
              for col in sorted(set(row_ref) | set(runs))]
     # the study compares with the best 1000-real cell of Table 5
     with_1000 = select(records, "p3-synthetic-cell", real=int(round(1000 * scale)))
-    best = [max(r.metrics["test_accuracy"] for r in with_1000)] if with_1000 else []
+    best = (Runs().add(max(with_1000, key=lambda r: r.metrics["test_accuracy"]))
+            if with_1000 else Runs())
     cells.append(Cell("Table 6", "Best Table 5 cell with 1000 real", "test accuracy",
                       study["compared_with"]["table_5_best_1000_real"], best))
     return cells

@@ -12,7 +12,14 @@ from collections.abc import Callable
 from digitstudy.reporting.records import ResultRecord
 from digitstudy.reporting.significance import ALPHA, compare_to_baseline
 from digitstudy.reporting.study_values import study_tables
-from digitstudy.reporting.tables import Cell, ReportContext, TableSpec, register, select
+from digitstudy.reporting.tables import (
+    Cell,
+    ReportContext,
+    TableSpec,
+    metric_runs,
+    register,
+    select,
+)
 
 PARTS = {  # table -> (experiment, study key, baseline model)
     "Table 10": ("p4a-attention-mnist", "table_10", "base_cnn"),
@@ -41,7 +48,7 @@ def attention_table(table: str) -> Callable[[list[ResultRecord], ReportContext],
             ref, mine = study.get(model, {}), runs.get(model, [])
             comp = comps.get(model)
             cells.append(Cell(table, model, "Test accuracy", ref.get("test_accuracy"),
-                              [r.metrics["test_accuracy"] for r in mine]))
+                              metric_runs(mine, "test_accuracy")))
             cells.append(Cell(table, model, "Training seconds", ref.get("train_seconds"),
                               [r.train_seconds for r in mine]))
             if model == baseline:

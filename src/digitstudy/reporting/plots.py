@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from digitstudy.reporting.records import ResultRecord  # noqa: E402
 
@@ -21,10 +22,23 @@ def save(fig, path: Path) -> Path:
     return path
 
 
+def integer_epochs(ax) -> None:
+    """Epoch axes tick whole epochs only (a 2-epoch run has no epoch 1.5)."""
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def legend_below(ax, handles=None, labels=None, ncol: int = 4) -> None:
+    """A legend under the axes, where it cannot cover the data."""
+    args = (handles, labels) if handles is not None else ()
+    ax.legend(*args, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=ncol, fontsize=8,
+              frameon=False)
+
+
 def training_curves(record: ResultRecord, path: Path, title: str, prefix: str = "") -> Path:
-    """Train/val accuracy (left axis) and loss (right axis) per epoch, as the study's Figures 1, 3, 4."""
+    """Train/val accuracy (left axis) and loss (right axis) per epoch, as the study's Figures 1, 3, 4.
+    The title says "training curves" so it never reads like the confusion matrix's."""
     h = record.history
-    fig, ax_acc = plt.subplots(figsize=(7, 4))
+    fig, ax_acc = plt.subplots(figsize=(7, 4.4))
     ax_loss = ax_acc.twinx()
     for key, style in (("accuracy", "-"), ("val_accuracy", "--")):
         if f"{prefix}{key}" in h:
@@ -38,19 +52,27 @@ def training_curves(record: ResultRecord, path: Path, title: str, prefix: str = 
     ax_acc.set_ylabel("accuracy", color="tab:blue")
     ax_loss.set_ylabel("loss", color="tab:red")
     lines = ax_acc.get_lines() + ax_loss.get_lines()
-    ax_acc.legend(lines, [ln.get_label() for ln in lines], loc="center right", fontsize=8)
-    ax_acc.set_title(title)
+    legend_below(ax_acc, lines, [ln.get_label() for ln in lines])
+    integer_epochs(ax_acc)
+    ax_acc.set_title(title if "curves" in title else f"{title}: training curves")
     return save(fig, path)
 
 
 def bottleneck_sweep(run: dict[int, list[float]], study: dict[int, float], baseline_run: float | None,
-                     baseline_study: float, path: Path) -> Path:
-    """Test accuracy vs bottleneck (run mean +/- sd and the study's), baselines dashed (Figure 2)."""
-    fig, ax = plt.subplots(figsize=(7, 4))
+                     baseline_study: float, path: Path,
+                     intervals: dict[int, tuple[float, float]] | None = None) -> Path:
+    """Test accuracy vs bottleneck (run mean with its 95% interval where known, else +/- sd
+    over seeds, and the study's), baselines dashed (Figure 2)."""
+    fig, ax = plt.subplots(figsize=(7, 4.4))
     dims = sorted(run)
     means = [np.mean(run[d]) for d in dims]
-    sds = [np.std(run[d], ddof=1) if len(run[d]) > 1 else 0.0 for d in dims]
-    ax.errorbar(dims, means, yerr=sds, marker="o", label="this run", color="tab:blue")
+    if intervals and all(d in intervals for d in dims):
+        yerr = np.array([[m - intervals[d][0], intervals[d][1] - m] for d, m in zip(dims, means, strict=True)]).T
+        label = "this run (95% interval)"
+    else:
+        yerr = [np.std(run[d], ddof=1) if len(run[d]) > 1 else 0.0 for d in dims]
+        label = "this run"
+    ax.errorbar(dims, means, yerr=yerr, marker="o", label=label, color="tab:blue", capsize=3)
     sd = sorted(study)
     ax.plot(sd, [study[d] for d in sd], marker="s", ls=":", color="gray", label="study")
     if baseline_run is not None:
@@ -59,7 +81,7 @@ def bottleneck_sweep(run: dict[int, list[float]], study: dict[int, float], basel
     ax.set_xlabel("bottleneck dimension")
     ax.set_ylabel("test accuracy")
     ax.set_title("Approach A: test accuracy vs bottleneck")
-    ax.legend(fontsize=8)
+    legend_below(ax)
     return save(fig, path)
 
 
@@ -68,8 +90,9 @@ def confusion_matrix(record: ResultRecord, path: Path, title: str, classes: int 
 
     assert record.predictions is not None
     m = cm(record.predictions.y_true, record.predictions.y_pred, labels=list(range(classes)))
-    fig, ax = plt.subplots(figsize=(4.5, 4))
-    ax.imshow(m, cmap="Blues")
+    fig, ax = plt.subplots(figsize=(5.2, 4.2))
+    shown = ax.imshow(m, cmap="Blues")
+    fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04, label="test items")
     for (i, j), v in np.ndenumerate(m):
         if v:
             ax.text(j, i, str(v), ha="center", va="center", fontsize=7,
@@ -78,5 +101,5 @@ def confusion_matrix(record: ResultRecord, path: Path, title: str, classes: int 
     ax.set_yticks(range(classes))
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title if "confusion" in title else f"{title}: confusion matrix", fontsize=9)
     return save(fig, path)

@@ -12,36 +12,11 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from digitstudy.image_grid import save_figure, show_image
 
 HISTORY_PANELS = (("accuracy", "Accuracy"), ("loss", "Loss"))
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    return path
-
-
-def _show(ax, image: np.ndarray, **kwargs) -> None:
-    image = np.asarray(image)
-    if image.ndim == 3 and image.shape[-1] == 1:
-        image = image[..., 0]
-    ax.imshow(image, cmap="gray" if image.ndim == 2 else None, **kwargs)
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
-def plot_image_grid(images: np.ndarray, titles: Sequence[str], path: Path, *, title: str,
-                    columns: int = 5) -> Path:
-    rows = -(-len(images) // columns)
-    fig = Figure(figsize=(2.2 * columns, 2.3 * rows), layout="constrained")
-    for i, (image, label) in enumerate(zip(images, titles, strict=True)):
-        ax = fig.add_subplot(rows, columns, i + 1)
-        _show(ax, image)
-        ax.set_title(label, fontsize=9)
-    fig.suptitle(title)
-    return _save(fig, path)
 
 
 def plot_histories(histories: Mapping[str, Mapping[str, Sequence[float]]], path: Path, *,
@@ -59,11 +34,13 @@ def plot_histories(histories: Mapping[str, Mapping[str, Sequence[float]]], path:
                     ax.plot(np.arange(1, len(values) + 1), values, style, color=colour,
                             label=f"{name} {suffix}")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs only
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16),
+                  ncol=min(4, max(1, len(ax.get_lines()))), frameon=False)
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_map_overlays(images: np.ndarray, maps: np.ndarray, titles: Sequence[str], path: Path,
@@ -81,7 +58,7 @@ def plot_map_overlays(images: np.ndarray, maps: np.ndarray, titles: Sequence[str
         h, w = image.shape[:2]
         extent = (-0.5, w - 0.5, h - 0.5, -0.5)
         ax = fig.add_subplot(n, 3, 3 * i + 1)
-        _show(ax, image)
+        show_image(ax, image)
         ax.set_title(titles[i], fontsize=9)
         ax = fig.add_subplot(n, 3, 3 * i + 2)
         shown = ax.imshow(amap, cmap="jet", interpolation="nearest", vmin=vmin, vmax=vmax)
@@ -90,12 +67,12 @@ def plot_map_overlays(images: np.ndarray, maps: np.ndarray, titles: Sequence[str
         ax.set_title(f"{map_label} ({amap.shape[0]}x{amap.shape[1]})", fontsize=9)
         fig.colorbar(shown, ax=ax, fraction=0.046, pad=0.04)
         ax = fig.add_subplot(n, 3, 3 * i + 3)
-        _show(ax, image)
+        show_image(ax, image)
         ax.imshow(amap, cmap="jet", alpha=0.45, extent=extent, interpolation=interpolation,
                   vmin=vmin, vmax=vmax)
         ax.set_title("overlay", fontsize=9)
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_channel_weights(weights: Mapping[str, np.ndarray], labels: Sequence[str], path: Path,
@@ -115,4 +92,4 @@ def plot_channel_weights(weights: Mapping[str, np.ndarray], labels: Sequence[str
         ax.set_title(block, fontsize=9)
         ax.legend(fontsize=7, ncol=min(len(labels), 5))
     fig.suptitle(title)
-    return _save(fig, path)
+    return save_figure(fig, path)

@@ -43,6 +43,25 @@ class ResultRecord(BaseModel):
         return f"{self.experiment}[{cell}]seed={self.seed}"
 
 
+def classification_record(*, experiment: str, part: str, cell: dict, seed: int, profile: str,
+                          accuracy: float, loss: float, y_true, y_pred, train_images: int,
+                          epochs_run: int, train_seconds: float, history: dict | None = None,
+                          metrics: dict | None = None, notes: list[str] | None = None
+                          ) -> ResultRecord:
+    """The record of one trained classifier, in the one metric vocabulary every step uses:
+    ``test_accuracy``, ``test_loss``, ``epochs_run``, ``train_images``, ``test_images`` (plus
+    the step's own ``metrics``) and the paired test predictions."""
+    y_true, y_pred = [int(v) for v in y_true], [int(v) for v in y_pred]
+    return ResultRecord(
+        experiment=experiment, part=part, cell=cell, seed=seed, profile=profile,
+        metrics={"test_accuracy": float(accuracy), "test_loss": float(loss),
+                 "epochs_run": float(epochs_run), "train_images": float(train_images),
+                 "test_images": float(len(y_true)),
+                 **{k: float(v) for k, v in (metrics or {}).items()}},
+        train_seconds=float(train_seconds), history=history or {},
+        predictions=Predictions(y_true=y_true, y_pred=y_pred), notes=list(notes or []))
+
+
 def save_record(record: ResultRecord, directory: str | Path) -> Path:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

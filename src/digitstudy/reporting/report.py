@@ -19,12 +19,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from digitstudy.reporting.header import header_markdown, run_header
 from digitstudy.reporting.records import ResultRecord, load_records
 from digitstudy.reporting.tables import (
+    DISPLAY_COLUMNS,
     FIGURE_BUILDERS,
+    LEGEND,
     ReportContext,
     build_tables,
     cells_frame,
+    display_rows,
+    facts_line,
     markdown_table,
 )
 
@@ -44,8 +49,11 @@ def slug(*parts: str) -> str:
 
 
 def headline_metrics(frame: pd.DataFrame) -> dict[str, float]:
-    """Every filled table cell as one named number (Kubeflow's Compare runs view)."""
+    """Every filled metric cell as one named number (Kubeflow's Compare runs view); facts
+    such as feature dimensions are not metrics and stay out."""
     filled = frame.dropna(subset=["run_value"])
+    if "kind" in filled.columns:
+        filled = filled[filled.kind != "fact"]
     return {slug(t, r, c): round(float(v), 6)
             for t, r, c, v in zip(filled.table, filled.row, filled.column, filled.run_value, strict=True)}
 
@@ -56,17 +64,24 @@ def _img(path: Path) -> str:
 
 
 def write_html(path: Path, title: str, sections: list[tuple[str, str, pd.DataFrame]],
-               figures: list[tuple[str, Path]], meta: dict) -> None:
-    style = ("body{font-family:sans-serif;max-width:1000px;margin:2em auto}"
+               figures: list[tuple[str, Path]], meta: dict,
+               header: list[tuple[str, list[str]]] | None = None) -> None:
+    """``sections``: (heading, note, display frame with :data:`DISPLAY_COLUMNS`)."""
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto}"
              "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;"
-             "text-align:right}td:first-child,td:nth-child(2){text-align:left}")
+             "text-align:right}td:first-child,td:nth-child(2){text-align:left}"
+             ".legend{background:#f4f4f4;padding:.5em 1em}figure{margin:1em 0}")
     body = [f"<h1>{html.escape(title)}</h1>",
             "<p>" + ", ".join(f"<b>{html.escape(k)}</b>: {html.escape(str(v))}" for k, v in meta.items()) + "</p>"]
+    for part, lines in header or []:
+        body.append(f"<h3>{html.escape(part)}</h3><ul>"
+                    + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>")
+    body.append(f"<p class='legend'>{html.escape(LEGEND)}</p>")
     for heading, note, frame in sections:
         body.append(f"<h2>{html.escape(heading)}</h2>")
         if note:
             body.append(f"<p><i>{html.escape(note)}</i></p>")
-        body.append(frame.to_html(index=False, na_rep="", float_format=lambda v: f"{v:.4f}"))
+        body.append(frame.to_html(index=False, na_rep=""))
     if figures:
         body.append("<h2>Figures</h2>")
         for caption, fig in figures:
@@ -78,7 +93,10 @@ def write_html(path: Path, title: str, sections: list[tuple[str, str, pd.DataFra
 def write_report(records: list[ResultRecord], out: Path, run_id: str, profile_name: str,
                  record_dirs: list[Path] | None = None,
                  extra: list[tuple[str, Path]] | None = None,
-                 study_scale: float = 1.0) -> pd.DataFrame:
+                 study_scale: float = 1.0, profile=None,
+                 sources: dict[str, str] | None = None) -> pd.DataFrame:
+    """``profile`` (the run's): the header lists per part its data, epochs and seeds
+    against the study's; ``sources``: where each dataset came from (``{"fsdd": path}``)."""
     load_part_modules()
     out.mkdir(parents=True, exist_ok=True)
     figures_dir = out / "figures"
@@ -107,51 +125,57 @@ def write_report(records: list[ResultRecord], out: Path, run_id: str, profile_na
 
     meta = {"run": run_id, "profile": profile_name, "records": len(records),
             "parts": ", ".join(sorted({r.part for r in records}))}
+    header = run_header(profile, records, sources) if profile is not None else []
     if study_scale != 1.0:
-        meta["sizes"] = (f"{study_scale:g} x the study's per-class sizes, reported on the "
-                         "study's cells: a smoke test, not a reproduction")
+        meta["sizes"] = ("scaled down from the study's protocol (per part below), reported "
+                         "on the study's cells: a smoke test, not a reproduction")
     md = [f"# digitstudy report: {run_id}", "",
-          ", ".join(f"**{k}**: {v}" for k, v in meta.items()), "",
-          "Accuracies are fractions of the test set; delta = this run - study.", ""]
+          ", ".join(f"**{k}**: {v}" for k, v in meta.items()), ""]
+    md += header_markdown(header)
+    md += [LEGEND, ""]
     sections = []
     for spec, cells in tables:
         md += [f"## {spec.name}: {spec.title}", ""]
         if spec.note:
             md += [f"_{spec.note}_", ""]
         md += [markdown_table(cells), ""]
+        facts = facts_line(cells)
+        if facts:
+            md += [f"Facts (not compared): {facts}.", ""]
         summary = spec.summary(records) if spec.summary else ""
         if summary:
             md += [summary, ""]
-        note = " ".join(t for t in (spec.note, summary) if t)
-        sections.append((f"{spec.name}: {spec.title}", note, cells_frame(cells).drop(columns="table")))
+        note = " ".join(t for t in (spec.note, f"Facts (not compared): {facts}." if facts else "",
+                                    summary) if t)
+        sections.append((f"{spec.name}: {spec.title}", note,
+                         pd.DataFrame(display_rows(cells), columns=DISPLAY_COLUMNS)))
     notes = sorted({n for r in records for n in r.notes})
     if notes:
         md += ["## Notes from the steps", ""] + [f"- {n}" for n in notes] + [""]
     if figures:
         md += ["## Figures", ""] + [f"![{c}](figures/{p.name})" for c, p in figures] + [""]
     (out / "report.md").write_text("\n".join(md))
-    write_html(out / "index.html", f"digitstudy report: {run_id}", sections, figures, meta)
+    write_html(out / "index.html", f"digitstudy report: {run_id}", sections, figures, meta, header)
     log.info("report: %d records, %d table cells (%d filled) -> %s", len(records), len(frame),
              int(frame.run_value.notna().sum()), out)
     return frame
 
 
-def extra_figures(extras: list[Path]) -> list[tuple[str, Path]]:
+def extra_figures(figures: list[Path]) -> list[tuple[str, Path]]:
     """PNG figures written by data steps (e.g. the augmentation figure), captioned by name."""
     return [(p.stem.replace("_", " ").replace("-", " "), p)
-            for d in extras for p in sorted(Path(d).glob("*.png"))]
+            for d in figures for p in sorted(Path(d).glob("*.png"))]
 
 
-def aggregate_step(profile, *, results: list[Path], extras: list[Path], report: Path,
-                   run_id: str) -> None:
-    from digitstudy.steps import is_skipped
-
-    ran = [d for d in results if not is_skipped(d)]
-    log.info("aggregate-results: %d records (%d tasks skipped: part not selected)",
-             len(ran), len(results) - len(ran))
-    results = ran
+def aggregate_step(profile, *, results: list[Path], figures: list[Path], report: Path,
+                   run_id: str, parts: str, sources: dict[str, str] | None = None) -> None:
+    """Every result record of the run (the DAG creates tasks for the selected ``parts`` only)
+    and the data steps' figures into the report; ``sources``: where each dataset came from,
+    for the report's header (``{"fsdd": ..., "mnist": ...}``)."""
     records = load_records(results)
     if not records:
-        raise ValueError("aggregate-results got no result records: did every part get skipped?")
+        raise ValueError(f"aggregate-results got no result records (parts {parts!r})")
+    log.info("aggregate-results: %d records from parts %s", len(records), parts)
     write_report(records, report, run_id or "unnamed-run", profile.name, record_dirs=results,
-                 extra=extra_figures(extras), study_scale=profile.study_scale)
+                 extra=extra_figures(figures), study_scale=profile.study_scale, profile=profile,
+                 sources=sources)

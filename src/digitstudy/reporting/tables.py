@@ -1,8 +1,11 @@
 """Comparison tables: every run value beside the study's value and the delta.
 
 A table is built by a :class:`TableSpec` from the result records; each part registers
-its specs in :data:`TABLE_SPECS` (see ``p1_tables.py``). Runs over several seeds are
-averaged; the Markdown shows mean +/- sd where there is more than one.
+its specs in :data:`TABLE_SPECS` (see ``p1.py``). Runs over several seeds are averaged; the
+tables show mean +/- sd where there is more than one. A test accuracy whose test-set size
+is known (the record's paired predictions) gets its 95% interval (``intervals.py``) and
+a mark saying whether the study's value lies outside it. A ``fact`` cell (a feature
+dimension) is a property of the setup, shown beside the study's but not compared.
 """
 
 from __future__ import annotations
@@ -14,9 +17,33 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from digitstudy.reporting.intervals import AccuracyInterval, accuracy_interval
 from digitstudy.reporting.records import ResultRecord
 
 CSV_COLUMNS = ["table", "row", "column", "study_value", "run_value", "delta"]
+# after the comparison columns (tools reading the first six need no change)
+EXTRA_COLUMNS = ["kind", "n_test", "ci_low", "ci_high", "p_value"]
+LEGEND = ("Accuracies are fractions of the test set; delta = this run \u2212 study. "
+          "95% interval: Wilson score interval of this run's test accuracy (pooled over seeds; "
+          "n = test items). Significant: the study's value lies outside it (exact binomial "
+          "test, p < 0.05), so the difference is more than test-set sampling noise.")
+
+
+class Runs(list):
+    """Run values (one per seed) and the test-set size behind each (None where unknown)."""
+
+    def __init__(self, values=(), trials=()):
+        super().__init__(values)
+        self.trials: list[int | None] = list(trials)
+
+    def add(self, record: ResultRecord, metric: str = "test_accuracy") -> Runs:
+        self.append(record.metrics[metric])
+        self.trials.append(test_size(record) if metric == "test_accuracy" else None)
+        return self
+
+
+def test_size(record: ResultRecord) -> int | None:
+    return len(record.predictions.y_true) if record.predictions is not None else None
 
 
 @dataclass
@@ -25,7 +52,8 @@ class Cell:
     row: str
     column: str
     study_value: float | None
-    runs: list[float] = field(default_factory=list)  # one value per seed
+    runs: list[float] = field(default_factory=list)  # one value per seed (a Runs: with sizes)
+    kind: str = "metric"  # "fact": a property of the setup, shown but not compared
 
     @property
     def run_value(self) -> float:
@@ -37,9 +65,18 @@ class Cell:
 
     @property
     def delta(self) -> float:
-        if self.study_value is None or not self.runs:
+        if self.kind == "fact" or self.study_value is None or not self.runs:
             return math.nan
         return self.run_value - self.study_value
+
+    @property
+    def interval(self) -> AccuracyInterval | None:
+        """95% interval of a test accuracy whose test-set sizes are all known."""
+        trials = getattr(self.runs, "trials", [])
+        if self.kind == "fact" or not self.runs or len(trials) != len(self.runs) \
+                or any(t is None for t in trials):
+            return None
+        return accuracy_interval(list(self.runs), trials, self.study_value)
 
 
 @dataclass(frozen=True)
@@ -80,15 +117,25 @@ def select(records: Iterable[ResultRecord], experiment: str, **cell) -> list[Res
             and all(r.cell.get(k) == v for k, v in cell.items())]
 
 
-def metric_runs(records: Iterable[ResultRecord], metric: str) -> list[float]:
-    return [r.metrics[metric] for r in records if metric in r.metrics]
+def metric_runs(records: Iterable[ResultRecord], metric: str) -> Runs:
+    runs = Runs()
+    for r in records:
+        if metric in r.metrics:
+            runs.add(r, metric)
+    return runs
 
 
 def cells_frame(cells: list[Cell]) -> pd.DataFrame:
-    return pd.DataFrame(
-        [[c.table, c.row, c.column, c.study_value, c.run_value, c.delta] for c in cells],
-        columns=CSV_COLUMNS,
-    ).astype({"study_value": float, "run_value": float, "delta": float})
+    rows = []
+    for c in cells:
+        iv = c.interval
+        rows.append([c.table, c.row, c.column, c.study_value, c.run_value, c.delta, c.kind,
+                     iv.n if iv else math.nan, iv.low if iv else math.nan,
+                     iv.high if iv else math.nan,
+                     iv.p_value if iv and iv.p_value is not None else math.nan])
+    return pd.DataFrame(rows, columns=CSV_COLUMNS + EXTRA_COLUMNS).astype(
+        {"study_value": float, "run_value": float, "delta": float, "n_test": float,
+         "ci_low": float, "ci_high": float, "p_value": float})
 
 
 def build_tables(records: list[ResultRecord], ctx: ReportContext | None = None,
@@ -107,11 +154,48 @@ def fmt(value: float | None, sd: float = math.nan, digits: int = 4) -> str:
     return f"{text} ± {sd:.{digits}f}" if not math.isnan(sd) else text
 
 
-def markdown_table(cells: list[Cell]) -> str:
-    lines = ["| row | column | study | this run | delta |", "| --- | --- | ---: | ---: | ---: |"]
+def signed(delta: float, digits: int = 4) -> str:
+    """``+0.0123`` / ``\u22120.0422``: every delta carries its sign."""
+    if math.isnan(delta):
+        return ""
+    text = f"{delta:+.{digits}f}"
+    return text.replace("-", "\u2212", 1)
+
+
+DISPLAY_COLUMNS = ["Row", "Measure", "Study", "This run", "95% interval (n)", "Delta",
+                   "Significant?"]
+
+
+def display_rows(cells: list[Cell]) -> list[list[str]]:
+    """The compared cells as the reader sees them, one list of strings per cell (Markdown
+    and HTML both render these)."""
+    rows = []
     for c in cells:
-        delta = "" if math.isnan(c.delta) else f"{c.delta:+.4f}"
+        if c.kind == "fact":
+            continue
         n = f" (n={len(c.runs)})" if len(c.runs) > 1 else ""
-        lines.append(f"| {c.row} | {c.column} | {fmt(c.study_value)} | "
-                     f"{fmt(c.run_value, c.run_sd)}{n} | {delta} |")
+        iv = c.interval
+        interval = f"{iv.low:.3f}\u2013{iv.high:.3f} (n={iv.n})" if iv else ""
+        significant = ""
+        if iv is not None and iv.p_value is not None:
+            significant = f"{'yes' if iv.significant else 'no'} (p={iv.p_value:.2g})"
+        rows.append([c.row, c.column, fmt(c.study_value), fmt(c.run_value, c.run_sd) + n,
+                     interval, signed(c.delta), significant])
+    return rows
+
+
+def facts_line(cells: list[Cell]) -> str:
+    """Fact cells as one sentence: ``Feature dimension: Baseline 13 (study 13), ...``."""
+    by_column: dict[str, list[str]] = {}
+    for c in cells:
+        if c.kind == "fact" and c.runs:
+            study = f" (study {fmt(c.study_value)})" if c.study_value is not None else ""
+            by_column.setdefault(c.column, []).append(f"{c.row} {fmt(c.run_value)}{study}")
+    return "; ".join(f"{col}: {', '.join(items)}" for col, items in by_column.items())
+
+
+def markdown_table(cells: list[Cell]) -> str:
+    lines = ["| " + " | ".join(DISPLAY_COLUMNS) + " |",
+             "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+    lines += ["| " + " | ".join(row) + " |" for row in display_rows(cells)]
     return "\n".join(lines)

@@ -1,0 +1,53 @@
+"""The run's plan: the profile's grids for the selected parts, fixed when the DAG is built."""
+
+import pytest
+
+from digitstudy.config import load_profile
+from digitstudy.plan import ALL_PARTS, parse_parts, plan_study
+
+
+def test_parts_are_validated():
+    assert parse_parts("p2, p1") == ("p1", "p2")  # study order, spaces ignored
+    assert parse_parts(None) == parse_parts("") == ALL_PARTS
+    with pytest.raises(ValueError, match=r"unknown part\(s\) p9"):
+        parse_parts("p1,p9")
+    with pytest.raises(ValueError, match="no parts selected"):
+        parse_parts(" , ")
+
+
+def test_plan_fans_out_per_grid_cell_and_seed():
+    profile = load_profile("tiny")
+    plan = plan_study(profile, "p1")
+    assert plan.p1_autoencoder == tuple({"bottleneck": b, "seed": 42}
+                                        for b in profile.p1.autoencoder.bottleneck_dims)
+    assert plan.p1_seeds == (42,)
+
+
+def test_unselected_parts_have_no_items():
+    plan = plan_study(load_profile("tiny"), "p4a")
+    assert plan.parts == ("p4a",)
+    assert plan.p1_autoencoder == plan.p2_cells == plan.p3_specific_sizes == plan.p4b_models == ()
+    assert not plan.p3_full and not plan.p3_proposed
+    assert plan.p4a_models == tuple(load_profile("tiny").p4a.models)
+
+
+def test_p3_cells_are_nested_per_gan():
+    p3 = load_profile("tiny").p3
+    plan = plan_study(load_profile("tiny"), "p3")
+    assert plan.p3_specific_sizes == tuple(p3.real_sizes)
+    # every row's cells, the real-only column included, under its size-specific GAN
+    assert {c["synthetic_count"] for c in plan.p3_specific_cells} == set(p3.synthetic_counts)
+    # the full GAN serves every row, for the synthetic columns only
+    assert {(c["real_size"], c["synthetic_count"]) for c in plan.p3_full_cells} == {
+        (r, k) for r in p3.real_sizes for k in p3.synthetic_counts if k}
+    assert plan.p3_full and plan.p3_proposed
+
+
+def test_loop_items_have_one_type_per_item():
+    """KFP types a static dict item's fields by its first value (kfp/dsl/for_loop.py
+    _get_first_element_type): mixed types would be mistyped in the compiled YAML."""
+    plan = plan_study(load_profile("paper"), None)
+    for name in ("p1_autoencoder", "p2_cells", "p3_specific_cells", "p3_full_cells",
+                 "p3_proposed_cells"):
+        for item in getattr(plan, name):
+            assert {type(v) for v in item.values()} == {int}, (name, item)

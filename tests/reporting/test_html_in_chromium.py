@@ -1,0 +1,48 @@
+"""The HTML report in a real browser (headless Chromium from Debian: apt-get install -y
+chromium): every figure loads and the tables are there."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+from report_records import p1_records
+
+from digitstudy.config import load_profile
+from digitstudy.reporting.report import write_report
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+# once the page has loaded, the title reports images found and images decoded
+PROBE = ("<script>window.addEventListener('load',()=>{const i=[...document.images];"
+         "document.title='IMGS:'+i.length+':'+i.filter(x=>x.complete&&x.naturalWidth>0).length"
+         "+':TABLES:'+document.querySelectorAll('table').length;});</script></body>")
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None,
+                                reason="chromium not installed (apt-get install -y chromium)")
+
+
+def _chromium(tmp_path, *args) -> str:
+    proc = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def test_every_figure_of_the_report_loads_in_chromium(tmp_path):
+    profile = load_profile("tiny")
+    out = tmp_path / "report"
+    write_report(p1_records(), out, "tiny-x", "tiny", study_scale=profile.study_scale, profile=profile)
+    page = out / "probe.html"
+    page.write_text((out / "index.html").read_text().replace("</body>", PROBE))
+    dom = _chromium(tmp_path, "--virtual-time-budget=10000", "--dump-dom", page.as_uri())
+    m = re.search(r"<title>IMGS:(\d+):(\d+):TABLES:(\d+)</title>", dom)
+    assert m, "the page never finished loading"
+    found, loaded, tables = map(int, m.groups())
+    assert found == 7  # 3 x (curves, confusion matrix) + the bottleneck sweep
+    assert loaded == found
+    assert tables == 2
+    shot = tmp_path / "shot.png"
+    _chromium(tmp_path, "--window-size=1200,2400", f"--screenshot={shot}", (out / "index.html").as_uri())
+    assert shot.stat().st_size > 20_000
