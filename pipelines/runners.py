@@ -19,12 +19,15 @@ from pathlib import Path
 
 from kfp import local
 
+from digitstudy.errors import UserError
+
 RUNNERS = ("subprocess", "docker")
 IMAGE_UID = 1000  # images/add_app_user.sh; the Dockerfiles' USER 1000:1000
 
 
-class RunnerError(RuntimeError):
-    """The requested runner cannot start: says what to do instead."""
+class RunnerError(UserError):
+    """The requested runner cannot start: says what to do instead (make run prints it
+    without a traceback, as every UserError)."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ command -v debootstrap >/dev/null || die "debootstrap missing: apt-get install -
 docker info >/dev/null 2>&1 || die "no Docker engine answers (see docs/cluster.md, 'Images')"
 if [ -z "${DEBIAN_MIRROR:-}" ]; then
   # The mirror apt already reaches here (sources.list or deb822 .sources), e.g. http://deb.debian.org/debian/
+  # shellcheck disable=SC2016  # $(REPO_URI) is apt-get's own format field, not a shell expansion
   DEBIAN_MIRROR=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 'Created-By: Packages' 2>/dev/null \
                   | awk -v s="$suite" '$2 == s {print $1; exit}')
 fi

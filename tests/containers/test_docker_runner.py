@@ -97,7 +97,7 @@ def test_one_task_of_every_other_part_runs_in_the_image(cpu_image, data_dir, tmp
         tmp_path / "others.yaml",
         p2={"real_sizes": [3], "generated_counts": [30], "reduced": {"train_per_class": 10, "test_per_class": 5},
             "classifier": {"train": {"epochs": 1}}},
-        p3={"train_sets": ["3"], "real_sizes": [3], "synthetic_counts": [30], "full_per_class": 10,
+        p3={"train_sets": ["3", "full"], "real_sizes": [3], "synthetic_counts": [30], "full_per_class": 10,
             "quality": {"samples_per_class": 30, "reference_real_size": 10},
             "proposed": {"real_size": 3, "augmented_per_class": 30, "gan_epochs": 1}},
         p4a={"models": ["base_cnn"], "train_per_class": 10, "test_per_class": 5, "train": {"epochs": 1}},

