@@ -67,8 +67,8 @@ else
 fi
 
 if [ -x .venv/bin/python ] && ! .venv/bin/python -c "import kubernetes_validate" 2>/dev/null; then
-  log "kubernetes-validate missing from .venv: installing the pinned version from requirements.lock"
-  .venv/bin/pip install -q "$(grep '^kubernetes-validate==' requirements.lock)" \
-    "$(grep '^importlib_resources==' requirements.lock)"
+  log "kubernetes-validate missing from .venv: installing the pinned version from requirements-dev.lock"
+  .venv/bin/pip install -q "$(grep '^kubernetes-validate==' requirements-dev.lock)" \
+    "$(grep '^importlib_resources==' requirements-dev.lock)"
 fi
 log "done"
