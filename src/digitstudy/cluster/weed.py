@@ -131,14 +131,30 @@ class WeedServer:
             if self.proc is not None and self.proc.poll() is not None:
                 raise WeedExited(f"weed exited with {self.proc.returncode}: {self.log_tail()}")
             try:
-                store.client.list_buckets()
+                self._read_one_object(store)
                 return
-            except Exception as err:  # not listening yet, or filer not ready (5xx)
+            except Exception as err:  # not listening yet, filer or volume not ready (5xx)
                 if time.monotonic() > deadline:
                     self.stop()
                     raise RuntimeError(f"weed S3 on {self.endpoint} not ready in {timeout:.0f}s "
                                        f"({err}): {self.log_tail()}") from None
             time.sleep(0.2)
+
+    @staticmethod
+    def _read_one_object(store: Storage) -> None:
+        """Ready means data can be read, not only listed: after a restart the S3 gateway and
+        filer answer before the volume server has re-registered with the master, and a GET
+        of an existing object fails with InternalError until it has. So read the first
+        object there is (none on a fresh server: listing the buckets is enough)."""
+        for bucket in store.client.list_buckets():
+            for obj in store.client.list_objects(bucket.name, recursive=True):
+                response = store.client.get_object(bucket.name, obj.object_name)
+                try:
+                    response.read(1)
+                finally:
+                    response.close()
+                    response.release_conn()
+                return
 
     def log_tail(self, chars: int = 2000) -> str:
         path = self.root / "weed.log"
