@@ -38,6 +38,7 @@ class TaskState:
     label: str
     log: Path
     started: float
+    step: str = ""  # the DAG task's name (``p3-synthesize-2``): step_times.csv groups by it
 
 
 class TaskConsole:
@@ -50,6 +51,7 @@ class TaskConsole:
         self.verbose = verbose
         self.done = 0
         self.failed: list[TaskState] = []
+        self.step_seconds: dict[str, list[float]] = {}  # wall time of each task, by step
         self._seen_warnings: set[str] = set()
         self._lock = threading.RLock()
         self._local = threading.local()
@@ -87,11 +89,11 @@ class TaskConsole:
         width = len(str(self.total)) if self.total else 1
         return f"[{self.done:>{width}}/{self.total if self.total else '?'}]"
 
-    def task_started(self, label: str) -> TaskState:
+    def task_started(self, label: str, step: str = "") -> TaskState:
         with self._lock:
             n = self._labels[label] = self._labels.get(label, 0) + 1
             name = _slug(label) + (f".{n}" if n > 1 else "")
-            state = TaskState(label, self.logs / f"{name}.log", time.perf_counter())
+            state = TaskState(label, self.logs / f"{name}.log", time.perf_counter(), step)
             self._local.task = state
             self._say(f"{self._counter()} {label} started")
         return state
@@ -100,6 +102,7 @@ class TaskConsole:
         seconds = time.perf_counter() - state.started
         with self._lock:
             self.done += 1
+            self.step_seconds.setdefault(state.step or state.label, []).append(seconds)
             if ok:
                 self._say(f"{self._counter()} {state.label} done in {seconds:.0f} s"
                           + (f", {detail}" if detail else ""))

@@ -15,12 +15,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import re
 import shutil
 import sys
 import time
-from collections import defaultdict
-from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -42,42 +39,11 @@ from pipelines.watch import RunFailed, RunInterrupted, watched
 log = logging.getLogger("digitstudy.run_local")
 
 
-class StepTimer:
-    """Wall time per task, from kfp.local's 'Executing task' / 'finished' log records.
-
-    kfp.local swaps the root logger's handlers around every task, so the timer wraps
-    the root logger's ``handle`` instead of adding a handler.
-    """
-
-    def __init__(self):
-        self.started: dict[str, list[float]] = defaultdict(list)
-        self.seconds: dict[str, list[float]] = defaultdict(list)
-
-    def observe(self, record: logging.LogRecord) -> None:
-        msg = re.sub(r"\x1b\[[0-9;]*m", "", str(record.msg))
-        if m := re.search(r"Executing task '([\w-]+)'", msg):
-            self.started[m[1]].append(time.perf_counter())
-        elif (m := re.search(r"Task '([\w-]+)' finished with status", msg)) and self.started[m[1]]:
-            self.seconds[m[1]].append(time.perf_counter() - self.started[m[1]].pop(0))
-
-    @contextmanager
-    def watching(self):
-        root = logging.getLogger()
-        original = root.handle
-
-        def handle(record):
-            self.observe(record)
-            return original(record)
-
-        root.handle = handle
-        try:
-            yield self
-        finally:
-            root.handle = original
-
-    def frame(self) -> pd.DataFrame:
-        rows = [(name, len(v), sum(v), max(v)) for name, v in self.seconds.items()]
-        return pd.DataFrame(rows, columns=["step", "tasks", "total_seconds", "max_seconds"])
+def step_times(console, wall: float) -> pd.DataFrame:
+    """Wall time per step (``step_times.csv``), from the console's task timings."""
+    rows = [(name, len(v), sum(v), max(v)) for name, v in console.step_seconds.items()]
+    rows.append(("(whole DAG)", sum(r[1] for r in rows), wall, wall))
+    return pd.DataFrame(rows, columns=["step", "tasks", "total_seconds", "max_seconds"])
 
 
 def verbose() -> bool:
@@ -113,15 +79,13 @@ def run(profile_name: str, parts: str | None, data_dir: str | None, report_root:
     executor = make_runner(runner, folder.root.resolve(), data_dir)
     log.info("tasks run by the %s", executor.description)
     local.init(runner=executor.runner, pipeline_root=str(folder.root.resolve()))
-    timer = StepTimer()
     t0 = time.perf_counter()
-    with watched(pipeline, folder, verbose=verbose()) as watch, timer.watching():
+    with watched(pipeline, folder, verbose=verbose()) as watch:
         result = watch.call(**arguments)
     wall = time.perf_counter() - t0
 
     artifact_dir = Path(result.output.path)
-    times = timer.frame()
-    times.loc[len(times)] = ["(whole DAG)", int(times.tasks.sum()), wall, wall]
+    times = step_times(watch.console, wall)
     times.to_csv(artifact_dir / "step_times.csv", index=False)
     (artifact_dir / "runner.txt").write_text(f"tasks ran in the {executor.description}\n")
     run_dir = publish_report(artifact_dir, report_root, run_id)

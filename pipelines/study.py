@@ -179,23 +179,22 @@ class StudyDag:
         return out | {"p3_proposed_quality": quality,
                       "p3_proposed_cells": dsl.Collected(cells.outputs["result"])}
 
+    def models_by_seeds(self, component, step: str, models, seeds, **data):
+        """One training task per model x seed (string models: their own loop level)."""
+        with self.loop(models) as model, self.loop(seeds) as seed:
+            runs = self.place.train(component, settings=self.settings(step), model=model,
+                                    seed=seed, **data)
+        return dsl.Collected(runs.outputs["result"])
+
     def p4a(self) -> dict:
-        mnist = self.mnist
-        with self.loop(self.plan.p4a_models) as model:
-            with self.loop(self.plan.p4a_seeds) as seed:
-                runs = self.place.train(x.p4a_attention_mnist,
-                                        settings=self.settings("p4a-attention-mnist"),
-                                        model=model, seed=seed, dataset=mnist)
-        return {"p4a_models": dsl.Collected(runs.outputs["result"])}
+        return {"p4a_models": self.models_by_seeds(
+            x.p4a_attention_mnist, "p4a-attention-mnist", self.plan.p4a_models,
+            self.plan.p4a_seeds, dataset=self.mnist)}
 
     def p4b(self) -> dict:
-        images = self.images
-        with self.loop(self.plan.p4b_models) as model:
-            with self.loop(self.plan.p4b_seeds) as seed:
-                runs = self.place.train(x.p4b_attention_speech,
-                                        settings=self.settings("p4b-attention-speech"),
-                                        model=model, seed=seed, images=images)
-        return {"p4b_models": dsl.Collected(runs.outputs["result"])}
+        return {"p4b_models": self.models_by_seeds(
+            x.p4b_attention_speech, "p4b-attention-speech", self.plan.p4b_models,
+            self.plan.p4b_seeds, images=self.images)}
 
     def report(self, run_id, parts):
         results: dict = {}

@@ -38,6 +38,7 @@ import subprocess
 import threading
 import warnings
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from kfp.local import logging_utils, status, subprocess_task_handler
@@ -110,28 +111,36 @@ class Supervisor:
             self._kill_left()
             os._exit(130)
 
+    @contextlib.contextmanager
+    def _tracked(self, running: set, start):
+        """``start()`` a step's process or container unless the run is stopping, registered
+        in ``running`` (so a stop can end it) until it is done; an interrupt while it ran
+        ends the task as stopped, whatever its exit code."""
+        with self._lock:
+            if self.reason:
+                raise RunStopped(self.reason)
+            handle = start()
+            running.add(handle)
+        try:
+            yield handle
+        finally:
+            with self._lock:
+                running.discard(handle)
+        if self.reason == "interrupted":
+            raise RunStopped(self.reason)
+
     # --- the kfp.local stand-ins --------------------------------------------------------
     def run_local_subprocess(self, full_command, env_vars=None) -> int:
         """kfp.local's subprocess loop (subprocess_task_handler.py:108), in its own
         process group, with TMPDIR in the run folder."""
         env = {**os.environ, **(env_vars or {}), "TMPDIR": str(self.tmp)}
-        with self._lock:
-            if self.reason:
-                raise RunStopped(self.reason)
-            proc = subprocess.Popen(full_command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                    text=True, bufsize=1, env=env, start_new_session=True)
-            self._procs.add(proc)
-        try:
-            with proc:
-                for line in iter(proc.stdout.readline, ""):
-                    print(line, end="")
-                code = proc.wait()
-        finally:
-            with self._lock:
-                self._procs.discard(proc)
-        if self.reason == "interrupted":
-            raise RunStopped(self.reason)
-        return code
+        start = partial(subprocess.Popen, full_command, stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT, text=True, bufsize=1, env=env,
+                        start_new_session=True)
+        with self._tracked(self._procs, start) as proc, proc:
+            for line in iter(proc.stdout.readline, ""):
+                print(line, end="")
+            return proc.wait()
 
     def run_docker_container(self, client, image: str, command, volumes, **run_args) -> int:
         """kfp.local's DockerRunner loop (docker_task_handler.py:123-160), the container
@@ -139,35 +148,24 @@ class Supervisor:
         import docker
         from kfp.local.docker_task_handler import add_latest_tag_if_not_present
 
-        with self._lock:
-            if self.reason:
-                raise RunStopped(self.reason)
-            container = client.containers.run(image=add_latest_tag_if_not_present(image),
-                                              command=command, detach=True, stdout=True,
-                                              stderr=True, volumes=volumes, auto_remove=True,
-                                              **run_args)
-            self._containers.add(container)
-        try:
+        start = partial(client.containers.run, image=add_latest_tag_if_not_present(image),
+                        command=command, detach=True, stdout=True, stderr=True,
+                        volumes=volumes, auto_remove=True, **run_args)
+        with self._tracked(self._containers, start) as container:
             with contextlib.suppress(docker.errors.NotFound):
                 for line in container.logs(stream=True):
                     print(line.decode(), end="")
             try:
-                code = container.wait()["StatusCode"]
+                return container.wait()["StatusCode"]
             except docker.errors.NotFound:  # auto-removed: kfp.local reads this as success
-                code = 0
-        finally:
-            with self._lock:
-                self._containers.discard(container)
-        if self.reason == "interrupted":
-            raise RunStopped(self.reason)
-        return code
+                return 0
 
     def execute_single_task(self, original):
         def wrapper(**kwargs):
             if self.reason:
                 raise RunStopped(self.reason)
             label = task_label(kwargs["task_name"], kwargs["task_spec"], kwargs["io_store"])
-            state = self.console.task_started(label)
+            state = self.console.task_started(label, kwargs["task_name"])
             try:
                 outputs, task_status = original(**kwargs)
             except RunStopped:
@@ -236,7 +234,7 @@ def supervised(console: TaskConsole, tmp: Path) -> Iterator[Supervisor]:
     # "Applying expression selector"): those records go to the console too, not stderr
     # At INFO throughout: local_logger_context saves and restores the root level around
     # every task (logging_utils.py:58-80), so with a higher level one thread's restore
-    # drops another's "Task ... finished" record (and StepTimer misses that task).
+    # drops another's "Task ... finished" record.
     root = logging.getLogger()
     saved_handlers, saved_level = root.handlers[:], root.level
     root.handlers = [logging.StreamHandler(console)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.console import TaskConsole, failure_cause
@@ -40,10 +40,11 @@ class Watch:
     pipeline: object
     folder: RunFolder
     verbose: bool
+    console: TaskConsole | None = field(default=None, init=False)  # the last call's
 
     def call(self, **arguments):
         total = count_tasks(self.pipeline.pipeline_spec)
-        console = TaskConsole(sys.stdout, self.folder.logs, total, self.verbose)
+        console = self.console = TaskConsole(sys.stdout, self.folder.logs, total, self.verbose)
         console.say(f"running {total if total else 'an unknown number of'} tasks; "
                     f"logs in {_rel(self.folder.logs)}/ (VERBOSE=1 shows them all)")
         error: BaseException | None = None

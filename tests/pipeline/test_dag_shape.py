@@ -88,18 +88,21 @@ def test_changing_one_parts_settings_leaves_every_other_task_unchanged(tmp_path)
     data["cluster"]["retry"]["count"] += 1
     data["pipeline"]["parallelism"] += 1
     deployed = task_inputs(compile_spec(tmp_path, profile_from_dict(data)))
-    assert {k: v for k, v in deployed.items()} == after
+    assert deployed == after
     assert not any("cluster" in json.dumps(v) for v in after.values())
 
 
 def test_each_task_gets_its_steps_settings_only(tmp_path):
     spec = compile_spec(tmp_path, load_profile("tiny"))
+    checked = set()
     for key, inputs in task_inputs(spec).items():
         task = key.split("/")[1]
         step = re.sub(r"-\d+$", "", task)
         if step in STEPS and "settings" in inputs:
             top = set(inputs["settings"])
             assert top <= {p.split(".")[0] for p in STEPS[step].settings}, (task, top)
+            checked.add(step)
+    assert checked == set(STEPS)  # every step of the study has a task, and each was checked
 
 
 def test_run_parameters_name_the_profile_and_parts(tmp_path):

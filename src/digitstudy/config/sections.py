@@ -69,22 +69,24 @@ class SettingsView:
     def __init__(self, settings: dict, paths: tuple[str, ...], step: str, prefix: str = ""):
         self._settings, self._paths, self._step, self._prefix = settings, paths, step, prefix
 
-    def _declared(self, path: str) -> bool:
-        return path in self._paths
-
     def __getattr__(self, name: str) -> Any:
+        """Called only on a first access: the value is kept as an attribute afterwards."""
         if name.startswith("_"):
             raise AttributeError(name)
         path = f"{self._prefix}{name}"
-        if self._declared(path):
-            annotation = annotation_at(path)
-            value = self._settings.get(name)
+        if path in self._paths:
             try:
-                return TypeAdapter(annotation).validate_python(value)
+                value = TypeAdapter(annotation_at(path)).validate_python(self._settings.get(name))
             except Exception as err:
                 raise ProfileError(f"step {self._step}: setting {path}: {err}") from None
-        if any(p.startswith(path + ".") for p in self._paths):
-            return SettingsView(self._settings.get(name, {}), self._paths, self._step, path + ".")
+        elif any(p.startswith(path + ".") for p in self._paths):
+            value = SettingsView(self._settings.get(name, {}), self._paths, self._step, path + ".")
+        else:
+            self._undeclared(path)
+        setattr(self, name, value)
+        return value
+
+    def _undeclared(self, path: str):
         raise AttributeError(
             f"step {self._step} reads profile setting {path!r}, which it does not declare "
             f"(declared: {', '.join(self._paths) or 'none'}); add it to the step's settings "
