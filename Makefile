@@ -9,12 +9,17 @@ VENV_STAMP := $(VENV)/.installed
 
 PROFILE ?= tiny
 PARTS ?=
+COLD ?=
 DATA_DIR ?=
 TARGET ?= cpu
 RUNNER ?=
 STORE ?=
 WEED_DIR ?= .cache/weed
 PYTEST_ARGS ?=
+# pytest-xdist workers: one per core up to 4 (each imports TensorFlow, ~0.7 GB; a DAG test runs
+# two tasks at a time); a test file stays on one worker (its module fixtures are built once)
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
+PYTEST = $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore::FutureWarning
@@ -36,11 +41,11 @@ help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | \
 	  awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
 	@echo
-	@echo "  variables: PROFILE=tiny|paper  PARTS=p1,... (bound when the DAG is built)  DATA_DIR=<folder with fsdd/ and mnist/>  TARGET=cpu|gpu"
+	@echo "  variables: PROFILE=tiny|paper  PARTS=p1,... (bound when the DAG is built)  DATA_DIR=<folder with fsdd/ and mnist/>  TARGET=cpu|gpu  COLD=1 (a fresh interpreter per local task)"
 
 setup: $(VENV_STAMP) ## create .venv with the pinned dependencies
 
-RUN_LOCAL = $(PY) -m pipelines.run_local --profile $(PROFILE) $(if $(PARTS),--parts $(PARTS)) $(if $(RUNNER),--runner $(RUNNER))
+RUN_LOCAL = $(PY) -m pipelines.run_local --profile $(PROFILE) $(if $(PARTS),--parts $(PARTS)) $(if $(RUNNER),--runner $(RUNNER)) $(if $(COLD),--cold-start)
 
 run: $(VENV_STAMP) ## run the study DAG locally through kfp.local (PROFILE, PARTS, DATA_DIR, RUNNER=docker, STORE=s3); report in report/
 ifeq ($(STORE),s3)
@@ -57,10 +62,10 @@ else
 endif
 
 test: $(VENV_STAMP) ## run every test (cluster-only checks skip with a reason unless a cluster is reachable)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
 
 test-fast: $(VENV_STAMP) ## every test but the slow ones that train models or run the DAG (about 2 minutes)
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
 lint: $(VENV_STAMP) ## ruff over the code
 	$(PY) -m ruff check src components pipelines tests scripts

@@ -1,6 +1,8 @@
 """``make run``: the study DAG on this machine through ``kfp.local`` (no cluster).
 
-Every component runs as a subprocess of this virtualenv, or with ``--runner docker``
+Every component runs as a process of this virtualenv, forked from one interpreter that has
+imported TensorFlow and the step modules once (pipelines/warm_python.py; ``--cold-start``:
+a fresh interpreter per task, as a container is), or with ``--runner docker``
 (``make run RUNNER=docker``) in the image built for this commit (pipelines/runners.py). Before the DAG starts, the
 pre-flight checks (digitstudy.preflight) look at the profile, PARTS and DATA_DIR. The
 terminal shows a ``[k/N]`` line per task start/finish and the epoch lines (``VERBOSE=1``:
@@ -34,6 +36,7 @@ from pipelines.placement import Placement
 from pipelines.runners import RUNNERS, make_runner
 from pipelines.runs import RunFolder
 from pipelines.study import build_study
+from pipelines.warm_python import WarmPython
 from pipelines.watch import RunFailed, RunInterrupted, watched
 
 log = logging.getLogger("digitstudy.run_local")
@@ -63,13 +66,15 @@ def publish_report(src: Path, report_root: Path, run_id: str) -> Path:
 
 
 def run(profile_name: str, parts: str | None, data_dir: str | None, report_root: Path,
-        outputs: Path, runner: str = "subprocess") -> Path:
+        outputs: Path, runner: str = "subprocess", cold_start: bool = False) -> Path:
     profile = load_profile(profile_name)
     run_id = make_run_id(profile)
     t_check = time.perf_counter()
     for line in preflight(profile, parts, data_dir):
         print(f"pre-flight: {line}")
     print(f"pre-flight: passed in {time.perf_counter() - t_check:.1f} s")
+    # the fork server imports TensorFlow in the background while the DAG is built
+    warm = WarmPython() if runner == "subprocess" and not cold_start else None
     arguments = pipeline_arguments(data_dir, run_id)
     pipeline = build_study(profile, parts, Placement.local())
     print(f"run {run_id}: parts {','.join(parse_parts(parts))}, data "
@@ -77,21 +82,22 @@ def run(profile_name: str, parts: str | None, data_dir: str | None, report_root:
     local_compat.install()
     folder = RunFolder.create(outputs, run_id)
     executor = make_runner(runner, folder.root.resolve(), data_dir)
-    log.info("tasks run by the %s", executor.description)
+    description = executor.description + (", forked from a warm interpreter" if warm else "")
+    log.info("tasks run by the %s", description)
     local.init(runner=executor.runner, pipeline_root=str(folder.root.resolve()))
     t0 = time.perf_counter()
-    with watched(pipeline, folder, verbose=verbose()) as watch:
+    with watched(pipeline, folder, verbose=verbose(), warm=warm) as watch:
         result = watch.call(**arguments)
     wall = time.perf_counter() - t0
 
     artifact_dir = Path(result.output.path)
     times = step_times(watch.console, wall)
     times.to_csv(artifact_dir / "step_times.csv", index=False)
-    (artifact_dir / "runner.txt").write_text(f"tasks ran in the {executor.description}\n")
+    (artifact_dir / "runner.txt").write_text(f"tasks ran in the {description}\n")
     run_dir = publish_report(artifact_dir, report_root, run_id)
     folder.mark("complete")
     print(times.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
-    print(f"\ntasks ran in the {executor.description}")
+    print(f"\ntasks ran in the {description}")
     print(f"report: {report_root / 'index.html'} (this run also in {run_dir}; "
           f"logs in {folder.logs})")
     return run_dir
@@ -106,11 +112,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outputs", type=Path, default=Path("local_outputs"))
     parser.add_argument("--runner", choices=RUNNERS, default="subprocess",
                         help="docker: every task in the image built for this commit")
+    parser.add_argument("--cold-start", action="store_true",
+                        help="a fresh interpreter per task instead of forks of a warm one")
     args = parser.parse_args(argv)
     # the parent's own INFO records (dataset indexes) are in the logs; VERBOSE=1 shows them
     setup_logging(logging.INFO if verbose() else logging.WARNING)
     try:
-        run(args.profile, args.parts, args.data_dir, args.report_dir, args.outputs, args.runner)
+        run(args.profile, args.parts, args.data_dir, args.report_dir, args.outputs, args.runner,
+            args.cold_start)
     except UserError as err:  # the user's to fix: one paragraph, no traceback
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -16,6 +16,8 @@ functions for the length of one run (and puts them back):
   Python step and its decoding workers), and with ``TMPDIR`` pointing into the run folder:
   the component command's ``program_path=$(mktemp -d)`` (kfp/dsl/component_factory.py:583)
   would otherwise leave a ``tmp.*/ephemeral_component.py`` folder per task in /tmp;
+  With a :class:`pipelines.warm_python.WarmPython`, a lightweight component's process is
+  forked from that warm interpreter instead (same group, TMPDIR and output stream);
 - ``logging_utils.indented_print`` (logging_utils.py:82-102) becomes a no-op: it patches
   ``builtins.print`` per task, and concurrent loop iterations nest the patches, which is
   why indentation grew with every task.
@@ -45,6 +47,7 @@ from kfp.local import logging_utils, status, subprocess_task_handler
 from kfp.local.orchestrator import orchestrator_utils, task_executor
 
 from pipelines.console import TaskConsole
+from pipelines.warm_python import WarmPython, lightweight_parts
 
 KILL_AFTER_S = 5.0
 # kfp.local's own warnings that say nothing about this project's run: every step runs in
@@ -59,9 +62,10 @@ class RunStopped(RuntimeError):
 
 
 class Supervisor:
-    def __init__(self, console: TaskConsole, tmp: Path):
+    def __init__(self, console: TaskConsole, tmp: Path, warm: WarmPython | None = None):
         self.console = console
         self.tmp = tmp
+        self.warm = warm
         self.reason: str | None = None  # "interrupted" or "failed"
         self._procs: set[subprocess.Popen] = set()
         self._containers: set = set()
@@ -97,8 +101,13 @@ class Supervisor:
     @staticmethod
     def _signal(procs, sig) -> None:
         for proc in procs:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
+            try:
                 os.killpg(proc.pid, sig)  # the step leads its own group (start_new_session)
+            except ProcessLookupError:  # a forked step that has not called setsid yet
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(proc.pid, sig)
+            except PermissionError:
+                pass
 
     def on_sigint(self, signum, frame) -> None:
         self._interrupts += 1
@@ -134,13 +143,20 @@ class Supervisor:
         """kfp.local's subprocess loop (subprocess_task_handler.py:108), in its own
         process group, with TMPDIR in the run folder."""
         env = {**os.environ, **(env_vars or {}), "TMPDIR": str(self.tmp)}
+        parts = lightweight_parts(full_command) if self.warm else None
+        if parts is not None:
+            self.warm.wait_ready()  # not under the lock that a Ctrl-C needs
+            with self._tracked(self._procs, partial(self.warm.start, *parts, env)) as task:
+                for line in task.lines():
+                    print(line, end="")
+                return exit_status(task.wait())
         start = partial(subprocess.Popen, full_command, stdout=subprocess.PIPE,
                         stderr=subprocess.STDOUT, text=True, bufsize=1, env=env,
                         start_new_session=True)
         with self._tracked(self._procs, start) as proc, proc:
             for line in iter(proc.stdout.readline, ""):
                 print(line, end="")
-            return proc.wait()
+            return exit_status(proc.wait())
 
     def run_docker_container(self, client, image: str, command, volumes, **run_args) -> int:
         """kfp.local's DockerRunner loop (docker_task_handler.py:123-160), the container
@@ -179,6 +195,18 @@ class Supervisor:
         return wrapper
 
 
+def exit_status(code: int) -> int:
+    """``code``, said in the task's log when it is not 0 (a step killed by a signal, e.g.
+    the kernel's OOM killer, otherwise fails with no line saying why)."""
+    if code:
+        name = ""
+        if code > 128:
+            with contextlib.suppress(ValueError):
+                name = f" ({signal.Signals(code - 128).name})"
+        print(f"the step's process exited with status {code}{name}")
+    return code
+
+
 def task_label(task_name: str, task_spec, io_store) -> str:
     """``p1-autoencoder[300]``: the task and the loop item values it received."""
     items = []
@@ -211,11 +239,12 @@ def summary(outputs: dict) -> str:
 
 
 @contextlib.contextmanager
-def supervised(console: TaskConsole, tmp: Path) -> Iterator[Supervisor]:
+def supervised(console: TaskConsole, tmp: Path,
+               warm: WarmPython | None = None) -> Iterator[Supervisor]:
     """kfp.local patched for one run; see the module docstring."""
     import sys
 
-    sup = Supervisor(console, tmp)
+    sup = Supervisor(console, tmp, warm)
     saved = (task_executor.execute_single_task, subprocess_task_handler.run_local_subprocess,
              logging_utils.indented_print, sys.stdout, warnings.showwarning)
     try:

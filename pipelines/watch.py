@@ -19,6 +19,7 @@ from pipelines.console import TaskConsole, failure_cause
 from pipelines.runs import RunFolder
 from pipelines.supervisor import RunStopped, supervised
 from pipelines.task_count import count_tasks
+from pipelines.warm_python import WarmPython
 
 
 class RunFailed(RuntimeError):
@@ -40,6 +41,7 @@ class Watch:
     pipeline: object
     folder: RunFolder
     verbose: bool
+    warm: WarmPython | None = None  # lightweight steps forked from it (pipelines/warm_python.py)
     console: TaskConsole | None = field(default=None, init=False)  # the last call's
 
     def call(self, **arguments):
@@ -49,7 +51,7 @@ class Watch:
                     f"logs in {_rel(self.folder.logs)}/ (VERBOSE=1 shows them all)")
         error: BaseException | None = None
         try:
-            with supervised(console, self.folder.tmp) as sup:
+            with supervised(console, self.folder.tmp, self.warm) as sup:
                 try:
                     return self.pipeline(**arguments)
                 except (RunStopped, RuntimeError) as err:  # kfp.local raises RuntimeError
@@ -84,5 +86,6 @@ class Watch:
 
 
 @contextlib.contextmanager
-def watched(pipeline, folder: RunFolder, verbose: bool = False) -> Iterator[Watch]:
-    yield Watch(pipeline, folder, verbose)
+def watched(pipeline, folder: RunFolder, verbose: bool = False,
+            warm: WarmPython | None = None) -> Iterator[Watch]:
+    yield Watch(pipeline, folder, verbose, warm)

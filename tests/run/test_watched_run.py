@@ -1,4 +1,5 @@
-"""A watched kfp.local run: counter lines, stop on failure, Ctrl-C ends the steps."""
+"""A watched kfp.local run: counter lines, stop on failure, Ctrl-C ends the steps; each with
+steps started cold and forked from a warm interpreter (pipelines/warm_python.py)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,18 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("watched_pipeline.py")
 
 
-def _start(mode: str, out: Path) -> subprocess.Popen:
+STARTS = pytest.mark.parametrize("start", ["cold", "warm"])
+
+
+def _start(mode: str, out: Path, start: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}", "PYTHONWARNINGS": "ignore"}
-    return subprocess.Popen([sys.executable, str(SCRIPT), mode, str(out)], cwd=out.parent,
+    return subprocess.Popen([sys.executable, str(SCRIPT), mode, str(out), start], cwd=out.parent,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -28,14 +34,15 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
-def _run(mode: str, out: Path) -> tuple[int, list[str]]:
-    proc = _start(mode, out)
+def _run(mode: str, out: Path, start: str) -> tuple[int, list[str]]:
+    proc = _start(mode, out, start)
     stdout, _ = proc.communicate(timeout=240)
     return proc.returncode, stdout.strip().splitlines()
 
 
-def test_a_quiet_run_shows_a_counter_epochs_and_each_warning_once(tmp_path):
-    code, lines = _run("ok", tmp_path / "out")
+@STARTS
+def test_a_quiet_run_shows_a_counter_epochs_and_each_warning_once(tmp_path, start):
+    code, lines = _run("ok", tmp_path / "out", start)
     assert code == 0, lines
     assert lines[0].startswith("running 4 tasks")
     done = [ln for ln in lines if " done in " in ln]
@@ -46,12 +53,24 @@ def test_a_quiet_run_shows_a_counter_epochs_and_each_warning_once(tmp_path):
     run = tmp_path / "out" / "run"
     logs = sorted(p.name for p in (run / "logs").iterdir())
     assert logs == ["run.log", "step-1.log", "step-2.log", "step-3.log", "step-4.log"]
-    assert "Got executor_input" in (run / "logs" / "step-3.log").read_text()  # the full log
+    log = (run / "logs" / "step-3.log").read_text()
+    assert "Got executor_input" in log  # the full log
+    # forked steps saw the warm interpreter's preloads; both kinds lead their own group and
+    # write temp files in the run folder
+    assert f"step[3] preloaded={start == 'warm'} own-group=True tmp={run / 'tmp'}" in log
     assert not (run / "tmp").exists()  # mktemp -d folders of the steps went with it
 
 
-def test_a_failed_step_stops_new_work_and_the_last_lines_say_what_and_where(tmp_path):
-    code, lines = _run("fail", tmp_path / "out")
+def test_many_forked_steps_at_a_time_all_succeed(tmp_path):
+    """Each forked step's exit code is read once (pipelines/warm_python.py WarmTask.wait)."""
+    code, lines = _run("many", tmp_path / "out", "warm")
+    assert code == 0, lines[-20:]
+    assert sum(" done in " in ln for ln in lines) == 24
+
+
+@STARTS
+def test_a_failed_step_stops_new_work_and_the_last_lines_say_what_and_where(tmp_path, start):
+    code, lines = _run("fail", tmp_path / "out", start)
     assert code == 1
     assert sum(" started" in ln for ln in lines) == 2  # items 3 and 4 never start
     assert lines[-4] == "FAILED: step step[2]"
@@ -62,9 +81,10 @@ def test_a_failed_step_stops_new_work_and_the_last_lines_say_what_and_where(tmp_
     assert (tmp_path / "out" / "run" / "RUN_STATE").read_text().startswith("failed")
 
 
-def test_sigint_ends_the_run_and_its_steps_within_seconds(tmp_path):
+@STARTS
+def test_sigint_ends_the_run_and_its_steps_within_seconds(tmp_path, start):
     out = tmp_path / "out"
-    proc = _start("sleep", out)
+    proc = _start("sleep", out, start)
     deadline = time.time() + 120
     while not (out / "pid").is_file() or not (out / "pid").read_text():
         assert time.time() < deadline and proc.poll() is None, "the sleeping step never started"
