@@ -78,6 +78,7 @@ def run_docker_dag(profile: Path, parts: str, data_dir: Path, tmp_path: Path) ->
     return pd.read_csv(report / "results.csv"), report
 
 
+@pytest.mark.slow  # runs DAG slices, one container per step
 def test_problem_1_slice_runs_container_per_step(cpu_image, data_dir, tmp_path):
     p1 = {"autoencoder": {"bottleneck_dims": [300], "train": {"epochs": 1},
                           "classifier_train": {"epochs": 1}},
@@ -92,6 +93,7 @@ def test_problem_1_slice_runs_container_per_step(cpu_image, data_dir, tmp_path):
     assert {"fetch-fsdd", "mfcc-features", "p1-autoencoder"} <= set(times.step)
 
 
+@pytest.mark.slow  # runs DAG slices, one container per step
 def test_one_task_of_every_other_part_runs_in_the_image(cpu_image, data_dir, tmp_path):
     profile = micro(
         tmp_path / "others.yaml",
