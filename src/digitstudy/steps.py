@@ -26,7 +26,7 @@ from digitstudy.config.sections import SettingsView, settings_for
 log = logging.getLogger(__name__)
 
 # The report reads the whole study's settings; deployment sections are not its business.
-REPORT_SETTINGS = ("name", "study_scale", "data", "p1", "p2", "p3", "p4a", "p4b")
+REPORT_SETTINGS = ("name", "study_scale", "data", "p1", "p2", "p3", "p4a", "p4b", "statistics")
 CNN_CELL = ("name", "p2.classifier")  # the Table 2 CNN cell (P2, P3, the proposed pipeline)
 GAN = ("p3.architecture", "p3.train", "p3.gan_seed")
 
