@@ -29,8 +29,9 @@ def test_the_interval_of_80_of_90_and_its_test_against_the_study():
     assert iv.low == pytest.approx(0.8074, abs=1e-4) and iv.high == pytest.approx(0.9385, abs=1e-4)
     assert not iv.significant  # 0.9311 is inside
     assert accuracy_interval([80 / 90], [90], study=0.9511).significant
-    pooled = accuracy_interval([0.5, 0.7], [10, 10])
-    assert (pooled.correct, pooled.n, pooled.p_value) == (12, 20, None)
+    # two seeds on the same 10 items: the mean (6 of 10), not 12 of 20 items
+    seeds = accuracy_interval([0.5, 0.7], [10, 10])
+    assert (seeds.correct, seeds.n, seeds.p_value) == (6, 10, None)
 
 
 def test_the_se_of_a_difference_adds_both_test_sets_and_the_seed_spread():

@@ -4,8 +4,9 @@ With ``n`` test items an accuracy is a binomial proportion: 90 test clips move i
 points per error. The Wilson score interval (statsmodels ``proportion_confint``) stays
 inside [0, 1] and is honest for small ``n``; the exact binomial test (scipy
 ``binomtest``) asks whether ``k`` correct out of ``n`` is plausible if the true accuracy
-were the study's. Several seeds are pooled (their correct counts and test items added),
-which ignores seed-to-seed training variance: the table shows the sd over seeds beside it.
+were the study's. Several seeds are averaged on one seed's test-set size: they share the
+test items, so adding their counts would shrink the interval without new test data; the
+interval ignores seed-to-seed training variance, and the table shows the sd over seeds.
 A comparison with the study's value uses :func:`difference_se` (both test sets and the
 seed spread) and a two-sided normal test on it (:func:`z_test_pvalue`).
 """
@@ -36,11 +37,13 @@ class AccuracyInterval:
 
 def accuracy_interval(accuracies: list[float], trials: list[int],
                       study: float | None = None) -> AccuracyInterval:
-    """Pooled 95% Wilson interval of accuracies measured on ``trials`` test items each."""
+    """95% Wilson interval of the mean of accuracies measured on ``trials`` test items each
+    (the seeds' shared test set: n = their mean size, correct = the mean count)."""
     if len(accuracies) != len(trials) or not trials or min(trials) <= 0:
         raise ValueError(f"need one positive test size per accuracy, got {trials} for {accuracies}")
-    correct = int(sum(round(a * n) for a, n in zip(accuracies, trials, strict=True)))
-    n = int(sum(trials))
+    n = int(round(sum(trials) / len(trials)))
+    correct = int(round(sum(a * t for a, t in zip(accuracies, trials, strict=True))
+                        / len(trials)))
     low, high = proportion_confint(correct, n, alpha=ALPHA, method="wilson")
     p = None
     if study is not None and 0 <= study <= 1:

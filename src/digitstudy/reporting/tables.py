@@ -35,7 +35,7 @@ CSV_COLUMNS = ["table", "row", "column", "study_value", "run_value", "delta"]
 EXTRA_COLUMNS = ["kind", "n_test", "ci_low", "ci_high", "p_value", "se_diff"]
 LEGEND = ("Accuracies are fractions of the test set; this run = mean \u00b1 sd over its seeds "
           "(n = seeds); delta = this run \u2212 study. 95% interval: Wilson score interval of "
-          "this run's test accuracy (pooled over seeds; n = test items). SE of delta = "
+          "the mean test accuracy (n = test items of one seed; the seeds share them). SE of delta = "
           "sqrt(p(1\u2212p)/n + s(1\u2212s)/N + sd\u00b2/k): this run's mean p on its n test "
           "items (one seed's test set, shared by the seeds), the study's value s on its N test "
           "items (where the study gives them), and the spread sd of this run's k seeds (k \u2265 2); "
