@@ -26,7 +26,7 @@ from digitstudy.config.sections import SettingsView, settings_for
 log = logging.getLogger(__name__)
 
 # The report reads the whole study's settings; deployment sections are not its business.
-REPORT_SETTINGS = ("name", "study_scale", "data", "p1", "p2", "p3", "p4a", "p4b")
+REPORT_SETTINGS = ("name", "study_scale", "data", "p1", "p2", "p3", "p4a", "p4b", "statistics")
 CNN_CELL = ("name", "p2.classifier")  # the Table 2 CNN cell (P2, P3, the proposed pipeline)
 GAN = ("p3.architecture", "p3.train", "p3.gan_seed")
 
@@ -125,12 +125,12 @@ STEPS: dict[str, Step] = {
         Step("p4a-attention-mnist", "digitstudy.experiments.attention_mnist:attention_mnist_step",
              inputs=("dataset",), outputs=("result",), params={"model": str, "seed": int},
              settings=("name", "p4a.train_per_class", "p4a.test_per_class", "p4a.sample_seed",
-                       "p4a.train", "p4a.map_digits"), trains=True,
+                       "p4a.train", "p4a.map_digits", "p4a.cbam_channel_pooling"), trains=True,
              help="one Part A attention CNN on ReducedMNIST + maps (study 5, Tables 7-10)"),
         Step("p4b-attention-speech", "digitstudy.experiments.attention_speech:attention_speech_step",
              inputs=("images",), outputs=("result",), params={"model": str, "seed": int},
              settings=("name", "p4b.train", "p4b.clipnorm", "p4b.noise_std", "p4b.noise_models",
-                       "p4b.map_examples"), trains=True,
+                       "p4b.map_examples", "p4b.cbam_channel_pooling"), trains=True,
              help="one Part B spectrogram CNN + Grad-CAM/attention maps (study 6, Tables 11-13)"),
         # the report
         Step("aggregate-results", "digitstudy.reporting.report:aggregate_step",

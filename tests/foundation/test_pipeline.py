@@ -116,11 +116,13 @@ def test_whole_study_dag_produces_every_table_and_figure(tmp_path):
                  ("Table 6", "300 real + 1000 augmented", "3000 synthetic"),
                  ("GAN quality", "full MNIST", "GAN-test (label fidelity)")]:
         assert 0.0 <= filled[cell] <= 1.0, cell
-    for table, models in (("Table 10", ["base_cnn", "spatial_attention", "self_attention", "cbam", "se"]),
+    for table, models in (("Table 10", ["base_cnn", "spatial_attention", "self_attention", "cbam", "se",
+                                        "self_attention_add_norm (variant)"]),
                           ("Table 13", ["baseline_lenet", "cnn_with_cbam", "hybrid_channel_attention"])):
         for model in models:
             assert (table, model, "Test accuracy") in filled.index
-    assert ("Table 10", "se", "McNemar p vs base") in filled.index
+    assert ("Table 10", "se", "Paired test p vs base") in filled.index
+    assert ("Table 10", "se", "Holm p vs base") in filled.index
     assert len(csv[csv.table == "Table 1"].dropna(subset=["run_value"])) == 10
     figures = {p.name for p in (report / "figures").iterdir()}
     assert "p1-bottleneck-sweep.png" in figures

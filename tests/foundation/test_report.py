@@ -42,13 +42,16 @@ def test_report_puts_run_values_beside_the_study_with_deltas(tmp_path):
     frame = write_report(records, tmp_path, "run-1", "test")
     csv = pd.read_csv(tmp_path / "results.csv")
     assert list(csv.columns)[:6] == ["table", "row", "column", "study_value", "run_value", "delta"]
-    assert list(csv.columns)[6:] == ["kind", "n_test", "ci_low", "ci_high", "p_value"]
+    assert list(csv.columns)[6:] == ["kind", "n_test", "ci_low", "ci_high", "p_value", "se_diff"]
     assert set(csv.table) == {"Table 1", "Table 1 sweep"}
     base = csv[(csv.table == "Table 1") & (csv.row == "Baseline")]
     assert set(base.study_value.round(4)) >= {0.9311, 0.9511}  # both printed values are shown
     acc = base[base.column == "Test accuracy"].iloc[0]
     assert acc.run_value == pytest.approx(0.91)  # mean over seeds
     assert acc.delta == pytest.approx(0.91 - 0.9311)
+    # 3 test items per seed, the study's 450, 2 seeds with sd 0.0141
+    assert acc.se_diff == pytest.approx((0.91 * 0.09 / 3 + 0.9311 * 0.0689 / 450
+                                         + 0.02 ** 2 / 2 / 2) ** 0.5)
     sweep = csv[csv.table == "Table 1 sweep"].set_index("row")
     assert sweep.loc["300D", "run_value"] == pytest.approx(0.91)
     assert sweep.loc["300D", "study_value"] == pytest.approx(0.9156)

@@ -89,3 +89,16 @@ def test_bad_channel_attention_arguments_are_errors():
         ChannelAttention(pooling=("avg", "median"))
     with pytest.raises(ValueError, match="reduction"):
         ChannelAttention(reduction=0)
+
+
+@pytest.mark.parametrize("pooling, same", [(("avg",), True), (("avg", "max"), False)])
+def test_cbam_channel_gate_sees_only_its_pooled_descriptors(pooling, same):
+    """Two maps with equal channel means but different channel maxima: the study's
+    avg-only gate weighs them alike, Woo et al.'s avg + max gate does not."""
+    rng = np.random.default_rng(3)
+    peaked = rng.normal(size=(1, 4, 4, 8)).astype("float32")
+    flat = np.broadcast_to(peaked.mean(axis=(1, 2), keepdims=True), peaked.shape).copy()
+    block = CBAM(reduction=2, kernel_size=3, pooling=pooling)
+    weights = [np.asarray(block(x, return_attention=True)[1]["channel"]) for x in (peaked, flat)]
+    assert np.allclose(*weights, atol=1e-6) == same
+    assert block.get_config()["pooling"] == list(pooling)

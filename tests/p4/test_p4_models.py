@@ -8,7 +8,12 @@ import pytest
 
 from digitstudy.config.p4 import MNIST_MODEL_NAMES, SPEECH_MODEL_NAMES
 from digitstudy.models.attention import attention_weights
-from digitstudy.models.attention_cnn import MNIST_MODELS, SPEECH_MODELS, build_named
+from digitstudy.models.attention_cnn import (
+    MNIST_MODELS,
+    SPEECH_MODELS,
+    BlockSettings,
+    build_named,
+)
 from digitstudy.models.gradcam import grad_cam
 
 MNIST = (28, 28, 1)
@@ -49,6 +54,8 @@ def test_base_cnn_is_the_study_architecture():
     ("cbam", [(1,), (4,), (4, 32), (7, 7, 2, 1), (32,), (32, 4)]),  # shared MLP + 7x7 conv
     ("self_attention", sorted([(64, 4, 64)] * 3 + [(4, 64)] * 3 + [(4, 64, 64), (64,)]
                               + [(64,), (64,)])),  # MHA(4 heads, key 64) + LayerNorm
+    ("self_attention_add_norm", sorted([(64, 4, 64)] * 3 + [(4, 64)] * 3 + [(4, 64, 64), (64,)]
+                                       + [(64,), (64,)])),  # the same weights, one more add
 ])
 def test_mnist_attention_models_add_only_their_block(name, extra):
     base = build_named("base_cnn", MNIST)
@@ -60,14 +67,27 @@ def test_mnist_attention_models_add_only_their_block(name, extra):
     ("cbam", "attention1_cbam", (13, 13, 32)),
     ("se", "attention1_se", (13, 13, 32)),
     ("self_attention", "attention2_self", (5, 5, 64)),
+    ("self_attention_add_norm", "attention2_self_add_norm", (5, 5, 64)),
 ])
 def test_mnist_blocks_sit_where_the_study_puts_them(name, block, features):
     model = build_named(name, MNIST)
     assert tuple(model.get_layer(block).input.shape[1:]) == features
 
 
-def test_study_self_attention_adds_and_normalises():
-    assert build_named("self_attention", MNIST).get_layer("attention2_self").residual
+def test_study_self_attention_is_literal_and_add_norm_is_the_variant():
+    """The study's row: MHA -> LayerNorm (no residual); the variant: LayerNorm(x + MHA(x))."""
+    assert not build_named("self_attention", MNIST).get_layer("attention2_self").residual
+    variant = build_named("self_attention_add_norm", MNIST)
+    assert variant.get_layer("attention2_self_add_norm").residual
+
+
+@pytest.mark.parametrize("name, block", [("cbam", "attention1_cbam"),
+                                         ("cnn_with_cbam", "attention2_cbam")])
+def test_cbam_channel_pooling_follows_the_setting(name, block):
+    shape = MNIST if name == "cbam" else SPEECH
+    assert build_named(name, shape).get_layer(block).channel.pooling == ("avg",)  # the study
+    woo = build_named(name, shape, blocks=BlockSettings(cbam_pooling=("avg", "max")))
+    assert woo.get_layer(block).channel.pooling == ("avg", "max")
 
 
 def test_speech_models_match_table_11():
@@ -94,7 +114,7 @@ def test_training_noise_is_off_at_inference():
     assert not np.allclose(model(x, training=True), model(x, training=False))
 
 
-@pytest.mark.parametrize("name", ["cbam", "self_attention"])
+@pytest.mark.parametrize("name", ["cbam", "self_attention", "self_attention_add_norm"])
 def test_model_with_a_block_saves_and_reloads(name, tmp_path):
     model = build_named(name, MNIST)
     x = np.random.default_rng(1).random((4, *MNIST), dtype=np.float32)

@@ -6,9 +6,10 @@ import pytest
 
 from digitstudy.config.p4 import MNIST_MODEL_NAMES
 from digitstudy.experiments.attention_mnist import attention_mnist_step
+from digitstudy.reporting.p4 import attention_table
 from digitstudy.reporting.records import load_record
-from digitstudy.reporting.significance import comparison_rows
 from digitstudy.reporting.study_values import study_tables
+from digitstudy.reporting.tables import ReportContext
 from digitstudy.steps import run_step
 
 pytestmark = pytest.mark.slow
@@ -17,6 +18,7 @@ MNIST_FIGURES = {
     "base_cnn": {"curves"},
     "spatial_attention": {"curves", "attention_map_attention1_spatial"},
     "self_attention": {"curves", "patch_focus_attention2_self"},
+    "self_attention_add_norm": {"curves", "patch_focus_attention2_self_add_norm"},
     "cbam": {"curves", "attention_map_attention1_cbam", "channel_weights"},
     "se": {"curves", "channel_weights"},
 }
@@ -37,14 +39,22 @@ def test_attention_mnist_step_writes_record_and_maps(mnist_runs, model, check_re
     assert rec.metrics["train_images"] == 80
     assert any("validation" in n for n in rec.notes)
     assert any("no train split" in n for n in rec.notes)  # t10k only: drawn without overlap
+    assert any("CBAM channel attention pools avg (the study" in n
+               for n in rec.notes) == (model == "cbam")
 
 
 def test_table_10_rows_from_the_step_records(mnist_runs):
     records = [load_record(mnist_runs / m) for m in MNIST_MODEL_NAMES]
-    rows = comparison_rows(records, "base_cnn", study_tables()["table_10"])
-    assert [r["model"] for r in rows] == list(MNIST_MODEL_NAMES)
+    cells = attention_table("Table 10")(records, ReportContext())
+    rows = list(dict.fromkeys(c.row for c in cells))
+    study = list(study_tables()["table_10"])
+    assert rows == study + ["self_attention_add_norm (variant)"]  # study rows, then variants
+    filled = {(c.row, c.column): c for c in cells if c.runs}
     for row in rows[1:]:
-        assert 0.0 <= row["mcnemar_p"] <= 1.0 and row["seconds_vs_base"] is not None
+        assert 0.0 <= filled[row, "Paired test p vs base"].run_value <= 1.0
+        assert filled[row, "Paired test p vs base"].run_value <= filled[row, "Holm p vs base"].run_value
+        assert (row, "Seconds vs base") in filled
+    assert filled["se", "Test accuracy"].difference_se > 0  # 40 test items here, 1000 in the study
 
 
 def test_attention_mnist_learns_separable_digits(profile, mnist_dir, tmp_path):

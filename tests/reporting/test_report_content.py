@@ -1,6 +1,7 @@
 """The report says what was run, how sure each accuracy is, and keeps facts apart."""
 
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -8,7 +9,7 @@ from report_records import N_TEST, p1_records
 
 from digitstudy.config import load_profile
 from digitstudy.reporting.header import run_header
-from digitstudy.reporting.intervals import accuracy_interval
+from digitstudy.reporting.intervals import accuracy_interval, difference_se, z_test_pvalue
 from digitstudy.reporting.report import write_report
 from digitstudy.reporting.tables import signed
 
@@ -28,8 +29,21 @@ def test_the_interval_of_80_of_90_and_its_test_against_the_study():
     assert iv.low == pytest.approx(0.8074, abs=1e-4) and iv.high == pytest.approx(0.9385, abs=1e-4)
     assert not iv.significant  # 0.9311 is inside
     assert accuracy_interval([80 / 90], [90], study=0.9511).significant
-    pooled = accuracy_interval([0.5, 0.7], [10, 10])
-    assert (pooled.correct, pooled.n, pooled.p_value) == (12, 20, None)
+    # two seeds on the same 10 items: the mean (6 of 10), not 12 of 20 items
+    seeds = accuracy_interval([0.5, 0.7], [10, 10])
+    assert (seeds.correct, seeds.n, seeds.p_value) == (6, 10, None)
+
+
+def test_the_se_of_a_difference_adds_both_test_sets_and_the_seed_spread():
+    # 0.98 on 1000 items over 3 seeds with sd 0.002, against 0.9810 on the study's 1000
+    se = difference_se(0.98, 1000, 0.981, 1000, 0.002, 3)
+    assert se == pytest.approx((0.98 * 0.02 / 1000 + 0.981 * 0.019 / 1000 + 0.002 ** 2 / 3) ** 0.5)
+    assert se == pytest.approx(0.00629, abs=1e-5)
+    # unknown study size and one seed: only this run's test-set SE
+    assert difference_se(0.98, 1000, 0.981, None, math.nan, 1) == pytest.approx(
+        (0.98 * 0.02 / 1000) ** 0.5)
+    assert z_test_pvalue(1.96 * se, se) == pytest.approx(0.05, abs=1e-3)
+    assert z_test_pvalue(0.0, 0.0) == 1.0
 
 
 def test_the_header_gives_per_part_sizes_split_epochs_and_seeds_against_the_study():
@@ -48,7 +62,9 @@ def test_the_header_gives_per_part_sizes_split_epochs_and_seeds_against_the_stud
 def test_markdown_cells_show_interval_signed_delta_and_significance(report):
     md = (report / "report.md").read_text()
     assert "delta = this run \u2212 study" in md
-    assert "| Baseline | Test accuracy | 0.9311 | 0.8889 | 0.807\u20130.939 (n=90) | \u22120.0422 | no (p=0.14) |" in md
+    # SE of delta = sqrt(.8889 * .1111 / 90 + .9311 * .0689 / 450) = 0.0352; z = 1.20
+    assert ("| Baseline | Test accuracy | 0.9311 | 0.8889 | 0.807\u20130.939 (n=90) | \u22120.0422 "
+            "| 0.0352 | no (p=0.23) |") in md
     assert "0.1x" not in md  # no single global scale claim
     assert "Facts (not compared): Feature dimension: Baseline 13 (study 13)" in md
     assert "| Baseline | Feature dimension" not in md
@@ -57,7 +73,7 @@ def test_markdown_cells_show_interval_signed_delta_and_significance(report):
 def test_html_has_the_same_legend_human_columns_and_signed_deltas(report):
     html = (report / "index.html").read_text()
     assert "delta = this run \u2212 study" in html
-    for column in ("Study", "This run", "95% interval (n)", "Delta", "Significant?"):
+    for column in ("Study", "This run", "95% interval (n)", "Delta", "SE of delta", "Significant?"):
         assert f"<th>{column}</th>" in html
     assert "study_value" not in html and "run_value" not in html
     assert "\u22120.0422" in html

@@ -9,11 +9,22 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, field_
 
 from digitstudy.config.base import Section, SplitFractions, TrainConfig, unique
 
-# Model names are the rows of the study's tables (study_tables.yaml table_10 / table_13).
-MnistModel = Literal["base_cnn", "spatial_attention", "self_attention", "cbam", "se"]
+# Model names are the rows of the study's tables (study_tables.yaml table_10 / table_13);
+# "self_attention_add_norm" is a labelled variant beside the study's "self_attention" row.
+MnistModel = Literal["base_cnn", "spatial_attention", "self_attention",
+                     "self_attention_add_norm", "cbam", "se"]
 SpeechModel = Literal["baseline_lenet", "cnn_with_cbam", "hybrid_channel_attention"]
 MNIST_MODEL_NAMES: tuple[str, ...] = get_args(MnistModel)
 SPEECH_MODEL_NAMES: tuple[str, ...] = get_args(SpeechModel)
+# CBAM's channel-gate descriptors: ["avg"] = the study's text (sections 5.2.2, 6.2.2),
+# ["avg", "max"] = Woo et al. 2018 (eq. 2)
+CbamPooling = list[Literal["avg", "max"]]
+
+
+def _pooling(pooling: list[str]) -> list[str]:
+    if not pooling or len(set(pooling)) != len(pooling):
+        raise ValueError(f"cbam_channel_pooling must be [avg], [max] or [avg, max], got {pooling}")
+    return pooling
 
 
 class P4aConfig(Section):
@@ -26,8 +37,10 @@ class P4aConfig(Section):
     sample_seed: int  # which digits are sampled (fixed across training seeds)
     train: TrainConfig
     map_digits: list[int] = Field(min_length=1)  # one test example of each in the maps
+    cbam_channel_pooling: CbamPooling
 
     _unique_models = field_validator("models", "seeds")(unique)
+    _cbam_pooling = field_validator("cbam_channel_pooling")(_pooling)
 
     @field_validator("map_digits")
     @classmethod
@@ -66,5 +79,7 @@ class P4bConfig(Section):
     noise_std: NonNegativeFloat  # Gaussian noise on training images only ...
     noise_models: list[SpeechModel]  # ... of these models
     map_examples: PositiveInt  # test spectrograms drawn with Grad-CAM / attention overlays
+    cbam_channel_pooling: CbamPooling
 
     _unique_lists = field_validator("models", "seeds", "noise_models")(unique)
+    _cbam_pooling = field_validator("cbam_channel_pooling")(_pooling)

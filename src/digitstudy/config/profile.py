@@ -16,6 +16,7 @@ from digitstudy.config.p1 import P1Config
 from digitstudy.config.p2 import P2Config
 from digitstudy.config.p3 import P3Config
 from digitstudy.config.p4 import P4aConfig, P4bConfig
+from digitstudy.config.statistics import StatisticsConfig
 from digitstudy.errors import UserError
 
 BUILTIN_PROFILES = ("tiny", "paper")
@@ -42,6 +43,7 @@ class Profile(Section):
     p3: P3Config
     p4a: P4aConfig
     p4b: P4bConfig
+    statistics: StatisticsConfig  # the report's significance tests
     cluster: ClusterConfig  # placement/resources when compiled for a cluster
 
     def as_parameter(self) -> dict:

@@ -10,8 +10,8 @@ import keras
 import numpy as np
 
 from digitstudy.config import TrainConfig
-from digitstudy.models.attention import attention_weights
-from digitstudy.models.attention_cnn import build_named
+from digitstudy.models.attention import CBAM, attention_weights
+from digitstudy.models.attention_cnn import BlockSettings, build_named
 from digitstudy.models.training import evaluate_classifier, fit, seed_everything
 from digitstudy.reporting.plots_attention import (
     plot_channel_weights,
@@ -38,6 +38,7 @@ class Run:
     train: TrainConfig
     clipnorm: float | None = None
     input_noise: float = 0.0
+    cbam_pooling: tuple[str, ...] = ("avg",)  # the profile's cbam_channel_pooling
 
 
 def train_and_evaluate(run: Run, profile_name: str, train: Split, validation: Split | None,
@@ -45,7 +46,12 @@ def train_and_evaluate(run: Run, profile_name: str, train: Split, validation: Sp
                                                                             ResultRecord]:
     """Seed, build, fit (validation for curves/early stopping), test, write the record."""
     seed_everything(run.seed)
-    model = build_named(run.model, train.x.shape[1:], input_noise=run.input_noise)
+    model = build_named(run.model, train.x.shape[1:], input_noise=run.input_noise,
+                        blocks=BlockSettings(cbam_pooling=tuple(run.cbam_pooling)))
+    if any(isinstance(layer, CBAM) for layer in model.layers):
+        notes = [*notes, f"CBAM channel attention pools {' + '.join(run.cbam_pooling)} "
+                 f"({'the study' if run.cbam_pooling == ('avg',) else 'not the study'}: its "
+                 "text names global average pooling only; Woo et al. use avg + max)"]
     fitted = fit(model, train.x, train.y, None if validation is None else (validation.x,
                                                                            validation.y),
                  run.train, loss="sparse_categorical_crossentropy", metrics=["accuracy"],

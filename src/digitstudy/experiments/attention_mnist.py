@@ -40,7 +40,8 @@ def attention_mnist_step(profile: Profile, *, dataset: Path, result: Path, model
     train = _as_split(reduced.x_train, reduced.y_train)
     test = _as_split(reduced.x_test, reduced.y_test)
     notes = ["the test set is also the validation data (study section 5.2.3)", *reduced.notes]
-    run = common.Run(EXPERIMENT, "p4a", model, seed, cfg.train)
+    run = common.Run(EXPERIMENT, "p4a", model, seed, cfg.train,
+                     cbam_pooling=tuple(cfg.cbam_channel_pooling))
     net, record = common.train_and_evaluate(run, profile.name, train, test, test, result, notes)
     pick = common.example_indices(test.y, digits=cfg.map_digits)
     titles = common.example_titles(record, pick)

@@ -44,7 +44,7 @@ def attention_speech_step(profile: Profile, *, images: Path, result: Path, model
     if noise:
         notes.append(f"Gaussian noise std {noise} on training images only")
     run = common.Run(EXPERIMENT, "p4b", model, seed, cfg.train, clipnorm=cfg.clipnorm,
-              input_noise=noise)
+                     input_noise=noise, cbam_pooling=tuple(cfg.cbam_channel_pooling))
     net, record = common.train_and_evaluate(run, profile.name, train, val if len(val.y) else None,
                                      test, result, notes)
     pick = common.example_indices(test.y, count=cfg.map_examples)

@@ -137,17 +137,21 @@ class ChannelAttention(AttentionBlock):
 class CBAM(AttentionBlock):
     """Convolutional Block Attention Module (Woo et al. 2018, arXiv:1807.06521).
 
-    Channel attention (shared MLP over average- and max-pooled descriptors, sigmoid)
-    followed by spatial attention (a ``kernel_size`` conv over the channel-average and
-    channel-max maps, sigmoid); the study's block after conv block 1 (section 5.2.2) and
-    in both blocks of the spectrogram CNN (section 6.2).
+    Channel attention (shared MLP over the pooled descriptors, sigmoid) followed by
+    spatial attention (a ``kernel_size`` conv over the channel-average and channel-max
+    maps, sigmoid); the study's block after conv block 1 (section 5.2.2) and in both
+    blocks of the spectrogram CNN (section 6.2). ``pooling``: the channel gate's
+    descriptors, ``("avg", "max")`` as in Woo et al. (eq. 2); the study's text names only
+    global average pooling (sections 5.2.2 and 6.2.2), ``("avg",)``.
     """
 
-    def __init__(self, reduction: int = 8, kernel_size: int = 7, **kwargs):
+    def __init__(self, reduction: int = 8, kernel_size: int = 7,
+                 pooling: tuple[str, ...] | list[str] = ("avg", "max"), **kwargs):
         super().__init__(**kwargs)
         self.reduction = reduction
         self.kernel_size = kernel_size
-        self.channel = ChannelAttention(reduction, pooling=("avg", "max"), name="channel")
+        self.pooling = tuple(pooling)
+        self.channel = ChannelAttention(reduction, pooling=self.pooling, name="channel")
         self.spatial = SpatialAttention(kernel_size, pool_channels=True, name="spatial")
 
     def build(self, input_shape):
@@ -161,7 +165,7 @@ class CBAM(AttentionBlock):
 
     def get_config(self):
         return {**super().get_config(), "reduction": self.reduction,
-                "kernel_size": self.kernel_size}
+                "kernel_size": self.kernel_size, "pooling": list(self.pooling)}
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)

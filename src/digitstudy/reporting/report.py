@@ -21,6 +21,7 @@ import pandas as pd
 
 from digitstudy.reporting.header import header_markdown, run_header
 from digitstudy.reporting.records import ResultRecord, load_records
+from digitstudy.reporting.significance import SignificanceSettings
 from digitstudy.reporting.tables import (
     DISPLAY_COLUMNS,
     FIGURE_BUILDERS,
@@ -100,7 +101,9 @@ def write_report(records: list[ResultRecord], out: Path, run_id: str, profile_na
     load_part_modules()
     out.mkdir(parents=True, exist_ok=True)
     figures_dir = out / "figures"
-    tables = build_tables(records, ReportContext(profile_name, study_scale))
+    stats = SignificanceSettings.of(getattr(profile, "statistics", None))
+    ctx = ReportContext(profile_name, study_scale, stats)
+    tables = build_tables(records, ctx)
     all_cells = [c for _, cells in tables for c in cells]
     frame = cells_frame(all_cells)
     frame.to_csv(out / "results.csv", index=False)
@@ -142,7 +145,7 @@ def write_report(records: list[ResultRecord], out: Path, run_id: str, profile_na
         facts = facts_line(cells)
         if facts:
             md += [f"Facts (not compared): {facts}.", ""]
-        summary = spec.summary(records) if spec.summary else ""
+        summary = spec.summary(records, ctx) if spec.summary else ""
         if summary:
             md += [summary, ""]
         note = " ".join(t for t in (spec.note, f"Facts (not compared): {facts}." if facts else "",

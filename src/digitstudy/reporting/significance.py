@@ -1,20 +1,36 @@
-"""Is a difference between two models real? Exact McNemar tests and spread over seeds.
+"""Is a difference between a model and its baseline real? Calibrated paired tests.
 
-Two models evaluated on the same test images are compared on their paired predictions:
-only the discordant pairs (one right, the other wrong) carry information, and under
-"no difference" each discordant pair is a fair coin (the exact McNemar test, via
-statsmodels). Over several training seeds each seed gives its own paired test; the
-summary is the median p-value and how many seeds reach ``alpha``.
+Every model is compared with one baseline on the same training seeds (Tables 10 / 13):
+
+- **Paired permutation test** (when both have per-item test predictions on the same test
+  labels): for test item ``i`` let ``D_i`` = (seeds on which the model is right) - (seeds on
+  which the baseline is right), an integer in ``[-S, S]`` for ``S`` paired seeds; the
+  statistic ``T = sum_i D_i`` is ``S * n`` times the accuracy difference averaged over seeds.
+  Under "no difference" the two models' labels are exchangeable on each item, so every
+  ``D_i`` is as likely to carry either sign: the two-sided p-value is
+  ``P(|sum_i s_i D_i| >= |T|)`` over independent fair signs ``s_i``. It is computed exactly
+  (the distribution of the signed sum by convolution over the integer lattice) when that is
+  at most ``exact_limit`` operations, else by Monte Carlo with ``resamples`` sign draws from
+  ``numpy.random.default_rng(seed)`` (p = (hits + 1) / (resamples + 1)). With one seed
+  this is the exact McNemar test.
+- **Paired t-test over seeds** (when predictions are missing): the per-seed accuracy
+  differences against 0 (``scipy.stats.ttest_1samp``); needs at least 2 seeds.
+
+The p-values of all models compared with one baseline are Holm-adjusted together
+(``statsmodels.stats.multitest.multipletests``, method ``holm``); ``significant`` means the
+adjusted p-value is below ``alpha``. The settings (``alpha``, ``seed``, ``resamples``,
+``exact_limit``) come from the profile's ``statistics`` section.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from statsmodels.stats.contingency_tables import mcnemar
+from scipy.stats import ttest_1samp
+from statsmodels.stats.multitest import multipletests
 
 from digitstudy.reporting.records import ResultRecord
 
@@ -22,42 +38,94 @@ ALPHA = 0.05
 
 
 @dataclass(frozen=True)
-class McNemarResult:
-    """2x2 table of (model A right/wrong) x (model B right/wrong) and the exact p-value."""
+class SignificanceSettings:
+    """The profile's ``statistics`` section, as the tests need it."""
 
-    both_right: int
-    only_a_right: int
-    only_b_right: int
-    both_wrong: int
+    alpha: float = ALPHA
+    seed: int = 0  # Monte Carlo sign draws (only when the exact computation is too large)
+    resamples: int = 20_000
+    exact_limit: int = 50_000_000  # operations of the exact convolution
+
+    @classmethod
+    def of(cls, stats) -> SignificanceSettings:
+        """From a ``StatisticsConfig`` (or None: the defaults)."""
+        if stats is None:
+            return cls()
+        return cls(stats.alpha, stats.permutation_seed, stats.resamples, stats.exact_limit)
+
+
+@dataclass(frozen=True)
+class PairedTest:
+    method: str  # "permutation (exact)", "permutation (Monte Carlo, R draws)", "paired t"
     pvalue: float
-
-    @property
-    def table(self) -> np.ndarray:
-        return np.array([[self.both_right, self.only_a_right],
-                         [self.only_b_right, self.both_wrong]])
-
-    @property
-    def n(self) -> int:
-        return int(self.table.sum())
+    seeds: int
+    n_items: int | None = None  # test items (permutation test)
 
 
-def paired_table(y_true: Sequence[int], pred_a: Sequence[int],
-                 pred_b: Sequence[int]) -> np.ndarray:
-    """[[both right, A right B wrong], [A wrong B right, both wrong]] over paired predictions."""
-    y, a, b = (np.asarray(v) for v in (y_true, pred_a, pred_b))
-    if not (y.shape == a.shape == b.shape) or y.ndim != 1:
-        raise ValueError(f"paired predictions need equal 1-d shapes, got y_true {y.shape}, "
-                         f"A {a.shape}, B {b.shape}")
-    ra, rb = a == y, b == y
-    return np.array([[np.sum(ra & rb), np.sum(ra & ~rb)], [np.sum(~ra & rb), np.sum(~ra & ~rb)]])
+def sign_flip_pvalue(differences: Iterable[int], *, settings: SignificanceSettings = SignificanceSettings(),
+                     ) -> tuple[float, bool]:
+    """Two-sided sign-flip p-value of integer per-item differences; (p, exact?).
+
+    ``P(|sum s_i d_i| >= |sum d_i|)`` for independent fair signs ``s_i``; items with
+    ``d_i = 0`` do not change the sum and are dropped.
+    """
+    d = np.asarray(list(differences))
+    if d.size and not np.issubdtype(d.dtype, np.integer):
+        if not np.allclose(d, np.round(d)):
+            raise ValueError("sign_flip_pvalue needs integer differences (counts over seeds)")
+        d = np.round(d).astype(np.int64)
+    observed = abs(int(d.sum())) if d.size else 0
+    a = np.abs(d[d != 0]).astype(np.int64)
+    if a.size == 0 or observed == 0:
+        return 1.0, True
+    total = int(a.sum())
+    if a.size * (2 * total + 1) <= settings.exact_limit:
+        return _exact(a, total, observed), True
+    return _monte_carlo(a, observed, settings), False
 
 
-def mcnemar_exact(y_true: Sequence[int], pred_a: Sequence[int],
-                  pred_b: Sequence[int]) -> McNemarResult:
-    """Exact (binomial) McNemar test of two classifiers on the same test items."""
-    table = paired_table(y_true, pred_a, pred_b)
-    p = 1.0 if table[0, 1] + table[1, 0] == 0 else float(mcnemar(table, exact=True).pvalue)
-    return McNemarResult(*(int(v) for v in table.ravel()), pvalue=p)
+def _exact(a: np.ndarray, total: int, observed: int) -> float:
+    # dist[k] = P(signed sum = k - total), built one item at a time: k -> k +/- a_i
+    dist = np.zeros(2 * total + 1)
+    dist[total] = 1.0
+    for step in a:
+        new = np.zeros_like(dist)
+        new[step:] += 0.5 * dist[:-step]
+        new[:-step] += 0.5 * dist[step:]
+        dist = new
+    sums = np.abs(np.arange(-total, total + 1))
+    return float(min(1.0, dist[sums >= observed].sum()))
+
+
+def _monte_carlo(a: np.ndarray, observed: int, settings: SignificanceSettings) -> float:
+    rng = np.random.default_rng(settings.seed)
+    hits, left, chunk = 0, settings.resamples, max(1, 2_000_000 // a.size)
+    while left:
+        n = min(chunk, left)
+        signs = rng.integers(0, 2, size=(n, a.size), dtype=np.int8) * 2 - 1
+        hits += int(np.sum(np.abs(signs @ a) >= observed))
+        left -= n
+    return (hits + 1) / (settings.resamples + 1)
+
+
+def paired_t_pvalue(differences: Iterable[float]) -> float | None:
+    """Two-sided one-sample t-test of per-seed differences against 0 (None: < 2 seeds)."""
+    d = np.asarray(list(differences), dtype=float)
+    if d.size < 2:
+        return None
+    if np.allclose(d, d[0]):  # no spread: no evidence either way unless all are 0
+        return 1.0 if np.allclose(d, 0.0) else None
+    return float(ttest_1samp(d, 0.0).pvalue)
+
+
+def holm(pvalues: Mapping[str, float], alpha: float = ALPHA) -> dict[str, tuple[float, bool]]:
+    """Holm-adjusted p-values and rejections: ``{name: (adjusted p, adjusted p < alpha)}``."""
+    if not pvalues:
+        return {}
+    names = list(pvalues)
+    reject, adjusted, _, _ = multipletests([pvalues[n] for n in names], alpha=alpha,
+                                           method="holm")
+    return {n: (float(p), bool(r)) for n, p, r in zip(names, adjusted, reject, strict=True)}
 
 
 def mean_sd(values: Iterable[float]) -> tuple[float, float]:
@@ -66,11 +134,6 @@ def mean_sd(values: Iterable[float]) -> tuple[float, float]:
     if v.size == 0:
         raise ValueError("mean_sd of no values")
     return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else math.nan
-
-
-def accuracy_standard_error(accuracy: float, n: int) -> float:
-    """Binomial standard error of an accuracy measured on ``n`` test items."""
-    return math.sqrt(accuracy * (1.0 - accuracy) / n)
 
 
 @dataclass
@@ -82,18 +145,16 @@ class ModelComparison:
     n_test: int
     accuracy: tuple[float, float]  # mean, sd over seeds
     train_seconds: tuple[float, float]
-    accuracy_vs_base: float | None = None  # mean over seeds of (model - baseline)
-    seconds_vs_base: float | None = None
-    mcnemar: list[McNemarResult] = field(default_factory=list)  # one per seed
+    accuracy_vs_base: list[float] = field(default_factory=list)  # per seed: model - baseline
+    seconds_vs_base: list[float] = field(default_factory=list)
+    test: PairedTest | None = None  # None for the baseline, or when untestable
+    p_holm: float | None = None
+    significant: bool | None = None
 
     @property
     def pvalue(self) -> float | None:
-        """The median per-seed McNemar p-value (None for the baseline itself)."""
-        return float(np.median([m.pvalue for m in self.mcnemar])) if self.mcnemar else None
-
-    @property
-    def seeds_significant(self) -> int:
-        return sum(m.pvalue < ALPHA for m in self.mcnemar)
+        """The unadjusted p-value of the paired test (None for the baseline)."""
+        return None if self.test is None else self.test.pvalue
 
 
 def _by_model_and_seed(records: Iterable[ResultRecord]) -> dict[str, dict[int, ResultRecord]]:
@@ -109,12 +170,43 @@ def _by_model_and_seed(records: Iterable[ResultRecord]) -> dict[str, dict[int, R
     return grouped
 
 
-def compare_to_baseline(records: Iterable[ResultRecord], baseline: str) -> list[ModelComparison]:
-    """Per model (in record order, baseline first): mean +/- sd over seeds, the mean
-    differences to the baseline on the same seeds, and one exact McNemar test per seed.
+def item_differences(runs: list[ResultRecord], bases: list[ResultRecord]) -> np.ndarray:
+    """``D_i`` = seeds the model is right on item ``i`` - seeds the baseline is (paired
+    records, one per seed, in the same order)."""
+    total = None
+    for rec, base in zip(runs, bases, strict=True):
+        if rec.predictions.y_true != base.predictions.y_true:
+            raise ValueError(f"{rec.key} and {base.key} were not evaluated on the same test labels")
+        y = np.asarray(rec.predictions.y_true)
+        d = ((np.asarray(rec.predictions.y_pred) == y).astype(np.int64)
+             - (np.asarray(base.predictions.y_pred) == y).astype(np.int64))
+        if total is not None and d.shape != total.shape:
+            raise ValueError(f"{rec.key}: {d.size} test items, other seeds have {total.size}")
+        total = d if total is None else total + d
+    return total if total is not None else np.zeros(0, dtype=np.int64)
 
-    Every model needs the baseline on each of its seeds, with predictions on the same
-    test labels; anything else is an error naming the record.
+
+def paired_test(runs: list[ResultRecord], bases: list[ResultRecord],
+                settings: SignificanceSettings = SignificanceSettings()) -> PairedTest | None:
+    """The permutation test when every paired record has predictions, else the t-test."""
+    if all(r.predictions is not None for r in (*runs, *bases)):
+        d = item_differences(runs, bases)
+        p, exact = sign_flip_pvalue(d, settings=settings)
+        method = "permutation (exact)" if exact else \
+            f"permutation (Monte Carlo, {settings.resamples} draws, seed {settings.seed})"
+        return PairedTest(method, p, len(runs), int(d.size))
+    p = paired_t_pvalue(r.metrics["test_accuracy"] - b.metrics["test_accuracy"]
+                        for r, b in zip(runs, bases, strict=True))
+    return None if p is None else PairedTest("paired t over seeds", p, len(runs))
+
+
+def compare_to_baseline(records: Iterable[ResultRecord], baseline: str,
+                        settings: SignificanceSettings = SignificanceSettings()) -> list[ModelComparison]:
+    """Per model (in record order, baseline first): mean +/- sd over seeds, the per-seed
+    differences to the baseline, the paired test and its Holm-adjusted p-value.
+
+    Every model needs the baseline on each of its seeds; anything else is an error naming
+    the record.
     """
     grouped = _by_model_and_seed(records)
     if baseline not in grouped:
@@ -124,67 +216,24 @@ def compare_to_baseline(records: Iterable[ResultRecord], baseline: str) -> list[
     for model in [baseline] + [m for m in grouped if m != baseline]:
         runs = grouped[model]
         seeds = sorted(runs)
+        first = runs[seeds[0]]
         comp = ModelComparison(
             model=model, seeds=seeds,
-            n_test=len(runs[seeds[0]].predictions.y_true) if runs[seeds[0]].predictions else 0,
+            n_test=len(first.predictions.y_true) if first.predictions else 0,
             accuracy=mean_sd(runs[s].metrics["test_accuracy"] for s in seeds),
             train_seconds=mean_sd(runs[s].train_seconds for s in seeds))
         if model != baseline:
             missing = [s for s in seeds if s not in base]
             if missing:
                 raise ValueError(f"model {model}: no {baseline} run for seed(s) {missing}")
-            comp.accuracy_vs_base = float(np.mean(
-                [runs[s].metrics["test_accuracy"] - base[s].metrics["test_accuracy"] for s in seeds]))
-            comp.seconds_vs_base = float(np.mean(
-                [runs[s].train_seconds - base[s].train_seconds for s in seeds]))
-            comp.mcnemar = [_paired_test(runs[s], base[s]) for s in seeds]
+            comp.accuracy_vs_base = [runs[s].metrics["test_accuracy"]
+                                     - base[s].metrics["test_accuracy"] for s in seeds]
+            comp.seconds_vs_base = [runs[s].train_seconds - base[s].train_seconds for s in seeds]
+            comp.test = paired_test([runs[s] for s in seeds], [base[s] for s in seeds],
+                                    settings)
         out.append(comp)
+    adjusted = holm({c.model: c.pvalue for c in out if c.pvalue is not None}, settings.alpha)
+    for c in out:
+        if c.model in adjusted:
+            c.p_holm, c.significant = adjusted[c.model]
     return out
-
-
-def _paired_test(rec: ResultRecord, base: ResultRecord) -> McNemarResult:
-    if rec.predictions is None or base.predictions is None:
-        raise ValueError(f"{rec.key} / {base.key}: McNemar needs the test predictions of both")
-    if rec.predictions.y_true != base.predictions.y_true:
-        raise ValueError(f"{rec.key} and {base.key} were not evaluated on the same test labels")
-    return mcnemar_exact(rec.predictions.y_true, rec.predictions.y_pred, base.predictions.y_pred)
-
-
-def comparison_rows(records: Iterable[ResultRecord], baseline: str,
-                    study: Mapping[str, Mapping[str, float]]) -> list[dict]:
-    """Rows of study Table 10 / 13 with the run beside the study's values.
-
-    ``study``: ``study_tables()["table_10"]`` or ``["table_13"]`` (model -> test_accuracy,
-    train_seconds[, seconds_vs_base]). Models missing from the run are rows with run
-    columns None, so the table always has the study's rows. ``significant``: the
-    (median) McNemar p-value against the baseline is below ``ALPHA``.
-    """
-    comps = {c.model: c for c in compare_to_baseline(records, baseline)}
-    base_study = study.get(baseline, {})
-    rows = []
-    for model in list(study) + [m for m in comps if m not in study]:
-        ref, comp = study.get(model, {}), comps.get(model)
-        study_acc, study_sec = ref.get("test_accuracy"), ref.get("train_seconds")
-        study_vs = ref.get("seconds_vs_base")
-        if study_vs is None and model != baseline and study_sec is not None and base_study:
-            study_vs = round(study_sec - base_study["train_seconds"], 2)
-        row = {"model": model, "study_accuracy": study_acc, "study_seconds": study_sec,
-               "study_seconds_vs_base": study_vs, "seeds": None, "n_test": None,
-               "accuracy_mean": None, "accuracy_sd": None, "accuracy_delta": None,
-               "accuracy_vs_base": None, "accuracy_se": None, "seconds_mean": None,
-               "seconds_sd": None, "seconds_vs_base": None, "mcnemar_p": None,
-               "seeds_p_below_alpha": None, "significant": None}
-        if comp is not None:
-            acc = comp.accuracy[0]
-            row.update(
-                seeds=len(comp.seeds), n_test=comp.n_test, accuracy_mean=acc,
-                accuracy_sd=comp.accuracy[1],
-                accuracy_delta=None if study_acc is None else acc - study_acc,
-                accuracy_vs_base=comp.accuracy_vs_base,
-                accuracy_se=accuracy_standard_error(acc, comp.n_test) if comp.n_test else None,
-                seconds_mean=comp.train_seconds[0], seconds_sd=comp.train_seconds[1],
-                seconds_vs_base=comp.seconds_vs_base, mcnemar_p=comp.pvalue,
-                seeds_p_below_alpha=None if comp.model == baseline else comp.seeds_significant,
-                significant=None if comp.pvalue is None else comp.pvalue < ALPHA)
-        rows.append(row)
-    return rows

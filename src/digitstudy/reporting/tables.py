@@ -3,9 +3,11 @@
 A table is built by a :class:`TableSpec` from the result records; each part registers
 its specs in :data:`TABLE_SPECS` (see ``p1.py``). Runs over several seeds are averaged; the
 tables show mean +/- sd where there is more than one. A test accuracy whose test-set size
-is known (the record's paired predictions) gets its 95% interval (``intervals.py``) and
-a mark saying whether the study's value lies outside it. A ``fact`` cell (a feature
-dimension) is a property of the setup, shown beside the study's but not compared.
+is known (the record's paired predictions) gets its 95% interval, the SE of its difference
+to the study's value (test-set SE of both sides plus the seed spread,
+``intervals.difference_se``) and a mark saying whether the difference exceeds it. A
+``fact`` cell (a feature dimension) is a property of the setup, shown beside the study's
+but not compared.
 """
 
 from __future__ import annotations
@@ -17,16 +19,28 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from digitstudy.reporting.intervals import AccuracyInterval, accuracy_interval
+from digitstudy.reporting.intervals import (
+    ALPHA,
+    AccuracyInterval,
+    accuracy_interval,
+    difference_se,
+    z_test_pvalue,
+)
 from digitstudy.reporting.records import ResultRecord
+from digitstudy.reporting.significance import SignificanceSettings
+from digitstudy.reporting.study_values import STUDY_TEST_SIZES
 
 CSV_COLUMNS = ["table", "row", "column", "study_value", "run_value", "delta"]
 # after the comparison columns (tools reading the first six need no change)
-EXTRA_COLUMNS = ["kind", "n_test", "ci_low", "ci_high", "p_value"]
-LEGEND = ("Accuracies are fractions of the test set; delta = this run \u2212 study. "
-          "95% interval: Wilson score interval of this run's test accuracy (pooled over seeds; "
-          "n = test items). Significant: the study's value lies outside it (exact binomial "
-          "test, p < 0.05), so the difference is more than test-set sampling noise.")
+EXTRA_COLUMNS = ["kind", "n_test", "ci_low", "ci_high", "p_value", "se_diff"]
+LEGEND = ("Accuracies are fractions of the test set; this run = mean \u00b1 sd over its seeds "
+          "(n = seeds); delta = this run \u2212 study. 95% interval: Wilson score interval of "
+          "the mean test accuracy (n = test items of one seed; the seeds share them). SE of delta = "
+          "sqrt(p(1\u2212p)/n + s(1\u2212s)/N + sd\u00b2/k): this run's mean p on its n test "
+          "items (one seed's test set, shared by the seeds), the study's value s on its N test "
+          "items (where the study gives them), and the spread sd of this run's k seeds (k \u2265 2); "
+          "the study's own seed spread is unknown and not included. Significant: |delta| > "
+          "1.96 SE (two-sided normal test, p < 0.05).")
 
 
 class Runs(list):
@@ -70,6 +84,22 @@ class Cell:
         return self.run_value - self.study_value
 
     @property
+    def difference_se(self) -> float | None:
+        """SE of ``delta`` (``intervals.difference_se``) for a test accuracy whose test-set
+        sizes are known; the study's test size comes from ``STUDY_TEST_SIZES``."""
+        trials = getattr(self.runs, "trials", [])
+        if self.kind == "fact" or self.study_value is None or not self.runs \
+                or len(trials) != len(self.runs) or any(t is None for t in trials):
+            return None
+        return difference_se(self.run_value, float(np.mean(trials)), self.study_value,
+                             STUDY_TEST_SIZES.get(self.table), self.run_sd, len(self.runs))
+
+    @property
+    def difference_p(self) -> float | None:
+        se = self.difference_se
+        return None if se is None else z_test_pvalue(self.delta, se)
+
+    @property
     def interval(self) -> AccuracyInterval | None:
         """95% interval of a test accuracy whose test-set sizes are all known."""
         trials = getattr(self.runs, "trials", [])
@@ -85,6 +115,7 @@ class ReportContext:
 
     profile: str = ""
     study_scale: float = 1.0  # run sizes per class = study sizes x this
+    statistics: SignificanceSettings = SignificanceSettings()  # the profile's ``statistics``
 
 
 @dataclass(frozen=True)
@@ -94,8 +125,8 @@ class TableSpec:
     part: str
     build: Callable[[list[ResultRecord], ReportContext], list[Cell]]
     note: str = ""
-    # records -> text shown under the table (e.g. which differences are significant)
-    summary: Callable[[list[ResultRecord]], str] | None = None
+    # (records, ctx) -> text shown under the table (e.g. which differences are significant)
+    summary: Callable[[list[ResultRecord], ReportContext], str] | None = None
 
 
 TABLE_SPECS: list[TableSpec] = []
@@ -128,14 +159,14 @@ def metric_runs(records: Iterable[ResultRecord], metric: str) -> Runs:
 def cells_frame(cells: list[Cell]) -> pd.DataFrame:
     rows = []
     for c in cells:
-        iv = c.interval
+        iv, se, p = c.interval, c.difference_se, c.difference_p
         rows.append([c.table, c.row, c.column, c.study_value, c.run_value, c.delta, c.kind,
                      iv.n if iv else math.nan, iv.low if iv else math.nan,
-                     iv.high if iv else math.nan,
-                     iv.p_value if iv and iv.p_value is not None else math.nan])
+                     iv.high if iv else math.nan, math.nan if p is None else p,
+                     math.nan if se is None else se])
     return pd.DataFrame(rows, columns=CSV_COLUMNS + EXTRA_COLUMNS).astype(
         {"study_value": float, "run_value": float, "delta": float, "n_test": float,
-         "ci_low": float, "ci_high": float, "p_value": float})
+         "ci_low": float, "ci_high": float, "p_value": float, "se_diff": float})
 
 
 def build_tables(records: list[ResultRecord], ctx: ReportContext | None = None,
@@ -163,7 +194,7 @@ def signed(delta: float, digits: int = 4) -> str:
 
 
 DISPLAY_COLUMNS = ["Row", "Measure", "Study", "This run", "95% interval (n)", "Delta",
-                   "Significant?"]
+                   "SE of delta", "Significant?"]
 
 
 def display_rows(cells: list[Cell]) -> list[list[str]]:
@@ -176,11 +207,11 @@ def display_rows(cells: list[Cell]) -> list[list[str]]:
         n = f" (n={len(c.runs)})" if len(c.runs) > 1 else ""
         iv = c.interval
         interval = f"{iv.low:.3f}\u2013{iv.high:.3f} (n={iv.n})" if iv else ""
-        significant = ""
-        if iv is not None and iv.p_value is not None:
-            significant = f"{'yes' if iv.significant else 'no'} (p={iv.p_value:.2g})"
+        se, p = c.difference_se, c.difference_p
+        significant = "" if p is None else f"{'yes' if p < ALPHA else 'no'} (p={p:.2g})"
         rows.append([c.row, c.column, fmt(c.study_value), fmt(c.run_value, c.run_sd) + n,
-                     interval, signed(c.delta), significant])
+                     interval, signed(c.delta), "" if se is None else f"{se:.4f}",
+                     significant])
     return rows
 
 
@@ -196,6 +227,6 @@ def facts_line(cells: list[Cell]) -> str:
 
 def markdown_table(cells: list[Cell]) -> str:
     lines = ["| " + " | ".join(DISPLAY_COLUMNS) + " |",
-             "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     lines += ["| " + " | ".join(row) + " |" for row in display_rows(cells)]
     return "\n".join(lines)
