@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 RECORD_FILE = "record.json"
+# a step that measures labelled variants beside its record writes each as EXTRA_DIR/<name>/
+EXTRA_DIR = "extra"
 
 CellValue = int | float | str | bool
 
@@ -80,5 +82,12 @@ def load_record(directory: str | Path) -> ResultRecord:
 
 
 def load_records(directories: list[str | Path]) -> list[ResultRecord]:
-    """Records from step outputs; every directory must hold one (nothing is skipped silently)."""
-    return [load_record(d) for d in directories]
+    """Records from step outputs; every directory must hold one (nothing is skipped silently),
+    followed by the variant records under its ``EXTRA_DIR``."""
+    out = []
+    for d in directories:
+        out.append(load_record(d))
+        extra = Path(d) / EXTRA_DIR
+        if Path(d).is_dir() and extra.is_dir():
+            out += [load_record(e) for e in sorted(extra.iterdir()) if e.is_dir()]
+    return out
