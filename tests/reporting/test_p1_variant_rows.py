@@ -3,6 +3,7 @@
 from report_records import p1_record, p1_records
 
 from digitstudy.reporting.p1 import autoencoder_table, table_1, table_1_sweep
+from digitstudy.reporting.records import EXTRA_DIR, load_records, record_folders, save_record
 from digitstudy.reporting.tables import ReportContext
 
 CTX = ReportContext(profile="tiny")
@@ -65,3 +66,18 @@ def test_autoencoder_table_has_mse_and_dead_units_per_cell():
     assert dead["300D (speaker-independent split)"].runs == [60 % 7]
     assert rows(cells, "Reconstruction MSE (test)")["50D (L2 on hidden layers only)"].runs == [0.3]
     assert all(c.study_value is None for c in cells)
+
+
+def test_variant_records_are_read_after_their_steps_record_and_zip_with_their_folders(tmp_path):
+    main = p1_record("p1-utterance-embedding", 25)
+    diagnostics = [p1_record("p1-utterance-embedding", 30 + i, variant=v)
+                   for i, v in enumerate(("last-pair encoding", "mean of the pair latents"))]
+    save_record(main, tmp_path / "b")
+    for name, record in zip(("last_pair", "pair_mean"), diagnostics, strict=True):
+        save_record(record, tmp_path / "b" / EXTRA_DIR / name)
+    base = p1_record("p1-baseline", 80)
+    save_record(base, tmp_path / "a")
+    folders = record_folders([tmp_path / "b", tmp_path / "a"])
+    assert folders == [tmp_path / "b", tmp_path / "b" / EXTRA_DIR / "last_pair",
+                       tmp_path / "b" / EXTRA_DIR / "pair_mean", tmp_path / "a"]
+    assert load_records([tmp_path / "b", tmp_path / "a"]) == [main, *diagnostics, base]

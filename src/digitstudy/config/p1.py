@@ -15,6 +15,10 @@ L2Scope = Literal["all", "hidden", "none"]
 # How P1's utterances are split: the study's random stratified 70/15/15, or leave-speakers-out.
 SplitKind = Literal["random", "speakers"]
 UtteranceDiagnostic = Literal["last_pair", "pair_mean"]
+# how records and report rows name each variant
+L2_LABELS = {"all": "L2 on all layers", "hidden": "L2 on hidden layers only", "none": "no L2"}
+SPLIT_LABELS = {"random": "random split", "speakers": "speaker-independent split"}
+DIAGNOSTIC_LABELS = {"last_pair": "last-pair encoding", "pair_mean": "mean of the pair latents"}
 
 
 class MfccConfig(Section):

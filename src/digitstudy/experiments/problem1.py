@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 
 from digitstudy.config import Profile
+from digitstudy.config.p1 import DIAGNOSTIC_LABELS, L2_LABELS, SPLIT_LABELS
 from digitstudy.features.mfcc import MfccFeatures
 from digitstudy.models.autoencoders import (
     build_dense_autoencoder,
@@ -33,9 +34,6 @@ from digitstudy.reporting.records import (
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "val", "test")
-L2_LABELS = {"all": "L2 on all layers", "hidden": "L2 on hidden layers only", "none": "no L2"}
-SPLIT_LABELS = {"random": "random split", "speakers": "speaker-independent split"}
-DIAGNOSTIC_LABELS = {"last_pair": "last-pair encoding", "pair_mean": "mean of the pair latents"}
 
 
 def labelled(cell: dict, variants: list[str]) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from digitstudy.config.p1 import L2_LABELS
 from digitstudy.reporting import plots
 from digitstudy.reporting.records import ResultRecord
 from digitstudy.reporting.study_values import study_tables
@@ -132,12 +133,14 @@ AE_MEASURES = (("reconstruction_mse_val", "Reconstruction MSE (val)"),
 
 def autoencoder_table(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     """Per Approach A cell: what its autoencoder reconstructs and how many codes are dead."""
-    groups: dict[tuple[int, str], list[ResultRecord]] = {}
+    groups: dict[tuple[int, bool, str], list[ResultRecord]] = {}
     for r in select(records, "p1-autoencoder"):
-        label = r.cell.get("variant", f"study: {r.cell.get('l2_scope', 'all')} L2 scope")
-        groups.setdefault((int(r.cell["bottleneck"]), str(label)), []).append(r)
+        if AE_MEASURES[0][0] not in r.metrics:  # a record from before these were measured
+            continue
+        label = r.cell.get("variant", f"study: {L2_LABELS[r.cell.get('l2_scope', 'all')]}")
+        groups.setdefault((int(r.cell["bottleneck"]), "variant" in r.cell, str(label)), []).append(r)
     return [Cell("Table 1 autoencoders", f"{dim}D ({label})", name, None, metric_runs(rs, key))
-            for (dim, label), rs in sorted(groups.items()) for key, name in AE_MEASURES]
+            for (dim, _, label), rs in sorted(groups.items()) for key, name in AE_MEASURES]
 
 
 TABLE_1_NOTE = (

@@ -81,13 +81,19 @@ def load_record(directory: str | Path) -> ResultRecord:
     return ResultRecord.model_validate(json.loads(path.read_text()))
 
 
-def load_records(directories: list[str | Path]) -> list[ResultRecord]:
-    """Records from step outputs; every directory must hold one (nothing is skipped silently),
-    followed by the variant records under its ``EXTRA_DIR``."""
+def record_folders(directories: list[str | Path]) -> list[Path]:
+    """Every folder holding a record: each step output, followed by its ``EXTRA_DIR/<name>/``
+    variant records (the order :func:`load_records` gives, so the two zip)."""
     out = []
-    for d in directories:
-        out.append(load_record(d))
-        extra = Path(d) / EXTRA_DIR
-        if Path(d).is_dir() and extra.is_dir():
-            out += [load_record(e) for e in sorted(extra.iterdir()) if e.is_dir()]
+    for d in map(Path, directories):
+        out.append(d)
+        extra = d / EXTRA_DIR
+        if d.is_dir() and extra.is_dir():
+            out += [e for e in sorted(extra.iterdir()) if e.is_dir()]
     return out
+
+
+def load_records(directories: list[str | Path]) -> list[ResultRecord]:
+    """Records from step outputs and their variant records (:func:`record_folders`); every
+    directory must hold one (nothing is skipped silently)."""
+    return [load_record(d) for d in record_folders(directories)]
