@@ -9,22 +9,24 @@ from components.settings import component
 
 
 @component
-def p1_baseline(settings: dict, seed: int, features: Input[Dataset], result: Output[Artifact],
-                metrics: Output[Metrics], confusion: Output[ClassificationMetrics]):
+def p1_baseline(settings: dict, seed: int, split_index: int, features: Input[Dataset],
+                result: Output[Artifact], metrics: Output[Metrics],
+                confusion: Output[ClassificationMetrics]):
     from digitstudy.steps import publish, run_step
 
     publish(run_step("p1-baseline", settings, features=features.path, result=result.path,
-                     seed=seed), metrics, confusion)
+                     seed=seed, split_index=split_index), metrics, confusion)
 
 
 @component
-def p1_autoencoder(settings: dict, bottleneck: int, seed: int, features: Input[Dataset],
-                   result: Output[Artifact], metrics: Output[Metrics],
+def p1_autoencoder(settings: dict, bottleneck: int, l2_scope: str, seed: int, split_index: int,
+                   features: Input[Dataset], result: Output[Artifact], metrics: Output[Metrics],
                    confusion: Output[ClassificationMetrics]):
     from digitstudy.steps import publish, run_step
 
     publish(run_step("p1-autoencoder", settings, features=features.path, result=result.path,
-                     bottleneck=bottleneck, seed=seed), metrics, confusion)
+                     bottleneck=bottleneck, l2_scope=l2_scope, seed=seed,
+                     split_index=split_index), metrics, confusion)
 
 
 @component

@@ -103,12 +103,14 @@ class StudyDag:
 
     def p1(self) -> dict:
         train, s, features = self.place.train, self.settings, self.mfcc
-        with self.loop(self.plan.p1_seeds) as seed:
-            baseline = train(x.p1_baseline, settings=s("p1-baseline"), seed=seed,
-                             features=features)
-        with self.loop(self.plan.p1_autoencoder) as cell:
+        with self.loop(self.plan.p1_baseline) as cell:
+            baseline = train(x.p1_baseline, settings=s("p1-baseline"), seed=cell.seed,
+                             split_index=cell.split_index, features=features)
+        # the L2 scope is a string axis: its own loop level around the (int-only) cells
+        with self.loop(self.plan.p1_l2_scopes) as scope, self.loop(self.plan.p1_autoencoder) as cell:
             autoencoder = train(x.p1_autoencoder, settings=s("p1-autoencoder"),
-                                bottleneck=cell.bottleneck, seed=cell.seed, features=features)
+                                bottleneck=cell.bottleneck, l2_scope=scope, seed=cell.seed,
+                                split_index=cell.split_index, features=features)
         with self.loop(self.plan.p1_seeds) as seed:
             utterance = train(x.p1_utterance_embedding, settings=s("p1-utterance-embedding"),
                               seed=seed, features=features)

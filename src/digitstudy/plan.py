@@ -39,7 +39,11 @@ class StudyPlan:
     parts: tuple[str, ...]
     # Problem 1
     p1_seeds: tuple[int, ...]
-    p1_autoencoder: tuple[dict, ...]  # {"bottleneck", "seed"}
+    # split_index: into p1.splits.kinds (0 = the study rows' split; the others rerun the
+    # baseline and Approach A at p1.splits.bottleneck as labelled rows)
+    p1_baseline: tuple[dict, ...]  # {"split_index", "seed"}
+    p1_l2_scopes: tuple[str, ...]  # the study rows' scope first; a loop level around the cells
+    p1_autoencoder: tuple[dict, ...]  # {"bottleneck", "seed", "split_index"}
     # Problem 2: one augment task per real size, its Table 3 cells nested inside
     p2_real_sizes: tuple[int, ...]
     p2_cells: tuple[dict, ...]  # {"generated", "seed"}, the same for every real size
@@ -67,12 +71,18 @@ def plan_study(profile: Profile, parts: str | list[str] | tuple[str, ...] | None
         return tuple(items) if part in selected else ()
 
     p1, p2, p3, p4a, p4b = profile.p1, profile.p2, profile.p3, profile.p4a, profile.p4b
+    extra_splits = range(1, len(p1.splits.kinds))
     specific = [int(t) for t in p3.train_sets if t != FULL]
     return StudyPlan(
         parts=selected,
         p1_seeds=when("p1", p1.seeds),
-        p1_autoencoder=when("p1", ({"bottleneck": b, "seed": s}
-                                   for b in p1.autoencoder.bottleneck_dims for s in p1.seeds)),
+        p1_baseline=when("p1", ({"split_index": i, "seed": s}
+                                for i in range(len(p1.splits.kinds)) for s in p1.seeds)),
+        p1_l2_scopes=when("p1", p1.autoencoder.l2_scopes),
+        p1_autoencoder=when("p1", [*({"bottleneck": b, "seed": s, "split_index": 0}
+                                     for b in p1.autoencoder.bottleneck_dims for s in p1.seeds),
+                                   *({"bottleneck": p1.splits.bottleneck, "seed": s, "split_index": i}
+                                     for i in extra_splits for s in p1.seeds)]),
         p2_real_sizes=when("p2", p2.real_sizes),
         p2_cells=when("p2", ({"generated": g, "seed": s}
                              for g in p2.generated_counts for s in p2.seeds)),

@@ -63,9 +63,19 @@ def test_tiny_dag_runs_locally_and_fills_table_1(fsdd_dir, tmp_path):
 
     csv = pd.read_csv(tmp_path / "report" / "results.csv")
     table_1 = csv[csv.table == "Table 1"]
-    assert len(table_1) == 10 and table_1.run_value.notna().all()
+    assert table_1.run_value.notna().all()
+    # the study's 10 cells, then the labelled variants of the tiny profile beside them
+    study_rows = {"Baseline", "Approach A (300D)", "Approach A (range)", "Approach B"}
+    assert len(table_1[table_1.row.isin(study_rows)]) == 10
+    assert {"Baseline (speaker-independent split)", "Approach A (300D, L2 on hidden layers only)",
+            "Approach A (300D, speaker-independent split)",
+            "Approach B diagnostic: last-pair encoding",
+            "Approach B diagnostic: mean of the pair latents"} <= set(table_1.row)
     sweep = csv[csv.table == "Table 1 sweep"].set_index("row")
-    assert sweep.loc[["16D", "300D"], "run_value"].notna().all()
+    assert sweep.loc[["16D", "300D", "16D (L2 on hidden layers only)"], "run_value"].notna().all()
+    ae = csv[csv.table == "Table 1 autoencoders"]
+    assert set(ae.column) == {"Reconstruction MSE (val)", "Reconstruction MSE (test)",
+                              "Dead bottleneck units"} and ae.run_value.notna().all()
     assert (run_dir / "results.csv").is_file()  # the run is also kept under runs/<run id>
     times = pd.read_csv(tmp_path / "report" / "step_times.csv")
     assert {"fetch-fsdd", "mfcc-features", "p1-autoencoder", "aggregate-results"} <= set(times.step)
@@ -106,7 +116,7 @@ def test_whole_study_dag_produces_every_table_and_figure(tmp_path):
             tmp_path / "outputs")
 
     csv = pd.read_csv(report / "results.csv")
-    assert set(csv.table) == {"Table 1", "Table 1 sweep", "Table 3", "Table 5", "Table 6",
+    assert set(csv.table) == {"Table 1", "Table 1 sweep", "Table 1 autoencoders", "Table 3", "Table 5", "Table 6",
                               "GAN quality", "Table 10", "Table 13"}
     filled = csv.dropna(subset=["run_value"]).set_index(["table", "row", "column"]).run_value
     # the micro grid's cells, reported on the study's cells (study_scale 0.01)

@@ -3,6 +3,7 @@ import pytest
 from fsdd_fixtures import SR, tone
 
 from digitstudy.config import load_profile
+from digitstudy.data.fsdd import FsddError
 from digitstudy.features.mfcc import (
     MfccFeatures,
     extract,
@@ -10,11 +11,20 @@ from digitstudy.features.mfcc import (
     mfcc_batch,
     mfcc_reference,
     mfcc_step,
+    speaker_split,
     stratified_split,
     train_frame_stats,
 )
 
 CFG = load_profile("paper").p1.mfcc
+SPLITS_CFG = load_profile("paper").p1.splits
+FSDD_SPEAKERS = ("george", "jackson", "lucas", "nicolas", "theo", "yweweler")
+
+
+def fsdd_like(speakers=FSDD_SPEAKERS, per_digit: int = 5):
+    labels = np.array([d for s in speakers for d in range(10) for _ in range(per_digit)])
+    names = np.array([s for s in speakers for _ in range(10 * per_digit)])
+    return labels, names
 
 
 def test_window_and_hop_follow_the_study():
@@ -40,6 +50,45 @@ def test_split_is_stratified_seeded_and_70_15_15():
     assert [int((codes == c).sum()) for c in range(3)] == [280, 60, 60]
     for c in range(3):
         assert set(labels[codes == c]) == set(range(10))
+
+
+def test_speaker_split_keeps_each_speaker_in_one_set_and_every_digit_in_each():
+    labels, speakers = fsdd_like()
+    codes = speaker_split(labels, speakers, SPLITS_CFG)
+    held = {c: set(speakers[codes == c]) for c in range(3)}
+    assert [len(held[c]) for c in range(3)] == [4, 1, 1]  # 1 test, 1 val speaker (paper profile)
+    assert held[0].isdisjoint(held[2]) and held[0].isdisjoint(held[1]) and held[1].isdisjoint(held[2])
+    for c in range(3):
+        assert set(labels[codes == c]) == set(range(10))
+    assert np.array_equal(codes, speaker_split(labels, speakers, SPLITS_CFG))  # seeded
+    others = {tuple(sorted(set(speakers[speaker_split(labels, speakers, SPLITS_CFG.model_copy(
+        update={"seed": seed})) == 2]))) for seed in range(6)}
+    assert len(others) > 1  # the seed chooses the held-out speakers
+
+
+def test_speaker_split_fails_when_held_out_speakers_lack_a_digit():
+    labels, speakers = fsdd_like()
+    codes = speaker_split(labels, speakers, SPLITS_CFG)
+    test_speaker = speakers[codes == 2][0]
+    keep = ~((speakers == test_speaker) & (labels == 7))
+    with pytest.raises(FsddError, match=rf"test speakers {test_speaker} have no recordings of digit\(s\) \[7\]"):
+        speaker_split(labels[keep], speakers[keep], SPLITS_CFG)
+    with pytest.raises(FsddError, match="2 speakers .* cannot hold out"):
+        speaker_split(*fsdd_like(("a", "b")), SPLITS_CFG)
+
+
+def test_resplit_recomputes_the_statistics_on_the_new_train_speakers(fsdd_dir):
+    feats = extract(fsdd_dir, CFG)
+    same = feats.resplit("random", SPLITS_CFG)
+    assert same is feats
+    by_speaker = feats.resplit("speakers", SPLITS_CFG)
+    for split in ("train", "val", "test"):
+        assert len(by_speaker.split_speakers(split)) == 1  # the fixture has 3 speakers
+        assert set(by_speaker.split_labels(split)) == set(range(10))
+    train = np.concatenate(by_speaker.sequences("train"))
+    np.testing.assert_allclose(train.mean(axis=0), 0, atol=1e-4)
+    with pytest.raises(ValueError, match="unknown split kind 'dialect'"):
+        feats.resplit("dialect", SPLITS_CFG)
 
 
 def test_normalisation_statistics_come_from_train_frames_only():

@@ -1,17 +1,22 @@
 import keras
 import numpy as np
+import pytest
 
 from digitstudy.config import load_profile
 from digitstudy.experiments.problem1 import (
     frame_pairs,
+    last_pairs,
     mean_vectors,
+    median_cosine,
     pad_flatten,
+    pair_latent_means,
     utterance_embeddings,
 )
 from digitstudy.models.autoencoders import (
     build_dense_autoencoder,
     build_merger,
     build_pair_autoencoder,
+    dead_units,
 )
 from digitstudy.models.mlp import build_mlp
 
@@ -44,6 +49,60 @@ def test_dense_autoencoder_shape_and_l2():
     assert dense_units(ae) == [256, 300, 256, 1300]
     assert enc.output_shape == (None, 300)
     assert all(layer.kernel_regularizer is not None for layer in ae.layers if isinstance(layer, keras.layers.Dense))
+
+
+def regularised(model) -> set[str]:
+    return {layer.name for layer in model.layers
+            if isinstance(layer, keras.layers.Dense) and layer.kernel_regularizer is not None}
+
+
+@pytest.mark.parametrize(("scope", "layers"), [
+    ("all", {"enc_hidden", "bottleneck", "dec_hidden", "reconstruction"}),
+    ("hidden", {"enc_hidden", "bottleneck", "dec_hidden"}),
+    ("none", set()),
+])
+def test_l2_scope_names_the_layers_that_carry_the_penalty(scope, layers):
+    ae, _ = build_dense_autoencoder(40, 8, 4, 1e-3, l2_scope=scope)
+    assert regularised(ae) == layers
+    x = np.ones((2, 40), dtype=np.float32)
+    ae(x)
+    assert len(ae.losses) == len(layers)  # one penalty term per regularised kernel
+
+
+def test_zero_l2_and_unknown_scope():
+    ae, _ = build_dense_autoencoder(40, 8, 4, 0.0, l2_scope="all")
+    assert regularised(ae) == set()
+    with pytest.raises(ValueError, match="l2_scope 'outer'"):
+        build_dense_autoencoder(40, 8, 4, 1e-3, l2_scope="outer")
+
+
+def test_dead_units_are_the_codes_zero_for_every_input():
+    codes = np.array([[0.0, 1.0, 0.0, 0.0],
+                      [0.0, 0.0, 2.0, 0.0],
+                      [0.0, 3.0, 0.0, 0.0]])
+    assert dead_units(codes) == 2  # units 0 and 3
+    assert dead_units(np.zeros((5, 7))) == 7
+    assert dead_units(np.ones((1, 3))) == 0
+
+
+def test_dead_units_of_a_relu_layer_with_negative_bias_are_counted():
+    ae, enc = build_dense_autoencoder(6, 4, 3, 0.0)
+    bottleneck = enc.get_layer("bottleneck")
+    kernel, bias = bottleneck.get_weights()
+    bias[:2] = -1e3  # two units can never fire on these inputs
+    bottleneck.set_weights([kernel, bias])
+    x = np.random.default_rng(0).normal(size=(50, 6)).astype(np.float32)
+    assert dead_units(enc.predict(x, verbose=0)) >= 2
+
+
+def test_diagnostic_embeddings_last_pair_and_pair_mean():
+    seqs = [np.arange(6, dtype=np.float32).reshape(3, 2), np.array([[7.0, 8.0]], dtype=np.float32)]
+    np.testing.assert_array_equal(last_pairs(seqs), [[2, 3, 4, 5], [7, 8, 7, 8]])
+    means = pair_latent_means(seqs, lambda pairs: pairs[:, :1] * 10)  # "latent" = 10 * first value
+    np.testing.assert_allclose(means, [[(0 + 2) * 10 / 2], [70]])
+    a = np.array([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    assert median_cosine(a, a) == pytest.approx(1.0)
+    assert median_cosine(a, -a) == pytest.approx(-1.0)
 
 
 def test_pair_autoencoder_and_merger_sizes():

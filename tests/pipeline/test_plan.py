@@ -1,6 +1,7 @@
 """The run's plan: the profile's grids for the selected parts, fixed when the DAG is built."""
 
 import pytest
+from profile_overrides import profile_with
 
 from digitstudy.config import load_profile
 from digitstudy.plan import ALL_PARTS, parse_parts, plan_study
@@ -18,9 +19,23 @@ def test_parts_are_validated():
 def test_plan_fans_out_per_grid_cell_and_seed():
     profile = load_profile("tiny")
     plan = plan_study(profile, "p1")
-    assert plan.p1_autoencoder == tuple({"bottleneck": b, "seed": 42}
-                                        for b in profile.p1.autoencoder.bottleneck_dims)
+    assert plan.p1_autoencoder[:-1] == tuple({"bottleneck": b, "seed": 42, "split_index": 0}
+                                             for b in profile.p1.autoencoder.bottleneck_dims)
     assert plan.p1_seeds == (42,)
+
+
+def test_p1_variants_are_loop_items_beside_the_study_cells():
+    profile = profile_with(p1__seeds=[1, 2], p1__splits__bottleneck=100)
+    plan = plan_study(profile, "p1")
+    # the study rows' scope first, then the variants: a string loop level around the cells
+    assert plan.p1_l2_scopes == ("all", "hidden")
+    # the speaker split (kinds[1]) reruns the baseline and one bottleneck, per seed
+    assert plan.p1_baseline == tuple({"split_index": i, "seed": s} for i in (0, 1) for s in (1, 2))
+    assert [c for c in plan.p1_autoencoder if c["split_index"]] == [
+        {"bottleneck": 100, "seed": 1, "split_index": 1},
+        {"bottleneck": 100, "seed": 2, "split_index": 1}]
+    study_only = plan_study(profile_with(p1__splits__kinds=["random"]), "p1")
+    assert {c["split_index"] for c in study_only.p1_autoencoder} == {0}
 
 
 def test_unselected_parts_have_no_items():
@@ -47,7 +62,7 @@ def test_loop_items_have_one_type_per_item():
     """KFP types a static dict item's fields by its first value (kfp/dsl/for_loop.py
     _get_first_element_type): mixed types would be mistyped in the compiled YAML."""
     plan = plan_study(load_profile("paper"), None)
-    for name in ("p1_autoencoder", "p2_cells", "p3_specific_cells", "p3_full_cells",
+    for name in ("p1_baseline", "p1_autoencoder", "p2_cells", "p3_specific_cells", "p3_full_cells",
                  "p3_proposed_cells"):
         for item in getattr(plan, name):
             assert {type(v) for v in item.values()} == {int}, (name, item)

@@ -1,4 +1,9 @@
-"""Problem 1: spoken digits from MFCCs (study sections 1.1-1.3)."""
+"""Problem 1: spoken digits from MFCCs (study sections 1.1-1.3).
+
+Besides the study's cells, records of labelled variants carry ``cell["variant"]``: Approach A
+under another L2 scope, the baseline and Approach A under the speaker-independent split, and
+the two Approach B diagnostics (written beside Approach B's record, under ``extra/``).
+"""
 
 from __future__ import annotations
 
@@ -9,19 +14,49 @@ import numpy as np
 import tensorflow as tf
 
 from digitstudy.config import Profile
+from digitstudy.config.p1 import DIAGNOSTIC_LABELS, L2_LABELS, SPLIT_LABELS
 from digitstudy.features.mfcc import MfccFeatures
 from digitstudy.models.autoencoders import (
     build_dense_autoencoder,
     build_merger,
     build_pair_autoencoder,
+    dead_units,
 )
 from digitstudy.models.mlp import build_mlp
 from digitstudy.models.training import evaluate_classifier, fit, seed_everything
-from digitstudy.reporting.records import ResultRecord, classification_record, save_record
+from digitstudy.reporting.records import (
+    EXTRA_DIR,
+    ResultRecord,
+    classification_record,
+    save_record,
+)
 
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "val", "test")
+
+
+def labelled(cell: dict, variants: list[str]) -> dict:
+    """``cell`` with its variant labels (none: one of the study's cells)."""
+    return {**cell, "variant": ", ".join(variants)} if variants else cell
+
+
+def split_features(profile: Profile, features: Path, split_index: int) -> tuple[MfccFeatures, dict, list]:
+    """The features under ``p1.splits.kinds[split_index]``; the cell keys and variant labels
+    that split gives a record (index 0: the study rows' split)."""
+    kinds = profile.p1.splits.kinds
+    if not 0 <= split_index < len(kinds):
+        raise ValueError(f"split_index {split_index}: p1.splits.kinds has {len(kinds)} entries {kinds}")
+    kind = kinds[split_index]
+    feats = MfccFeatures.load(features).resplit(kind, profile.p1.splits)
+    cell = {"split": kind} if kind != "random" else {}
+    return feats, cell, [SPLIT_LABELS[kind]] if split_index else []
+
+
+def split_notes(feats: MfccFeatures, cell: dict) -> list[str]:
+    if "split" not in cell:
+        return []
+    return ["speakers: " + "; ".join(f"{s} {', '.join(feats.split_speakers(s))}" for s in SPLITS)]
 
 
 def mean_vectors(seqs: list[np.ndarray]) -> np.ndarray:
@@ -40,7 +75,7 @@ def pad_flatten(seqs: list[np.ndarray], max_frames: int) -> np.ndarray:
 def classify(profile: Profile, experiment: str, x: dict[str, np.ndarray], y: dict[str, np.ndarray],
              classifier_cfg, train_cfg, *, seed: int, cell: dict, result: Path,
              extra_seconds: float = 0.0, extra_history: dict | None = None,
-             extra_metrics: dict | None = None) -> ResultRecord:
+             extra_metrics: dict | None = None, notes: list[str] | None = None) -> ResultRecord:
     """Train an MLP on (x, y)['train'] with val early stopping; test; write the record."""
     model = build_mlp(x["train"].shape[1], classifier_cfg, name=experiment.replace("-", "_"))
     fitted = fit(model, x["train"], y["train"], (x["val"], y["val"]), train_cfg,
@@ -53,41 +88,55 @@ def classify(profile: Profile, experiment: str, x: dict[str, np.ndarray], y: dic
         accuracy=acc, loss=loss, y_true=y["test"], y_pred=y_pred, train_images=len(y["train"]),
         epochs_run=fitted.epochs_run, train_seconds=fitted.seconds + extra_seconds,
         history={**fitted.history, **(extra_history or {})},
-        metrics={"feature_dim": float(x["train"].shape[1]), **(extra_metrics or {})})
+        metrics={"feature_dim": float(x["train"].shape[1]), **(extra_metrics or {})}, notes=notes)
     save_record(record, result)
     return record
 
 
-def baseline_step(profile: Profile, *, features: Path, result: Path, seed: int) -> ResultRecord:
-    """1.1: mean normalised MFCC (13-d) -> MLP 256-128-64-32."""
+def baseline_step(profile: Profile, *, features: Path, result: Path, seed: int,
+                  split_index: int) -> ResultRecord:
+    """1.1: mean normalised MFCC (13-d) -> MLP 256-128-64-32, under ``p1.splits.kinds[split_index]``."""
     seed_everything(seed)
-    feats = MfccFeatures.load(features)
+    feats, cell, variants = split_features(profile, features, split_index)
     cfg = profile.p1.baseline
     x = {s: mean_vectors(feats.sequences(s)) for s in SPLITS}
     y = {s: feats.split_labels(s) for s in SPLITS}
-    return classify(profile, "p1-baseline", x, y, cfg.classifier, cfg.train, seed=seed, cell={},
-                    result=result)
+    return classify(profile, "p1-baseline", x, y, cfg.classifier, cfg.train, seed=seed,
+                    cell=labelled(cell, variants), result=result, notes=split_notes(feats, cell))
 
 
 def autoencoder_step(profile: Profile, *, features: Path, result: Path, bottleneck: int,
-                     seed: int) -> ResultRecord:
-    """1.2: padded+flattened MFCCs -> dense AE (one bottleneck) -> encoder codes -> same MLP."""
+                     l2_scope: str, seed: int, split_index: int) -> ResultRecord:
+    """1.2: padded+flattened MFCCs -> dense AE (one bottleneck, L2 on the ``l2_scope`` layers)
+    -> encoder codes -> same MLP. Also records the reconstruction MSE (val/test, without the
+    L2 term) and the dead bottleneck units (zero for every train and test utterance)."""
     seed_everything(seed)
-    feats = MfccFeatures.load(features)
+    feats, cell, variants = split_features(profile, features, split_index)
     cfg = profile.p1.autoencoder
+    if l2_scope not in cfg.l2_scopes:
+        raise ValueError(f"l2_scope {l2_scope!r} is not in p1.autoencoder.l2_scope / "
+                         f"l2_scope_variants {cfg.l2_scopes}")
     flat = {s: pad_flatten(feats.sequences(s), feats.max_frames) for s in SPLITS}
     y = {s: feats.split_labels(s) for s in SPLITS}
     autoencoder, encoder = build_dense_autoencoder(flat["train"].shape[1], cfg.hidden_units,
-                                                   bottleneck, cfg.l2)
+                                                   bottleneck, cfg.l2, l2_scope=l2_scope)
     ae = fit(autoencoder, flat["train"], flat["train"], (flat["val"], flat["val"]), cfg.train,
-             loss="mse", seed=seed, name=f"p1-autoencoder[{bottleneck}] autoencoder")
+             loss="mse", seed=seed, name=f"p1-autoencoder[{bottleneck}, {l2_scope}] autoencoder")
     codes = {s: encoder.predict(flat[s], batch_size=256, verbose=0) for s in SPLITS}
+    mse = {f"reconstruction_mse_{s}": float(np.mean(
+        (autoencoder.predict(flat[s], batch_size=256, verbose=0) - flat[s]) ** 2)) for s in SPLITS}
+    if l2_scope != cfg.l2_scope:
+        variants = [L2_LABELS[l2_scope], *variants]
     return classify(
         profile, "p1-autoencoder", codes, y, profile.p1.baseline.classifier, cfg.classifier_train,
-        seed=seed, cell={"bottleneck": bottleneck}, result=result, extra_seconds=ae.seconds,
+        seed=seed, cell=labelled({"bottleneck": bottleneck, "l2_scope": l2_scope, **cell}, variants),
+        result=result, extra_seconds=ae.seconds,
         extra_history={f"autoencoder_{k}": v for k, v in ae.history.items()},
         extra_metrics={"autoencoder_val_loss": min(ae.history["val_loss"]),
-                       "input_dim": float(flat["train"].shape[1])},
+                       "input_dim": float(flat["train"].shape[1]), **mse,
+                       "dead_bottleneck_units": float(dead_units(
+                           np.concatenate([codes["train"], codes["test"]])))},
+        notes=split_notes(feats, cell),
     )
 
 
@@ -129,10 +178,42 @@ def utterance_embeddings(seqs: list[np.ndarray], encoder, merger) -> np.ndarray:
     return z.numpy()
 
 
+def last_pairs(seqs: list[np.ndarray]) -> np.ndarray:
+    """The last frame pair [f_T-2, f_T-1] of every utterance (a 1-frame one pairs with itself)."""
+    return np.stack([np.concatenate([s[-2], s[-1]]) if len(s) > 1 else np.concatenate([s[0], s[0]])
+                     for s in seqs]).astype(np.float32)
+
+
+def pair_latent_means(seqs: list[np.ndarray], encode) -> np.ndarray:
+    """The mean of the pair latents of every utterance (the pairs of :func:`frame_pairs`)."""
+    counts = np.array([max(len(s) - 1, 1) for s in seqs])
+    latents = encode(frame_pairs(seqs))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return (np.add.reduceat(latents, starts, axis=0) / counts[:, None]).astype(np.float32)
+
+
+def median_cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Median over rows of the cosine similarity of ``a`` and ``b``."""
+    norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1)
+    return float(np.median((a * b).sum(axis=1) / np.maximum(norms, 1e-12)))
+
+
+def diagnostic_embeddings(kind: str, seqs: list[np.ndarray], encode) -> np.ndarray:
+    if kind == "last_pair":
+        return encode(last_pairs(seqs))
+    if kind == "pair_mean":
+        return pair_latent_means(seqs, encode)
+    raise ValueError(f"p1.utterance.diagnostics: unknown diagnostic {kind!r}")
+
+
 def utterance_step(profile: Profile, *, features: Path, result: Path, seed: int) -> ResultRecord:
-    """1.3: two-frame AE + merger -> 32-d utterance embedding -> improved MLP."""
+    """1.3: two-frame AE + merger -> 32-d utterance embedding -> improved MLP.
+
+    Each of ``p1.utterance.diagnostics`` embeds the utterances another way with the same pair
+    autoencoder, trains the same classifier on it, and writes its labelled record under
+    ``result/extra/<diagnostic>/``."""
     seed_everything(seed)
-    feats = MfccFeatures.load(features)
+    feats, cell, _ = split_features(profile, features, 0)
     cfg = profile.p1.utterance
     seqs = {s: feats.sequences(s) for s in SPLITS}
     y = {s: feats.split_labels(s) for s in SPLITS}
@@ -154,9 +235,20 @@ def utterance_step(profile: Profile, *, features: Path, result: Path, seed: int)
     emb = {s: utterance_embeddings(seqs[s], encoder, merger) for s in SPLITS}
     history = {f"autoencoder_{k}": v for k, v in ae.history.items()}
     history.update({f"merger_{k}": v for k, v in mg.history.items()})
-    return classify(
+    ae_metrics = {"autoencoder_val_loss": min(ae.history["val_loss"])}
+    record = classify(
         profile, "p1-utterance-embedding", emb, y, cfg.classifier, cfg.classifier_train, seed=seed,
-        cell={}, result=result, extra_seconds=ae.seconds + mg.seconds, extra_history=history,
-        extra_metrics={"autoencoder_val_loss": min(ae.history["val_loss"]),
-                       "merger_val_loss": min(mg.history["val_loss"])},
+        cell=cell, result=result, extra_seconds=ae.seconds + mg.seconds, extra_history=history,
+        extra_metrics={**ae_metrics, "merger_val_loss": min(mg.history["val_loss"])},
+        notes=split_notes(feats, cell),
     )
+    for kind in cfg.diagnostics:
+        seed_everything(seed)
+        diag = {s: diagnostic_embeddings(kind, seqs[s], encode) for s in SPLITS}
+        classify(profile, "p1-utterance-embedding", diag, y, cfg.classifier, cfg.classifier_train,
+                 seed=seed, cell=labelled(cell, [DIAGNOSTIC_LABELS[kind]]),
+                 result=result / EXTRA_DIR / kind, extra_seconds=ae.seconds,
+                 extra_metrics={**ae_metrics,
+                                "median_cosine_to_chained": median_cosine(diag["test"], emb["test"])},
+                 notes=split_notes(feats, cell))
+    return record

@@ -1,5 +1,9 @@
 """Per-utterance MFCC sequences (study 1.1), the stratified split and train-only z-scoring.
 
+The artifact holds the study's random split; :meth:`MfccFeatures.resplit` gives the same
+features under the leave-speakers-out split (:func:`speaker_split`), z-scored on its own
+train frames.
+
 :func:`mfcc_batch` computes exactly what ``librosa.feature.mfcc`` computes per file
 (center=True, zero padding, Slaney mel, power_to_db with top_db=80 per file, orthonormal
 DCT-II), but over length-bucketed batches: one STFT/mel/DCT call per bucket instead of
@@ -8,6 +12,7 @@ one Python round trip per file.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import warnings
@@ -22,7 +27,7 @@ import scipy.fft
 from sklearn.model_selection import train_test_split
 from tqdm import tqdm
 
-from digitstudy.config.p1 import MfccConfig
+from digitstudy.config.p1 import MfccConfig, SplitsConfig
 from digitstudy.data.fsdd import FsddError, load_fsdd_index, read_wav
 from digitstudy.features.npz_artifact import NpzArtifact
 
@@ -115,6 +120,36 @@ def stratified_split(labels: np.ndarray, cfg: MfccConfig) -> np.ndarray:
     return codes
 
 
+def speaker_split(labels: np.ndarray, speakers: np.ndarray, cfg: SplitsConfig) -> np.ndarray:
+    """Split code per item (0 train, 1 val, 2 test), leave-speakers-out, seeded.
+
+    The speakers (sorted by name) are shuffled with ``cfg.seed``; the first
+    ``test_speakers`` form the test set, the next ``val_speakers`` the validation set, the
+    rest train. A speaker's recordings all go to one set, so stratifying by digit means each
+    set holds every digit (FSDD records every digit equally often per speaker); a set that
+    lacks a digit is an error naming its speakers.
+    """
+    names = sorted({str(s) for s in speakers})
+    held = cfg.test_speakers + cfg.val_speakers
+    if len(names) <= held:
+        raise FsddError(f"p1.splits: {len(names)} speakers ({', '.join(names)}) cannot hold out "
+                        f"test_speakers={cfg.test_speakers} + val_speakers={cfg.val_speakers} "
+                        "and keep one for training")
+    order = [names[i] for i in np.random.default_rng(cfg.seed).permutation(len(names))]
+    groups = (order[held:], order[cfg.test_speakers:held], order[: cfg.test_speakers])
+    codes = np.empty(len(labels), dtype=np.int8)
+    for code, group in enumerate(groups):
+        codes[np.isin(speakers, group)] = code
+    digits = {int(d) for d in labels}  # all ten in FSDD (load_fsdd_index checks)
+    for code, (split, group) in enumerate(zip(SPLITS, groups, strict=True)):
+        missing = sorted(digits - {int(d) for d in labels[codes == code]})
+        if missing:
+            raise FsddError(f"p1.splits (speakers, seed {cfg.seed}): the {split} speakers "
+                            f"{', '.join(group)} have no recordings of digit(s) {missing}")
+    log.info("speaker split (seed %d): train %s, val %s, test %s", cfg.seed, *groups)
+    return codes
+
+
 def train_frame_stats(frames: np.ndarray, offsets: np.ndarray, split: np.ndarray):
     """Per-coefficient mean/std over all frames of TRAIN utterances only."""
     per_frame_split = np.repeat(split, np.diff(offsets))
@@ -151,6 +186,21 @@ class MfccFeatures(NpzArtifact):
 
     def split_labels(self, split: str) -> np.ndarray:
         return self.labels[self.split == SPLITS.index(split)]
+
+    def split_speakers(self, split: str) -> list[str]:
+        return sorted({str(s) for s in self.speakers[self.split == SPLITS.index(split)]})
+
+    def resplit(self, kind: str, cfg: SplitsConfig) -> MfccFeatures:
+        """These features under split ``kind``: ``random`` is the stored (study's) split;
+        ``speakers`` re-splits leave-speakers-out and recomputes the train-frame statistics."""
+        if kind == "random":
+            return self
+        if kind != "speakers":
+            raise ValueError(f"p1.splits.kinds: unknown split kind {kind!r} (random, speakers)")
+        codes = speaker_split(self.labels, self.speakers, cfg)
+        mean, std = train_frame_stats(self.frames, self.offsets, codes)
+        return dataclasses.replace(self, split=codes, mean=mean.astype(np.float32),
+                                   std=std.astype(np.float32))
 
 
 def extract(folder: Path, cfg: MfccConfig) -> MfccFeatures:

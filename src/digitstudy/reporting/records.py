@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 RECORD_FILE = "record.json"
+# a step that measures labelled variants beside its record writes each as EXTRA_DIR/<name>/
+EXTRA_DIR = "extra"
 
 CellValue = int | float | str | bool
 
@@ -79,6 +81,19 @@ def load_record(directory: str | Path) -> ResultRecord:
     return ResultRecord.model_validate(json.loads(path.read_text()))
 
 
+def record_folders(directories: list[str | Path]) -> list[Path]:
+    """Every folder holding a record: each step output, followed by its ``EXTRA_DIR/<name>/``
+    variant records (the order :func:`load_records` gives, so the two zip)."""
+    out = []
+    for d in map(Path, directories):
+        out.append(d)
+        extra = d / EXTRA_DIR
+        if d.is_dir() and extra.is_dir():
+            out += [e for e in sorted(extra.iterdir()) if e.is_dir()]
+    return out
+
+
 def load_records(directories: list[str | Path]) -> list[ResultRecord]:
-    """Records from step outputs; every directory must hold one (nothing is skipped silently)."""
-    return [load_record(d) for d in directories]
+    """Records from step outputs and their variant records (:func:`record_folders`); every
+    directory must hold one (nothing is skipped silently)."""
+    return [load_record(d) for d in record_folders(directories)]

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from digitstudy.reporting.header import header_markdown, run_header
-from digitstudy.reporting.records import ResultRecord, load_records
+from digitstudy.reporting.records import ResultRecord, load_record, record_folders
 from digitstudy.reporting.significance import SignificanceSettings
 from digitstudy.reporting.tables import (
     DISPLAY_COLUMNS,
@@ -176,10 +176,11 @@ def aggregate_step(profile, *, results: list[Path], figures: list[Path], report:
     and the data steps' figures into the report; the sources say where each dataset came
     from, for the report's header ("" = the canonical download)."""
     sources = {"fsdd": fsdd_source, "mnist": mnist_source}
-    records = load_records(results)
+    dirs = record_folders(results)  # a step's variant records sit in its output's extra/
+    records = [load_record(d) for d in dirs]
     if not records:
         raise ValueError(f"aggregate-results got no result records (parts {parts!r})")
     log.info("aggregate-results: %d records from parts %s", len(records), parts)
-    write_report(records, report, run_id or "unnamed-run", profile.name, record_dirs=results,
+    write_report(records, report, run_id or "unnamed-run", profile.name, record_dirs=dirs,
                  extra=extra_figures(figures), study_scale=profile.study_scale, profile=profile,
                  sources=sources)

@@ -1,0 +1,186 @@
+"""Paper-profile Problem 1 run on a local FSDD folder, one record per cell, resumable.
+
+Runs the real steps (fetch-fsdd, mfcc-features, p1-baseline, p1-autoencoder,
+p1-utterance-embedding) with the ``paper`` profile, in priority order:
+
+1. ``core``: per seed, the baseline, Approach B (with its two diagnostics) and the 300D
+   Approach A cell under each L2 scope (``p1.autoencoder.l2_scope`` and its variants);
+2. ``speakers``: the baseline per seed and Approach A at ``--speaker-bottleneck`` (each
+   scope, the first seed) under the speaker-independent split;
+3. ``sweep``: every other bottleneck under each scope, for ``--sweep-seeds``.
+
+Each cell writes ``cells/<name>/record.json`` when it finishes and is skipped when that
+exists, so a stopped run resumes at its first unfinished cell. ``times.jsonl`` gets one
+line per cell run: wall seconds, the load average before and after, and the other busy
+processes when it started. ``--summary`` prints the finished cells (per seed, mean ± sd)
+beside the study's values, as Markdown.
+
+Run it inside ``flock /tmp/digitstudy-heavy.lock nice -n 10`` (hours on 2 CPU cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+from digitstudy.config import load_profile
+from digitstudy.logs import setup_logging
+from digitstudy.reporting.records import RECORD_FILE, load_records
+from digitstudy.reporting.study_values import study_tables
+from digitstudy.steps import run_step
+
+
+def busy_processes() -> list[str]:
+    """The other processes using CPU now (``ps``), for the record of what else ran."""
+    out = subprocess.run(["ps", "-eo", "pcpu,etime,args", "--sort=-pcpu", "--no-headers"],
+                         capture_output=True, text=True, check=False).stdout.splitlines()
+    return [" ".join(line.split())[:160] for line in out[:6] if float(line.split()[0]) >= 20]
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def cells(profile, seeds: list[int], sweep_seeds: list[int], speaker_bottleneck: int,
+          phases: list[str]):
+    """(name, step, params) of every cell, in the order they run."""
+    scopes = profile.p1.autoencoder.l2_scopes
+    speakers = profile.p1.splits.kinds.index("speakers")
+    plan = {
+        "core": [cell for s in seeds for cell in (
+            (f"baseline_s{s}", "p1-baseline", {"seed": s, "split_index": 0}),
+            *((f"ae300_{sc}_s{s}", "p1-autoencoder",
+               {"bottleneck": 300, "l2_scope": sc, "seed": s, "split_index": 0}) for sc in scopes),
+            (f"utterance_s{s}", "p1-utterance-embedding", {"seed": s}))],
+        "speakers": [
+            *((f"speakers_baseline_s{s}", "p1-baseline", {"seed": s, "split_index": speakers})
+              for s in seeds),
+            *((f"speakers_ae{speaker_bottleneck}_{sc}_s{seeds[0]}", "p1-autoencoder",
+               {"bottleneck": speaker_bottleneck, "l2_scope": sc, "seed": seeds[0],
+                "split_index": speakers}) for sc in scopes)],
+        "sweep": [(f"ae{b}_{sc}_s{s}", "p1-autoencoder",
+                   {"bottleneck": b, "l2_scope": sc, "seed": s, "split_index": 0})
+                  for s in sweep_seeds for b in profile.p1.autoencoder.bottleneck_dims
+                  if not (b == 300 and s in seeds) for sc in scopes],
+    }
+    return [c for phase in phases for c in plan[phase]]
+
+
+def run_cells(profile, out: Path, todo) -> None:
+    features = out / "features"
+    for name, step, params in todo:
+        result = out / "cells" / name
+        if (result / RECORD_FILE).is_file():
+            continue
+        started = {"cell": name, "start": time.strftime("%H:%M:%S"), "load_before": loadavg(),
+                   "others": busy_processes()}
+        print(f"[cell] {name} started {started['start']} load {started['load_before']}", flush=True)
+        t0 = time.perf_counter()
+        tmp = result.with_name(name + ".partial")
+        run_step(step, profile, features=features, result=tmp, **params)
+        tmp.rename(result)  # a record exists only for a finished cell
+        line = {**started, "seconds": round(time.perf_counter() - t0, 1),
+                "load_after": loadavg()}
+        with (out / "times.jsonl").open("a") as f:
+            f.write(json.dumps(line) + "\n")
+        print(f"[time] {name}: {line['seconds']:.0f}s", flush=True)
+
+
+def mean_sd(values: list[float]) -> str:
+    if not values:
+        return ""
+    if len(values) == 1:
+        return f"{values[0]:.4f}"
+    return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
+
+
+def summary(out: Path) -> str:
+    """The finished cells as Markdown rows: cell, study, per seed, mean ± sd, wall seconds."""
+    times = {}
+    if (out / "times.jsonl").is_file():
+        for line in (out / "times.jsonl").read_text().splitlines():
+            t = json.loads(line)
+            times[t["cell"]] = t["seconds"]
+    ref, sweep = study_tables()["table_1"], study_tables()["table_1_sweep"]
+    groups: dict[str, list] = {}
+    for cell_dir in sorted((out / "cells").iterdir()):
+        if cell_dir.suffix == ".partial" or not (cell_dir / RECORD_FILE).is_file():
+            continue
+        for r in load_records([cell_dir]):
+            label = r.experiment + "".join(f" {k}={v}" for k, v in sorted(r.cell.items())
+                                           if k != "variant")
+            if "variant" in r.cell:
+                label += f" [{r.cell['variant']}]"
+            groups.setdefault(label, []).append((r, times.get(cell_dir.name)))
+
+    def study_value(r):
+        if r.experiment == "p1-baseline":
+            return ref["baseline_mean_mfcc_mlp"]["test_accuracy"][0]
+        if r.experiment == "p1-autoencoder":
+            return sweep.get(int(r.cell["bottleneck"]))
+        if r.experiment == "p1-utterance-embedding" and "variant" not in r.cell:
+            return ref["approach_b_utterance_embedding"]["test_accuracy"]
+        return None
+
+    lines = ["| cell | study | per seed | mean ± sd | recon. MSE val/test | dead units | wall s |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for label, items in sorted(groups.items()):
+        items.sort(key=lambda it: it[0].seed)
+        accs = [r.metrics["test_accuracy"] for r, _ in items]
+        per_seed = " ".join(f"{r.seed}:{r.metrics['test_accuracy']:.4f}" for r, _ in items)
+        m = items[0][0].metrics
+        mse = (" / ".join(mean_sd([r.metrics[k] for r, _ in items]) for k in
+                          ("reconstruction_mse_val", "reconstruction_mse_test"))
+               if "reconstruction_mse_val" in m else "")
+        dead = (" ".join(f"{r.metrics['dead_bottleneck_units']:.0f}" for r, _ in items)
+                if "dead_bottleneck_units" in m else "")
+        if "median_cosine_to_chained" in m:
+            dead = "cos " + " ".join(f"{r.metrics['median_cosine_to_chained']:.3f}" for r, _ in items)
+        wall = " ".join(f"{t:.0f}" for _, t in items if t is not None)
+        study = study_value(items[0][0])
+        lines.append(f"| {label} | {study if study is not None else ''} | {per_seed} | "
+                     f"{mean_sd(accs)} | {mse} | {dead} | {wall} |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default="paper", help="a profile name or YAML (tiny: a smoke test)")
+    parser.add_argument("--data-dir", default="../shared/data")
+    parser.add_argument("--out", default="/work/runs/p1/paper")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43, 44])
+    parser.add_argument("--sweep-seeds", type=int, nargs="+", default=[42])
+    parser.add_argument("--speaker-bottleneck", type=int, default=None,
+                        help="Approach A bottleneck under the speaker split (default: "
+                             "p1.splits.bottleneck of the profile)")
+    parser.add_argument("--phases", nargs="+", default=["core", "speakers", "sweep"],
+                        choices=["core", "speakers", "sweep"])
+    parser.add_argument("--summary", action="store_true", help="print the finished cells and exit")
+    args = parser.parse_args()
+    out = Path(args.out)
+    if args.summary:
+        print(summary(out))
+        return
+    setup_logging()
+    profile = load_profile(args.profile)
+    for step, kwargs in (("fetch-fsdd", {"dataset": out / "dataset", "source": args.data_dir}),
+                         ("mfcc-features", {"dataset": out / "dataset",
+                                            "features": out / "features"})):
+        done = out / f".{step}.done"
+        if not done.is_file():
+            t0 = time.perf_counter()
+            run_step(step, profile, **kwargs)
+            done.write_text(f"{time.perf_counter() - t0:.1f}\n")
+            print(f"[time] {step}: {done.read_text().strip()}s", flush=True)
+    bottleneck = args.speaker_bottleneck or profile.p1.splits.bottleneck
+    run_cells(profile, out, cells(profile, args.seeds, args.sweep_seeds, bottleneck, args.phases))
+    print(summary(out))
+
+
+if __name__ == "__main__":
+    main()
