@@ -40,11 +40,6 @@ NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28, 1)
 AUX_INPUT_SIZE = 32  # MobileNetV2's minimum input side
 CHECKPOINT_FILE = "gan_checkpoint.npz"
-# The aux classifier judges generated digits in inference mode, i.e. with BN moving statistics
-# of real batches. MobileNetV2's BN momentum (0.999; 0.99 too) leaves those near their init
-# for hundreds of steps, and through ~50 BN layers a random-init base then gives constant
-# logits (no class signal for the generator); at 0.9 they track the real data within ~50 steps.
-AUX_BN_MOMENTUM = 0.9
 # Bump when training semantics change, so an older checkpoint is not resumed.
 GAN_VERSION = 3  # 3: batch order per epoch independent of where a run resumed
 
@@ -175,7 +170,7 @@ def build_aux_classifier(arch: GanArchitecture) -> tuple[keras.Model, str | None
     base, used = mobilenet_base(arch.aux_base_weights, arch.aux_alpha)
     for layer in base.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
-            layer.momentum = AUX_BN_MOMENTUM
+            layer.momentum = arch.aux_bn_momentum
     image = keras.Input(IMAGE_SHAPE, name="image")
     h = keras.layers.Concatenate(name="to_rgb")([image, image, image])
     h = keras.layers.Resizing(AUX_INPUT_SIZE, AUX_INPUT_SIZE, name="resize")(h)
