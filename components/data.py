@@ -58,8 +58,8 @@ def p2_augment(settings: dict, real_size: int, reduced: Input[Dataset], pools: O
 
 
 @component
-def p3_synthesize(settings: dict, gan: Input[Model], synthetic: Output[Dataset]):
-    """A balanced, labelled synthetic pool from one trained generator."""
+def p3_synthesize(settings: dict, variant: str, gan: Input[Model], synthetic: Output[Dataset]):
+    """A balanced, labelled synthetic pool from one trained generator ("" or a variant label)."""
     from digitstudy.steps import run_step
 
-    run_step("p3-synthesize", settings, gan=gan.path, synthetic=synthetic.path)
+    run_step("p3-synthesize", settings, gan=gan.path, synthetic=synthetic.path, variant=variant)

@@ -90,6 +90,26 @@ def p3_gan_quality(settings: dict, reduced: Input[Dataset], gan: Input[Model],
 
 
 @component
+def p3_train_gan_variant(settings: dict, real_size: int, variant: str, reduced: Input[Dataset],
+                         gan: Output[Model]):
+    """The GAN of one labelled variant row (p3.variants; "filtered": the default GAN)."""
+    from digitstudy.steps import run_step
+
+    run_step("p3-train-gan-variant", settings, reduced=reduced.path, gan=gan.path,
+             real_size=real_size, variant=variant)
+
+
+@component
+def p3_synthesize_variant(settings: dict, real_size: int, variant: str, reduced: Input[Dataset],
+                          gan: Input[Model], synthetic: Output[Dataset]):
+    """The labelled pool of one variant row (filtered synthesis for "filtered")."""
+    from digitstudy.steps import run_step
+
+    run_step("p3-synthesize-variant", settings, reduced=reduced.path, gan=gan.path,
+             synthetic=synthetic.path, real_size=real_size, variant=variant)
+
+
+@component
 def p3_synthetic_cell(settings: dict, real_size: int, synthetic_count: int, gan_kind: str,
                       seed: int, reduced: Input[Dataset], synthetic: Input[Dataset],
                       result: Output[Artifact], metrics: Output[Metrics],

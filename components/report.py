@@ -25,6 +25,8 @@ def aggregate_results(settings: dict, run_id: str, parts: str, fsdd_source: str,
                       p3_full_cells: Input[list[Artifact]] = None,
                       p3_proposed_quality: Input[Artifact] = None,
                       p3_proposed_cells: Input[list[Artifact]] = None,
+                      p3_variant_quality: Input[list[Artifact]] = None,
+                      p3_variant_cells: Input[list[Artifact]] = None,
                       p4a_models: Input[list[Artifact]] = None,
                       p4b_models: Input[list[Artifact]] = None):
     """Tables (MD/HTML/CSV), figures, headline Metrics for Compare runs."""
@@ -38,6 +40,7 @@ def aggregate_results(settings: dict, run_id: str, parts: str, fsdd_source: str,
     groups = (p1_baseline, p1_autoencoder, p1_utterance, p2_cells, p3_quality, p3_cells,
               [p3_full_quality] if p3_full_quality else None, p3_full_cells,
               [p3_proposed_quality] if p3_proposed_quality else None, p3_proposed_cells,
+              p3_variant_quality, p3_variant_cells,
               p4a_models, p4b_models)
     run_step("aggregate-results", settings, results=[a.path for g in groups if g for a in g],
              figures=[a.path for a in p2_figures or []], report=report.path, run_id=run_id,

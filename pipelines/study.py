@@ -137,11 +137,13 @@ class StudyDag:
     def synthesize_and_score(self, gan, reduced):
         """A trained GAN's synthetic pool and its quality record (GAN-test / GAN-train)."""
         synthetic = self.place.data(d.p3_synthesize, settings=self.settings("p3-synthesize"),
-                                    gan=gan.outputs["gan"]).outputs["synthetic"]
-        quality = self.place.train(x.p3_gan_quality, settings=self.settings("p3-gan-quality"),
-                                   reduced=reduced, gan=gan.outputs["gan"],
-                                   synthetic=synthetic)
-        return synthetic, quality.outputs["result"]
+                                    variant="", gan=gan.outputs["gan"]).outputs["synthetic"]
+        return synthetic, self.score(gan, synthetic, reduced)
+
+    def score(self, gan, synthetic, reduced):
+        return self.place.train(x.p3_gan_quality, settings=self.settings("p3-gan-quality"),
+                                reduced=reduced, gan=gan.outputs["gan"],
+                                synthetic=synthetic).outputs["result"]
 
     def p3(self) -> dict:
         plan, train, s = self.plan, self.place.train, self.settings
@@ -169,6 +171,23 @@ class StudyDag:
                               synthetic=synthetic)
             out |= {"p3_full_quality": quality,
                     "p3_full_cells": dsl.Collected(cells.outputs["result"])}
+        # labelled rows beside Table 5's: each variant's own GAN -> pool -> quality -> cells
+        if plan.p3_variants:
+            with self.loop(plan.p3_variants) as variant, \
+                    self.loop(plan.p3_variant_sizes) as real_size:
+                gan = train(x.p3_train_gan_variant, settings=s("p3-train-gan-variant"),
+                            real_size=real_size, variant=variant, reduced=reduced)
+                synthetic = train(x.p3_synthesize_variant, settings=s("p3-synthesize-variant"),
+                                  real_size=real_size, variant=variant, reduced=reduced,
+                                  gan=gan.outputs["gan"]).outputs["synthetic"]
+                quality = self.score(gan, synthetic, reduced)
+                with self.loop(plan.p3_variant_cells) as cell:
+                    cells = train(x.p3_synthetic_cell, settings=s("p3-synthetic-cell"),
+                                  real_size=real_size, synthetic_count=cell.synthetic_count,
+                                  gan_kind="specific", seed=cell.seed, reduced=reduced,
+                                  synthetic=synthetic)
+            out |= {"p3_variant_quality": dsl.Collected(quality),
+                    "p3_variant_cells": dsl.Collected(cells.outputs["result"])}
         # the proposed pipeline (section 3.4): real + augmented -> GAN -> synthetic
         pools = self.augment(self.profile.p3.proposed.real_size, reduced).outputs["pools"]
         gan = train(x.p3_train_gan_proposed, settings=s("p3-train-gan-proposed"),

@@ -10,6 +10,11 @@ and says so. ``--epochs`` / ``--full-epochs`` run fewer GAN epochs than the pape
 outputs (GAN, quality record, cells) are kept while they are newer than what they were made
 from, so a rerun only does what is missing or stale.
 
+``--variants filtered,stock-aux-bn`` adds labelled Table 5 rows (``p3.variants`` labels, or
+``filtered`` for ``p3.filter``) with their own quality: a variant that changes only synthesis
+(and ``filtered``) reuses the default GAN; one that changes the GAN trains its own
+(``p3-train-gan-variant``) into ``gan_<size>_<label>``.
+
 Run it inside ``flock /tmp/digitstudy-heavy.lock`` (it takes hours on 2 CPU cores).
 """
 
@@ -23,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from digitstudy.config import load_profile, profile_from_dict
+from digitstudy.config.p3 import FILTERED
 from digitstudy.data.reduced_mnist import load_source
 from digitstudy.experiments.gan_grid import GAN_META, SYNTHETIC_META
 from digitstudy.logs import setup_logging
@@ -81,6 +87,8 @@ def main() -> None:
     parser.add_argument("--full-epochs", type=int, default=0,
                         help="train the 'full' GAN for this many epochs (0: skip the full column)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--variants", default="",
+                        help="comma-separated labelled rows: p3.variants labels and/or filtered")
     args = parser.parse_args()
     setup_logging()
     out = Path(args.out)
@@ -110,7 +118,7 @@ def main() -> None:
             rec = load_record(out / f"quality_{ts}")
         else:
             timed(f"p3-synthesize {ts}", times, "p3-synthesize", p, gan=out / f"gan_{ts}",
-                  synthetic=out / f"synthetic_{ts}")
+                  synthetic=out / f"synthetic_{ts}", variant="")
             rec = timed(f"gan-quality {ts}", times, "p3-gan-quality", p, reduced=out / "reduced",
                         gan=out / f"gan_{ts}", synthetic=out / f"synthetic_{ts}",
                         result=out / f"quality_{ts}")
@@ -136,7 +144,51 @@ def main() -> None:
     for count, kind, acc, ref in rows:
         delta = f"{acc - ref:+.4f}" if ref is not None else "n/a"
         print(f"  synthetic {count:>5} {kind:<8} run {acc:.4f}  study {ref}  delta {delta}")
+    for variant in filter(None, args.variants.split(",")):
+        variant_row(profile, out, args.real_size, variant, args.seed, times, study)
     print("\nwall times (s): " + json.dumps({k: round(v) for k, v in times.items()}))
+
+
+def variant_row(profile, out: Path, size: int, variant: str, seed: int, times: dict,
+                study: dict) -> None:
+    """One labelled Table 5 row: its GAN (shared when only synthesis changes), pool, quality
+    and cells, printed beside the study's specific-GAN values."""
+    known = {v.label: v for v in profile.p3.variants}
+    if variant != FILTERED and variant not in known:
+        raise SystemExit(f"--variants: {variant!r} is not in p3.variants "
+                         f"({', '.join(known)}) nor {FILTERED!r}")
+    own_gan = variant != FILTERED and bool(
+        set(known[variant].overrides.model_dump(exclude_none=True)) - {"synthesis_training_mode"})
+    gan = out / (f"gan_{size}_{variant}" if own_gan else f"gan_{size}")
+    if own_gan:
+        timed(f"p3-train-gan-variant {variant}", times, "p3-train-gan-variant", profile,
+              reduced=out / "reduced", gan=gan, real_size=size, variant=variant)
+    syn, qual = out / f"synthetic_{size}_{variant}", out / f"quality_{size}_{variant}"
+    if not up_to_date(qual, gan / GAN_META):
+        timed(f"p3-synthesize-variant {variant}", times, "p3-synthesize-variant", profile,
+              reduced=out / "reduced", gan=gan, synthetic=syn, real_size=size, variant=variant)
+        timed(f"gan-quality {variant}", times, "p3-gan-quality", profile,
+              reduced=out / "reduced", gan=gan, synthetic=syn, result=qual)
+    rec = load_record(qual)
+    print(f"[quality {size} {variant}] " + json.dumps(
+        {k: round(v, 4) for k, v in rec.metrics.items()}), flush=True)
+    meta = json.loads((syn / SYNTHETIC_META).read_text())
+    if "filter" in meta:
+        print(f"[filter {variant}] " + json.dumps(meta["filter"]), flush=True)
+    rows = []
+    for count in [c for c in profile.p3.synthetic_counts if c]:
+        result = out / f"cell_{count}_{variant}"
+        if not up_to_date(result, syn / SYNTHETIC_META):
+            timed(f"cell {size}+{count} {variant}", times, "p3-synthetic-cell", profile,
+                  reduced=out / "reduced", synthetic=syn, result=result, real_size=size,
+                  synthetic_count=count, gan_kind="specific", seed=seed)
+        ref = study.get(count)
+        rows.append((count, load_record(result).metrics["test_accuracy"],
+                     None if ref is None else ref[0]))
+    print(f"\nTable 5, {size} real per class [{variant}] (run vs study, specific GAN)")
+    for count, acc, ref in rows:
+        delta = f"{acc - ref:+.4f}" if ref is not None else "n/a"
+        print(f"  synthetic {count:>5} run {acc:.4f}  study {ref}  delta {delta}")
 
 
 if __name__ == "__main__":

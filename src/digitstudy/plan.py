@@ -54,6 +54,11 @@ class StudyPlan:
     p3_full_cells: tuple[dict, ...]  # {"real_size", "synthetic_count", "seed"}
     p3_proposed: bool
     p3_proposed_cells: tuple[dict, ...]  # {"synthetic_count", "seed"}
+    # labelled rows beside Table 5's (p3.variants, "filtered"): a string loop level, the
+    # variant rows' sizes inside it, each with its own GAN and its synthetic cells nested
+    p3_variants: tuple[str, ...]
+    p3_variant_sizes: tuple[int, ...]
+    p3_variant_cells: tuple[dict, ...]  # {"synthetic_count", "seed"}; the baseline is Table 5's
     # Problem 4
     p4a_models: tuple[str, ...]
     p4a_seeds: tuple[int, ...]
@@ -96,6 +101,10 @@ def plan_study(profile: Profile, parts: str | list[str] | tuple[str, ...] | None
         p3_proposed="p3" in selected,
         p3_proposed_cells=when("p3", ({"synthetic_count": k, "seed": s}
                                       for k in p3.synthetic_counts for s in p3.seeds)),
+        p3_variants=when("p3", p3.variant_labels),
+        p3_variant_sizes=when("p3", p3.variant_rows),
+        p3_variant_cells=when("p3", ({"synthetic_count": k, "seed": s}
+                                     for k in p3.synthetic_counts if k for s in p3.seeds)),
         p4a_models=when("p4a", p4a.models),
         p4a_seeds=when("p4a", p4a.seeds),
         p4b_models=when("p4b", p4b.models),

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 REPORT_SETTINGS = ("name", "study_scale", "data", "p1", "p2", "p3", "p4a", "p4b", "statistics")
 CNN_CELL = ("name", "p2.classifier")  # the Table 2 CNN cell (P2, P3, the proposed pipeline)
 GAN = ("p3.architecture", "p3.train", "p3.gan_seed")
+SYNTHESIS = ("p3.synthetic_counts", "p3.quality.samples_per_class", "p3.gan_seed",
+             "p3.synthesis_training_mode")
 
 
 @dataclass(frozen=True)
@@ -107,9 +109,20 @@ STEPS: dict[str, Step] = {
              inputs=("reduced", "pools"), outputs=("gan",), settings=(*GAN, "p3.proposed"),
              trains=True, help="conditional DCGAN on 300 real + 1000 augmented per class (study 3.4)"),
         Step("p3-synthesize", "digitstudy.experiments.gan_grid:synthesize_step", inputs=("gan",),
-             outputs=("synthetic",),
-             settings=("p3.synthetic_counts", "p3.quality.samples_per_class", "p3.gan_seed"),
+             outputs=("synthetic",), params={"variant": str}, settings=SYNTHESIS,
              help="balanced, labelled synthetic pool from one GAN"),
+        Step("p3-train-gan-variant", "digitstudy.experiments.gan_variants:train_gan_variant_step",
+             inputs=("reduced",), outputs=("gan",), params={"real_size": int, "variant": str},
+             settings=(*GAN, "p3.variants"), trains=True,
+             help="the GAN of a labelled variant row (p3.variants; 'filtered': the default GAN)"),
+        Step("p3-synthesize-variant",
+             "digitstudy.experiments.gan_variants:synthesize_variant_step",
+             inputs=("reduced", "gan"), outputs=("synthetic",),
+             params={"real_size": int, "variant": str},
+             settings=(*SYNTHESIS, "p3.variants", "p3.filter", "p2.classifier.train"),
+             trains=True,
+             help="the pool of a variant row; 'filtered': only digits a CNN on the row's real "
+                  "digits gives their label with p >= p3.filter.threshold (beyond the study)"),
         Step("p3-gan-quality", "digitstudy.experiments.gan_grid:gan_quality_step",
              inputs=("reduced", "gan", "synthetic"), outputs=("result",),
              settings=("name", "p3.seeds", "p3.quality", "p2.classifier.train"), trains=True,

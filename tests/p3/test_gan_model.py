@@ -110,7 +110,7 @@ def test_aux_classifier_falls_back_to_random_init_offline(arch, monkeypatch, cap
     assert model.get_layer("head_dense").units == arch.aux_dense_units
     base = next(la for la in model.layers if isinstance(la, keras.Model))
     norms = [la for la in base.layers if isinstance(la, keras.layers.BatchNormalization)]
-    assert norms and all(la.momentum == G.AUX_BN_MOMENTUM for la in norms)
+    assert norms and all(la.momentum == arch.aux_bn_momentum for la in norms)
 
 
 def test_synthesis_is_balanced_labelled_and_in_pixel_range(generator, arch):

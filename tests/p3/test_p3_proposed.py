@@ -29,7 +29,8 @@ def test_proposed_pipeline(work, profile):
     meta = json.loads((work / "ganp" / gan_grid.GAN_META).read_text())
     assert meta["train_set"] == "proposed" and meta["images"] == 300  # 10 real + 20 augmented
     assert meta["epochs"] == profile.p3.proposed.gan_epochs
-    run_step("p3-synthesize", profile, gan=work / "ganp", synthetic=work / "synp")
+    run_step("p3-synthesize", profile, gan=work / "ganp", synthetic=work / "synp",
+             variant="")
     record = run_step("p3-proposed-cell", profile, reduced=work / "red", pools=work / "pools",
                       synthetic=work / "synp", result=work / "pc", synthetic_count=15, seed=3)
     assert record.experiment == "p3-proposed-cell"

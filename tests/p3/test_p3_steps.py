@@ -22,7 +22,8 @@ pytestmark = pytest.mark.slow
 def specific(work, profile):
     """The 10-per-class GAN, its synthetic pool and quality record."""
     run_step("p3-train-gan", profile, reduced=work / "red", gan=work / "gan10", real_size=10)
-    run_step("p3-synthesize", profile, gan=work / "gan10", synthetic=work / "syn10")
+    run_step("p3-synthesize", profile, gan=work / "gan10", synthetic=work / "syn10",
+             variant="")
     quality = run_step("p3-gan-quality", profile, reduced=work / "red", gan=work / "gan10",
                        synthetic=work / "syn10", result=work / "q10")
     return work, quality

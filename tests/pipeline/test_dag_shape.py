@@ -124,3 +124,35 @@ def test_gpu_image_is_chosen_by_the_placement(tmp_path):
     images = {n: e["container"]["image"] for n, e in spec["deploymentSpec"]["executors"].items()}
     assert images == {"exec-fetch-mnist": "cpu:1", "exec-p4a-attention-mnist": "gpu:1",
                       "exec-aggregate-results": "cpu:1"}
+
+
+def test_p3_variant_rows_are_their_own_loops_with_gan_pool_quality_and_cells(tmp_path):
+    """A string loop over the variant labels (+ "filtered"), the variant rows' sizes inside it,
+    each iteration's GAN -> pool -> quality, its cells nested one level further."""
+    spec = compile_spec(tmp_path, load_profile("tiny"), "p3")
+    steps = {re.sub(r"^exec-|-\d+$", "", e) for e in executors(spec)}
+    assert {"p3-train-gan-variant", "p3-synthesize-variant"} <= steps
+    loops = {}
+    for comp in [spec["root"]] + list(spec["components"].values()):
+        for task in comp.get("dag", {}).get("tasks", {}).values():
+            if "parameterIterator" in task:
+                loops[task["componentRef"]["name"]] = json.loads(
+                    task["parameterIterator"]["items"]["raw"])
+    labels = ["stock-aux-bn", "no-aux-loss", "synthesis-training-mode", "filtered"]
+    outer = next(n for n, items in loops.items() if items == labels)
+    body = spec["components"][outer]["dag"]["tasks"]
+    size_loop = next(t for t in body.values() if "parameterIterator" in t)
+    assert json.loads(size_loop["parameterIterator"]["items"]["raw"]) == [30]
+    inner = spec["components"][size_loop["componentRef"]["name"]]["dag"]["tasks"]
+    names = {re.sub(r"-\d+$", "", n) for n in inner}
+    assert {"p3-train-gan-variant", "p3-synthesize-variant", "p3-gan-quality"} <= names
+    cells = next(t for t in inner.values() if "parameterIterator" in t)
+    assert [c["synthetic_count"] for c in json.loads(
+        cells["parameterIterator"]["items"]["raw"])] == [100, 200, 300]  # no 2nd baseline
+    # without variants and filter: no variant task at all
+    data = load_profile("tiny").as_parameter()
+    data["p3"]["variants"] = []
+    data["p3"]["filter"]["enabled"] = False
+    plain = {re.sub(r"^exec-|-\d+$", "", e)
+             for e in executors(compile_spec(tmp_path, profile_from_dict(data), "p3"))}
+    assert not {"p3-train-gan-variant", "p3-synthesize-variant"} & plain

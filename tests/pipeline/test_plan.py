@@ -3,7 +3,7 @@
 import pytest
 from profile_overrides import profile_with
 
-from digitstudy.config import load_profile
+from digitstudy.config import load_profile, profile_from_dict
 from digitstudy.plan import ALL_PARTS, parse_parts, plan_study
 
 
@@ -58,11 +58,24 @@ def test_p3_cells_are_nested_per_gan():
     assert plan.p3_full and plan.p3_proposed
 
 
+def test_p3_variant_rows_at_the_smallest_row_unless_listed():
+    paper = plan_study(load_profile("paper"), "p3")
+    assert paper.p3_variants == ("stock-aux-bn", "no-aux-loss", "synthesis-training-mode",
+                                 "filtered")
+    assert paper.p3_variant_sizes == (300,)
+    assert [c["synthetic_count"] for c in paper.p3_variant_cells] == [1000, 2000, 3000]
+    data = load_profile("paper").as_parameter()
+    data["p3"] |= {"variant_real_sizes": [300, 1000], "variants": []}
+    listed = plan_study(profile_from_dict(data), "p3")
+    assert listed.p3_variants == ("filtered",) and listed.p3_variant_sizes == (300, 1000)
+    assert plan_study(load_profile("paper"), "p1").p3_variants == ()
+
+
 def test_loop_items_have_one_type_per_item():
     """KFP types a static dict item's fields by its first value (kfp/dsl/for_loop.py
     _get_first_element_type): mixed types would be mistyped in the compiled YAML."""
     plan = plan_study(load_profile("paper"), None)
     for name in ("p1_baseline", "p1_autoencoder", "p2_cells", "p3_specific_cells", "p3_full_cells",
-                 "p3_proposed_cells"):
+                 "p3_proposed_cells", "p3_variant_cells"):
         for item in getattr(plan, name):
             assert {type(v) for v in item.values()} == {int}, (name, item)

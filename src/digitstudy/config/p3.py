@@ -12,6 +12,11 @@ from digitstudy.config.base import Section, check_ascending_unique
 # proposed pipeline's 300 real + augmented per class (study 3.4).
 FULL = "full"
 PROPOSED = "proposed"
+FILTERED = "filtered"  # the label of the filtered-synthesis rows (p3.filter)
+# where each variant override lands in the profile
+VARIANT_PATHS = {"aux_bn_momentum": "p3.architecture.aux_bn_momentum",
+                 "aux_weight": "p3.train.aux_weight",
+                 "synthesis_training_mode": "p3.synthesis_training_mode"}
 
 
 class AdamConfig(Section):
@@ -33,6 +38,12 @@ class GanArchitecture(Section):
     aux_alpha: PositiveFloat  # MobileNetV2 width multiplier (1.0 = the standard network)
     aux_dense_units: PositiveInt
     aux_dropout: float = Field(ge=0, lt=1)
+    # A deviation from stock Keras (MobileNetV2's BN momentum 0.999): the aux classifier judges
+    # generated digits in inference mode, i.e. with BN moving statistics of real batches. At
+    # 0.999 (0.99 too) those stay near their init for hundreds of steps, and through ~50 BN
+    # layers a random-init base then gives near-constant logits (no class signal for the
+    # generator); at 0.9 they track the real data within ~50 steps.
+    aux_bn_momentum: float = Field(0.9, gt=0, lt=1)
 
 
 class GanTrainConfig(Section):
@@ -61,6 +72,40 @@ class ProposedConfig(Section):
     gan_epochs: PositiveInt  # the study: "e.g. 100 epochs"
 
 
+class VariantOverrides(Section):
+    """What a labelled GAN variant changes; unset keys keep the profile's value."""
+
+    aux_bn_momentum: float | None = Field(None, gt=0, lt=1)  # p3.architecture; stock Keras 0.999
+    aux_weight: float | None = Field(None, ge=0)  # p3.train; 0 = no aux classification loss
+    synthesis_training_mode: bool | None = None  # p3; dropout/BN in training mode at synthesis
+
+    @model_validator(mode="after")
+    def _something(self) -> VariantOverrides:
+        if not self.model_dump(exclude_none=True):
+            raise ValueError("overrides: a variant must set at least one of "
+                             f"{', '.join(type(self).model_fields)}")
+        return self
+
+
+class GanVariant(Section):
+    """A labelled reading of the study: its own GAN -> synthesis -> quality -> Table 5 cells."""
+
+    label: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)
+    overrides: VariantOverrides
+
+
+class FilterConfig(Section):
+    """Filtered synthesis (beyond the study): keep a synthetic digit only when a Table 2 CNN
+    trained on the row's real training set gives its conditioning label probability
+    >= ``threshold``; draw until every class's pool is full."""
+
+    enabled: bool
+    threshold: float = Field(gt=0, le=1)
+    max_draws_factor: PositiveInt  # at most this many draws per kept image, per class
+    seed: int  # synthesis noise of the filtered pool
+    batch_size: PositiveInt  # images generated and scored per draw round
+
+
 class P3Config(Section):
     """The CNN of every P3 cell trains as in P2 (``p2.classifier.train``), as the study says."""
 
@@ -75,6 +120,14 @@ class P3Config(Section):
     full_per_class: PositiveInt | None
     quality: QualityConfig
     proposed: ProposedConfig
+    # synthesize with the generator's dropout and batch norm in training mode (the default,
+    # false, uses inference mode: no dropout, BN moving statistics)
+    synthesis_training_mode: bool = False
+    variants: list[GanVariant] = Field(default_factory=list)
+    # the Table 5 rows the variants get; null = the smallest row (the study's scarcest)
+    variant_real_sizes: list[PositiveInt] | None = None
+    filter: FilterConfig = FilterConfig(enabled=False, threshold=0.9, max_draws_factor=20,
+                                        seed=7, batch_size=1000)
 
     @model_validator(mode="after")
     def _grid(self) -> P3Config:
@@ -88,5 +141,29 @@ class P3Config(Section):
         if specific != list(self.real_sizes):
             raise ValueError(f"train_sets: the size-specific GANs {specific} must be exactly the "
                              f"Table 5 rows real_sizes {list(self.real_sizes)}")
+        labels = [v.label for v in self.variants]
+        if len(set(labels)) != len(labels) or FILTERED in labels:
+            raise ValueError(f"variants: labels must be unique and not {FILTERED!r} (the "
+                             f"filtered-synthesis rows), got {labels}")
+        extra = sorted(set(self.variant_real_sizes or ()) - set(self.real_sizes))
+        if extra:
+            raise ValueError(f"variant_real_sizes: {extra} not among the Table 5 rows "
+                             f"real_sizes {list(self.real_sizes)}")
         return self
 
+    @property
+    def variant_rows(self) -> list[int]:
+        """The Table 5 rows the variants (and the filtered pools) get."""
+        if not self.variants and not self.filter.enabled:
+            return []
+        return list(self.variant_real_sizes or self.real_sizes[:1])
+
+    @property
+    def variant_labels(self) -> list[str]:
+        """Every labelled row kind: the profile's variants, then filtered synthesis if enabled."""
+        return [v.label for v in self.variants] + ([FILTERED] if self.filter.enabled else [])
+
+
+def variant_overrides(variant: GanVariant) -> dict[str, object]:
+    """A variant's overrides as profile paths -> values."""
+    return {VARIANT_PATHS[k]: v for k, v in variant.overrides.model_dump(exclude_none=True).items()}

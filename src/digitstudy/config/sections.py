@@ -86,6 +86,19 @@ class SettingsView:
         setattr(self, name, value)
         return value
 
+    def overridden(self, values: dict[str, Any]) -> SettingsView:
+        """A view of the same step with ``values`` (dotted profile path -> value) replaced."""
+        import copy
+
+        settings = copy.deepcopy(self._settings)
+        for path, value in values.items():
+            *parents, last = path.split(".")
+            node = settings
+            for key in parents:
+                node = node.setdefault(key, {})
+            node[last] = value
+        return SettingsView(settings, self._paths, self._step, self._prefix)
+
     def _undeclared(self, path: str):
         raise AttributeError(
             f"step {self._step} reads profile setting {path!r}, which it does not declare "

@@ -34,6 +34,20 @@ class CnnResult:
     epochs_run: int
 
 
+def fit_table2_cnn(x_train: np.ndarray, y_train: np.ndarray, train_cfg: TrainConfig, *,
+                   seed: int, name: str):
+    """A fresh Table 2 CNN (softmax outputs) fitted for fixed epochs; the model and its fit."""
+    if train_cfg.patience is not None or train_cfg.reduce_lr is not None:
+        raise ValueError(f"{name}: the Table 2 CNN trains for fixed epochs without validation "
+                         "data; set patience and reduce_lr to null")
+    seed_everything(seed)
+    x_tr = to_float(x_train)
+    model = build_table2_cnn(input_shape=x_tr.shape[1:])
+    fitted = fit(model, x_tr, y_train.astype(np.int32), None, train_cfg,
+                 loss="sparse_categorical_crossentropy", metrics=["accuracy"], seed=seed, name=name)
+    return model, fitted
+
+
 def train_and_test_cnn(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray,
                        y_test: np.ndarray, train_cfg: TrainConfig, *, seed: int,
                        name: str) -> CnnResult:
@@ -42,17 +56,10 @@ def train_and_test_cnn(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndar
     Images are ``(n, 28, 28)`` uint8 or float in [0, 1]; no validation data (the study trains
     for a fixed number of epochs), so ``train_cfg.patience`` must be null.
     """
-    if train_cfg.patience is not None or train_cfg.reduce_lr is not None:
-        raise ValueError(f"{name}: the Table 2 CNN trains for fixed epochs without validation "
-                         "data; set patience and reduce_lr to null")
-    seed_everything(seed)
-    x_tr, x_te = to_float(x_train), to_float(x_test)
-    model = build_table2_cnn(input_shape=x_tr.shape[1:])
-    fitted = fit(model, x_tr, y_train.astype(np.int32), None, train_cfg,
-                 loss="sparse_categorical_crossentropy", metrics=["accuracy"], seed=seed, name=name)
-    loss, acc, y_pred = evaluate_classifier(model, x_te, y_test.astype(np.int64))
-    log.info("%s: %d train images, test accuracy %.4f, loss %.4f, %.1fs", name, len(x_tr), acc,
-             loss, fitted.seconds)
+    model, fitted = fit_table2_cnn(x_train, y_train, train_cfg, seed=seed, name=name)
+    loss, acc, y_pred = evaluate_classifier(model, to_float(x_test), y_test.astype(np.int64))
+    log.info("%s: %d train images, test accuracy %.4f, loss %.4f, %.1fs", name, len(y_train),
+             acc, loss, fitted.seconds)
     return CnnResult(acc, loss, y_pred, fitted.history, fitted.seconds, fitted.epochs_run)
 
 

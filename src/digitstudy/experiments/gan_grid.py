@@ -204,17 +204,24 @@ def synthetic_per_class(profile: Profile) -> int:
     return max(*profile.p3.synthetic_counts, profile.p3.quality.samples_per_class)
 
 
-def synthesize_step(profile: Profile, *, gan: Path, synthetic: Path) -> None:
-    """A balanced, labelled pool from one GAN: enough per class for every cell and GAN-train."""
+def synthesize_step(profile: Profile, *, gan: Path, synthetic: Path, variant: str) -> None:
+    """A balanced, labelled pool from one GAN: enough per class for every cell and GAN-train.
+
+    ``variant`` (a ``p3.variants`` label, "" for the study's reading) labels the quality
+    record and the Table 5 cells made from this pool.
+    """
     meta = load_gan_meta(gan)
     generator = keras.models.load_model(gan / GENERATOR_FILE)
     per_class = synthetic_per_class(profile)
-    x, y = synthesize(generator, per_class, seed=profile.p3.gan_seed)
+    training = profile.p3.synthesis_training_mode
+    x, y = synthesize(generator, per_class, seed=profile.p3.gan_seed, training=training)
+    notes = meta["notes"] + (["synthesised with dropout and batch norm in training mode"]
+                             if training else [])
     synthetic.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(synthetic / SYNTHETIC_FILE, x=x, y=y)
     (synthetic / SYNTHETIC_META).write_text(json.dumps(
         {"train_set": meta["train_set"], "gan_tag": meta["tag"], "per_class": per_class,
-         "seed": profile.p3.gan_seed, "notes": meta["notes"]}, indent=2))
+         "seed": profile.p3.gan_seed, "variant": variant, "notes": notes}, indent=2))
     log.info("synthesize: %d per class from GAN %s -> %s", per_class, meta["train_set"], synthetic)
 
 
@@ -235,6 +242,11 @@ def load_synthetic(synthetic: Path, per_class: int,
     return x[idx], y[idx], meta
 
 
+def variant_cell(pool_meta: dict) -> dict:
+    """``{"variant": label}`` for a pool of a labelled variant; {} for the study's reading."""
+    return {"variant": pool_meta["variant"]} if pool_meta.get("variant") else {}
+
+
 # --- classifier cells --------------------------------------------------------------------
 
 def synthetic_cell_step(profile: Profile, *, reduced: Path, synthetic: Path, result: Path,
@@ -248,13 +260,14 @@ def synthetic_cell_step(profile: Profile, *, reduced: Path, synthetic: Path, res
     data = load_reduced(reduced)
     parts = [data.train_subset(real_size)]
     notes = data.notes
+    cell = {"real": real_size, "synthetic": synthetic_count,
+            "gan": gan_kind if synthetic_count else "none"}
     if synthetic_count:
         expected = str(real_size) if gan_kind == "specific" else FULL
         x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count, expected)
         parts.append((x_syn, y_syn))
         notes = notes + meta["notes"]
-    cell = {"real": real_size, "synthetic": synthetic_count,
-            "gan": gan_kind if synthetic_count else "none"}
+        cell |= variant_cell(meta)
     return run_cell(profile, CELL, "p3", cell, data, parts, seed=seed, notes=notes, result=result)
 
 
@@ -337,7 +350,7 @@ def gan_quality_step(profile: Profile, *, reduced: Path, gan: Path, synthetic: P
              f"on {q.samples_per_class} synthetic per class"]
     # The record's test accuracy is GAN-train's: the synthetic-only CNN on the real test set.
     record = classification_record(
-        experiment=QUALITY, part="p3", cell={"train_set": ts}, seed=seed, profile=profile.name,
+        experiment=QUALITY, part="p3", cell={"train_set": ts, **variant_cell(smeta)}, seed=seed, profile=profile.name,
         accuracy=gtrain.test_accuracy, loss=gtrain.test_loss, y_true=data.y_test,
         y_pred=gtrain.y_pred, train_images=len(y_syn), epochs_run=gtrain.epochs_run,
         train_seconds=float(gmeta["train_seconds"]), history=gmeta["history"], metrics=metrics,

@@ -40,11 +40,6 @@ NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28, 1)
 AUX_INPUT_SIZE = 32  # MobileNetV2's minimum input side
 CHECKPOINT_FILE = "gan_checkpoint.npz"
-# The aux classifier judges generated digits in inference mode, i.e. with BN moving statistics
-# of real batches. MobileNetV2's BN momentum (0.999; 0.99 too) leaves those near their init
-# for hundreds of steps, and through ~50 BN layers a random-init base then gives constant
-# logits (no class signal for the generator); at 0.9 they track the real data within ~50 steps.
-AUX_BN_MOMENTUM = 0.9
 # Bump when training semantics change, so an older checkpoint is not resumed.
 GAN_VERSION = 3  # 3: batch order per epoch independent of where a run resumed
 
@@ -175,7 +170,7 @@ def build_aux_classifier(arch: GanArchitecture) -> tuple[keras.Model, str | None
     base, used = mobilenet_base(arch.aux_base_weights, arch.aux_alpha)
     for layer in base.layers:
         if isinstance(layer, keras.layers.BatchNormalization):
-            layer.momentum = AUX_BN_MOMENTUM
+            layer.momentum = arch.aux_bn_momentum
     image = keras.Input(IMAGE_SHAPE, name="image")
     h = keras.layers.Concatenate(name="to_rgb")([image, image, image])
     h = keras.layers.Resizing(AUX_INPUT_SIZE, AUX_INPUT_SIZE, name="resize")(h)
@@ -440,17 +435,41 @@ def balanced_labels(per_class: int) -> np.ndarray:
     return np.tile(np.arange(NUM_CLASSES, dtype=np.uint8), per_class)
 
 
-def synthesize(generator: keras.Model, per_class: int, *, seed: int,
-               batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:
+def to_pixels(out: np.ndarray) -> np.ndarray:
+    """Generator output (n, 28, 28, 1) in [-1, 1] -> uint8 (n, 28, 28) in 0-255."""
+    return np.clip(np.rint((np.asarray(out)[..., 0] + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def generate_images(generator: keras.Model, noise: np.ndarray, labels: np.ndarray, *,
+                    training: bool = False, batch_size: int = 500) -> np.ndarray:
+    """uint8 digits for ``noise`` (n, noise_dim) and ``labels`` (n,), in batches.
+
+    ``training=False``: inference mode (no dropout, BN moving statistics); ``True``: dropout
+    active and BN on each batch's own statistics, as during GAN training.
+    """
+    labels = np.asarray(labels, np.int32).reshape(-1, 1)
+    if not training:
+        return to_pixels(generator.predict([noise, labels], batch_size=batch_size, verbose=0))
+    return to_pixels(np.concatenate([
+        keras.ops.convert_to_numpy(generator([noise[i:i + batch_size], labels[i:i + batch_size]],
+                                             training=True))
+        for i in range(0, len(labels), batch_size)]))
+
+
+def noise_for(generator: keras.Model, n: int, rng: np.random.Generator) -> np.ndarray:
+    return rng.standard_normal((n, generator.input_shape[0][-1])).astype(np.float32)
+
+
+def synthesize(generator: keras.Model, per_class: int, *, seed: int, batch_size: int = 500,
+               training: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``per_class`` images of every digit: uint8 (n, 28, 28) in 0-255 and labels, rank-major.
 
-    Uses the generator in inference mode (no dropout, BN moving statistics); the tanh
-    output is mapped back to the classifiers' pixel range.
+    Uses the generator in inference mode (no dropout, BN moving statistics) unless
+    ``training``; the tanh output is mapped back to the classifiers' pixel range.
     """
     labels = balanced_labels(per_class)
-    noise_dim = generator.input_shape[0][-1]
-    noise = np.random.default_rng(seed).standard_normal((len(labels), noise_dim)).astype(np.float32)
-    out = generator.predict([noise, labels.astype(np.int32)[:, None]], batch_size=batch_size,
-                            verbose=0)
-    images = np.clip(np.rint((out[..., 0] + 1.0) * 127.5), 0, 255).astype(np.uint8)
-    return images, labels
+    if training:
+        seed_everything(seed)  # the dropout masks
+    noise = noise_for(generator, len(labels), np.random.default_rng(seed))
+    return generate_images(generator, noise, labels, training=training,
+                           batch_size=batch_size), labels

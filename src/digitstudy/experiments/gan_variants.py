@@ -1,0 +1,44 @@
+"""Labelled GAN variants (``p3.variants``) and filtered synthesis as Table 5 rows beside the
+study's reading, each with its own GAN -> pool -> quality -> cells chain.
+
+A variant's steps receive the profile's own settings plus ``p3.variants``; they apply the
+variant's overrides (``digitstudy.config.p3.VARIANT_PATHS``) and then run the plain step, so
+a variant is data, never a code path. The label :data:`FILTERED` is the default GAN with a
+filtered pool (``p3.filter``, :mod:`digitstudy.experiments.filtered_synthesis`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from digitstudy.config.p3 import FILTERED, variant_overrides
+from digitstudy.experiments.filtered_synthesis import filtered_synthesize_step
+from digitstudy.experiments.gan_grid import synthesize_step, train_gan_step
+
+
+def with_variant(profile, variant: str):
+    """``profile`` (a step's settings view) with the overrides of ``variant`` applied."""
+    if variant == FILTERED:
+        return profile
+    known = {v.label: v for v in profile.p3.variants}
+    if variant not in known:
+        raise ValueError(f"variant {variant!r} is not in p3.variants (labels: "
+                         f"{', '.join(known) or 'none'}; {FILTERED!r} = p3.filter)")
+    return profile.overridden(variant_overrides(known[variant]))
+
+
+def train_gan_variant_step(profile, *, reduced: Path, gan: Path, real_size: int,
+                           variant: str) -> None:
+    """The size-specific GAN of a variant row (the default GAN for the filtered rows)."""
+    train_gan_step(with_variant(profile, variant), reduced=reduced, gan=gan, real_size=real_size)
+
+
+def synthesize_variant_step(profile, *, reduced: Path, gan: Path, synthetic: Path,
+                            real_size: int, variant: str) -> None:
+    """The labelled pool of a variant row: filtered (``p3.filter``) or plain synthesis."""
+    if variant == FILTERED:
+        filtered_synthesize_step(profile, reduced=reduced, gan=gan, synthetic=synthetic,
+                                 real_size=real_size, variant=variant)
+    else:
+        synthesize_step(with_variant(profile, variant), gan=gan, synthetic=synthetic,
+                        variant=variant)
