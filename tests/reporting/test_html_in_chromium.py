@@ -42,7 +42,7 @@ def test_every_figure_of_the_report_loads_in_chromium(tmp_path):
     found, loaded, tables = map(int, m.groups())
     assert found == 7  # 3 x (curves, confusion matrix) + the bottleneck sweep
     assert loaded == found
-    assert tables == 2
+    assert tables == 3  # Table 1, its bottleneck sweep, the autoencoders (MSE, dead units)
     shot = tmp_path / "shot.png"
     _chromium(tmp_path, "--window-size=1200,2400", f"--screenshot={shot}", (out / "index.html").as_uri())
     assert shot.stat().st_size > 20_000
