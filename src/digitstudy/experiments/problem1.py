@@ -123,8 +123,10 @@ def autoencoder_step(profile: Profile, *, features: Path, result: Path, bottlene
     ae = fit(autoencoder, flat["train"], flat["train"], (flat["val"], flat["val"]), cfg.train,
              loss="mse", seed=seed, name=f"p1-autoencoder[{bottleneck}, {l2_scope}] autoencoder")
     codes = {s: encoder.predict(flat[s], batch_size=256, verbose=0) for s in SPLITS}
+    # one eager forward pass per split: predict() would trace a second model's predict
+    # function, and retrace it for each split's shape, for a diagnostic
     mse = {f"reconstruction_mse_{s}": float(np.mean(
-        (autoencoder.predict(flat[s], batch_size=256, verbose=0) - flat[s]) ** 2)) for s in SPLITS}
+        (np.asarray(autoencoder(flat[s], training=False)) - flat[s]) ** 2)) for s in SPLITS}
     if l2_scope != cfg.l2_scope:
         variants = [L2_LABELS[l2_scope], *variants]
     return classify(
