@@ -133,7 +133,10 @@ def test_whole_study_dag_produces_every_table_and_figure(tmp_path):
             assert (table, model, "Test accuracy") in filled.index
     assert ("Table 10", "se", "Paired test p vs base") in filled.index
     assert ("Table 10", "se", "Holm p vs base") in filled.index
-    assert len(csv[csv.table == "Table 1"].dropna(subset=["run_value"])) == 10
+    table_1 = csv[csv.table == "Table 1"]
+    assert table_1.run_value.notna().all()  # the study's 10 cells and every labelled variant
+    assert len(table_1[table_1.row.isin({"Baseline", "Approach A (300D)", "Approach A (range)",
+                                         "Approach B"})]) == 10
     figures = {p.name for p in (report / "figures").iterdir()}
     assert "p1-bottleneck-sweep.png" in figures
     assert any("augment" in f for f in figures)
