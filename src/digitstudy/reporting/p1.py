@@ -126,9 +126,9 @@ def table_1_sweep(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]
     return cells
 
 
-AE_MEASURES = (("reconstruction_mse_val", "Reconstruction MSE (val)"),
-               ("reconstruction_mse_test", "Reconstruction MSE (test)"),
-               ("dead_bottleneck_units", "Dead bottleneck units"))
+AE_MEASURES = (("reconstruction_mse_val", "Reconstruction MSE (val)", 4),
+               ("reconstruction_mse_test", "Reconstruction MSE (test)", 4),
+               ("dead_bottleneck_units", "Dead bottleneck units", 1))  # (metric, column, digits)
 
 
 def autoencoder_table(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
@@ -139,8 +139,9 @@ def autoencoder_table(records: list[ResultRecord], ctx: ReportContext) -> list[C
             continue
         label = r.cell.get("variant", f"study: {L2_LABELS[r.cell.get('l2_scope', 'all')]}")
         groups.setdefault((int(r.cell["bottleneck"]), "variant" in r.cell, str(label)), []).append(r)
-    return [Cell("Table 1 autoencoders", f"{dim}D ({label})", name, None, metric_runs(rs, key))
-            for (dim, _, label), rs in sorted(groups.items()) for key, name in AE_MEASURES]
+    return [Cell("Table 1 autoencoders", f"{dim}D ({label})", name, None, metric_runs(rs, key),
+                 digits=digits)
+            for (dim, _, label), rs in sorted(groups.items()) for key, name, digits in AE_MEASURES]
 
 
 TABLE_1_NOTE = (

@@ -101,11 +101,11 @@ def table_6(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
 
 
 QUALITY_EXP = "p3-gan-quality"
-QUALITY_COLUMNS = [("gan_test_accuracy", "GAN-test (label fidelity)"),
-                   ("gan_train_accuracy", "GAN-train (synthetic-only CNN on real test)"),
-                   ("reference_real_accuracy", "reference CNN on real test"),
-                   ("diversity_ratio", "diversity (synthetic / real spread)"),
-                   ("gan_train_seconds", "GAN training seconds")]
+QUALITY_COLUMNS = [("gan_test_accuracy", "GAN-test (label fidelity)", 4),
+                   ("gan_train_accuracy", "GAN-train (synthetic-only CNN on real test)", 4),
+                   ("reference_real_accuracy", "reference CNN on real test", 4),
+                   ("diversity_ratio", "diversity (synthetic / real spread)", 4),
+                   ("gan_train_seconds", "GAN training seconds", 1)]  # (metric, column, digits)
 
 
 def gan_quality(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
@@ -119,8 +119,9 @@ def gan_quality(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
             row = (f"{study_size(int(ts), ctx.study_scale)} per class" if ts.isdigit()
                    else {"full": "full MNIST", "proposed": "300 real + 1000 augmented"}.get(ts, ts))
             row += f" [{variant}]" if variant else ""
-            for metric, column in QUALITY_COLUMNS:
-                cells.append(Cell("GAN quality", row, column, None, metric_runs(recs, metric)))
+            for metric, column, digits in QUALITY_COLUMNS:
+                cells.append(Cell("GAN quality", row, column, None, metric_runs(recs, metric),
+                                  digits=digits))
     return cells
 
 

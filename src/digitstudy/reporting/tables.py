@@ -68,6 +68,7 @@ class Cell:
     study_value: float | None
     runs: list[float] = field(default_factory=list)  # one value per seed (a Runs: with sizes)
     kind: str = "metric"  # "fact": a property of the setup, shown but not compared
+    digits: int = 4  # decimals shown (accuracies 4; counts and seconds, means over seeds, 1)
 
     @property
     def run_value(self) -> float:
@@ -209,7 +210,8 @@ def display_rows(cells: list[Cell]) -> list[list[str]]:
         interval = f"{iv.low:.3f}\u2013{iv.high:.3f} (n={iv.n})" if iv else ""
         se, p = c.difference_se, c.difference_p
         significant = "" if p is None else f"{'yes' if p < ALPHA else 'no'} (p={p:.2g})"
-        rows.append([c.row, c.column, fmt(c.study_value), fmt(c.run_value, c.run_sd) + n,
+        rows.append([c.row, c.column, fmt(c.study_value, digits=c.digits),
+                     fmt(c.run_value, c.run_sd, c.digits) + n,
                      interval, signed(c.delta), "" if se is None else f"{se:.4f}",
                      significant])
     return rows
