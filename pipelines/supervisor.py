@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -46,6 +47,7 @@ from pathlib import Path
 from kfp.local import logging_utils, status, subprocess_task_handler
 from kfp.local.orchestrator import orchestrator_utils, task_executor
 
+from digitstudy.steps import STEPS
 from pipelines.console import TaskConsole
 from pipelines.warm_python import WarmPython, lightweight_parts
 
@@ -180,8 +182,9 @@ class Supervisor:
         def wrapper(**kwargs):
             if self.reason:
                 raise RunStopped(self.reason)
-            label = task_label(kwargs["task_name"], kwargs["task_spec"], kwargs["io_store"])
-            state = self.console.task_started(label, kwargs["task_name"])
+            step = step_name(kwargs["task_name"])
+            label = task_label(step, kwargs["task_spec"], kwargs["io_store"])
+            state = self.console.task_started(label, step)
             try:
                 outputs, task_status = original(**kwargs)
             except RunStopped:
@@ -205,6 +208,14 @@ def exit_status(code: int) -> int:
                 name = f" ({signal.Signals(code - 128).name})"
         print(f"the step's process exited with status {code}{name}")
     return code
+
+
+def step_name(task_name: str) -> str:
+    """The step a task runs: KFP names the 2nd, 3rd, ... task of one component in a pipeline
+    ``<name>-2``, ``<name>-3`` (kfp 2.17 dsl/pipeline_context.py:185 ``add_task``,
+    dsl/utils.py:85 ``make_name_unique_by_adding_index``)."""
+    base = re.sub(r"-\d+$", "", task_name)
+    return base if base in STEPS else task_name
 
 
 def task_label(task_name: str, task_spec, io_store) -> str:
