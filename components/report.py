@@ -25,8 +25,12 @@ def aggregate_results(settings: dict, run_id: str, parts: str, fsdd_source: str,
                       p3_full_cells: Input[list[Artifact]] = None,
                       p3_proposed_quality: Input[Artifact] = None,
                       p3_proposed_cells: Input[list[Artifact]] = None,
-                      p3_variant_quality: Input[list[Artifact]] = None,
-                      p3_variant_cells: Input[list[Artifact]] = None,
+                      p3_pooled_row_quality: Input[list[Artifact]] = None,
+                      p3_pooled_row_cells: Input[list[Artifact]] = None,
+                      p3_pool_variant_quality: Input[list[Artifact]] = None,
+                      p3_pool_variant_cells: Input[list[Artifact]] = None,
+                      p3_gan_variant_quality: Input[list[Artifact]] = None,
+                      p3_gan_variant_cells: Input[list[Artifact]] = None,
                       p4a_models: Input[list[Artifact]] = None,
                       p4b_models: Input[list[Artifact]] = None):
     """Tables (MD/HTML/CSV), figures, headline Metrics for Compare runs."""
@@ -38,9 +42,11 @@ def aggregate_results(settings: dict, run_id: str, parts: str, fsdd_source: str,
     from digitstudy.storage import publish_report
 
     groups = (p1_baseline, p1_autoencoder, p1_utterance, p2_cells, p3_quality, p3_cells,
+              p3_pooled_row_quality, p3_pooled_row_cells,
               [p3_full_quality] if p3_full_quality else None, p3_full_cells,
               [p3_proposed_quality] if p3_proposed_quality else None, p3_proposed_cells,
-              p3_variant_quality, p3_variant_cells,
+              p3_pool_variant_quality, p3_pool_variant_cells,
+              p3_gan_variant_quality, p3_gan_variant_cells,
               p4a_models, p4b_models)
     run_step("aggregate-results", settings, results=[a.path for g in groups if g for a in g],
              figures=[a.path for a in p2_figures or []], report=report.path, run_id=run_id,

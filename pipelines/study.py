@@ -145,21 +145,57 @@ class StudyDag:
                                 reduced=reduced, gan=gan.outputs["gan"],
                                 synthetic=synthetic).outputs["result"]
 
+    def specific_row(self, real_size, reduced):
+        """A Table 5 row: its size-specific GAN, pool and quality, its cells nested."""
+        train, s = self.place.train, self.settings
+        gan = train(x.p3_train_gan, settings=s("p3-train-gan"), real_size=real_size,
+                    reduced=reduced)
+        synthetic, quality = self.synthesize_and_score(gan, reduced)
+        with self.loop(self.plan.p3_specific_cells) as cell:
+            cells = train(x.p3_synthetic_cell, settings=s("p3-synthetic-cell"),
+                          real_size=real_size, synthetic_count=cell.synthetic_count,
+                          gan_kind="specific", seed=cell.seed, reduced=reduced,
+                          synthetic=synthetic)
+        return gan, quality, cells
+
+    def variant_pool(self, gan, real_size, variant, reduced):
+        """A labelled row's pool of ``gan``, its quality and its synthetic cells."""
+        train, s = self.place.train, self.settings
+        synthetic = train(x.p3_synthesize_variant, settings=s("p3-synthesize-variant"),
+                          real_size=real_size, variant=variant, reduced=reduced,
+                          gan=gan.outputs["gan"]).outputs["synthetic"]
+        quality = self.score(gan, synthetic, reduced)
+        with self.loop(self.plan.p3_variant_cells) as cell:
+            cells = train(x.p3_synthetic_cell, settings=s("p3-synthetic-cell"),
+                          real_size=real_size, synthetic_count=cell.synthetic_count,
+                          gan_kind="specific", seed=cell.seed, reduced=reduced,
+                          synthetic=synthetic)
+        return quality, cells
+
     def p3(self) -> dict:
         plan, train, s = self.plan, self.place.train, self.settings
         reduced, mnist = self.reduced, (self.mnist if plan.p3_full else None)
         out = {}
-        # one size-specific GAN per Table 5 row; the row's cells read its pool
-        with self.loop(plan.p3_specific_sizes) as real_size:
-            gan = train(x.p3_train_gan, settings=s("p3-train-gan"), real_size=real_size,
-                        reduced=reduced)
-            synthetic, quality = self.synthesize_and_score(gan, reduced)
-            with self.loop(plan.p3_specific_cells) as cell:
-                cells = train(x.p3_synthetic_cell, settings=s("p3-synthetic-cell"),
-                              real_size=real_size, synthetic_count=cell.synthetic_count,
-                              gan_kind="specific", seed=cell.seed, reduced=reduced,
-                              synthetic=synthetic)
-        out |= {"p3_quality": dsl.Collected(quality), "p3_cells": dsl.Collected(cells.outputs["result"])}
+
+        def collected(prefix, quality, cells):
+            return {f"{prefix}_quality": dsl.Collected(quality),
+                    f"{prefix}_cells": dsl.Collected(cells.outputs["result"])}
+
+        # one size-specific GAN per Table 5 row; the row's cells read its pool. The rows with
+        # pool variants are a loop of their own (a loop's items are static and never empty):
+        # each pool variant is drawn from that row's GAN, so its row differs from the study's
+        # row in the pool alone, not in a second, separately trained GAN.
+        if plan.p3_plain_sizes:
+            with self.loop(plan.p3_plain_sizes) as real_size:
+                _, quality, cells = self.specific_row(real_size, reduced)
+            out |= collected("p3", quality, cells)
+        if plan.p3_pool_sizes:
+            with self.loop(plan.p3_pool_sizes) as real_size:
+                gan, quality, cells = self.specific_row(real_size, reduced)
+                with self.loop(plan.p3_pool_variants) as variant:
+                    pool_quality, pool_cells = self.variant_pool(gan, real_size, variant, reduced)
+            out |= collected("p3_pooled_row", quality, cells)
+            out |= collected("p3_pool_variant", pool_quality, pool_cells)
         if plan.p3_full:
             gan = train(x.p3_train_gan_full, settings=s("p3-train-gan-full"), dataset=mnist,
                         reduced=reduced)
@@ -171,23 +207,14 @@ class StudyDag:
                               synthetic=synthetic)
             out |= {"p3_full_quality": quality,
                     "p3_full_cells": dsl.Collected(cells.outputs["result"])}
-        # labelled rows beside Table 5's: each variant's own GAN -> pool -> quality -> cells
-        if plan.p3_variants:
-            with self.loop(plan.p3_variants) as variant, \
+        # the variants that change how the GAN trains: each its own GAN -> pool -> quality -> cells
+        if plan.p3_gan_variants:
+            with self.loop(plan.p3_gan_variants) as variant, \
                     self.loop(plan.p3_variant_sizes) as real_size:
                 gan = train(x.p3_train_gan_variant, settings=s("p3-train-gan-variant"),
                             real_size=real_size, variant=variant, reduced=reduced)
-                synthetic = train(x.p3_synthesize_variant, settings=s("p3-synthesize-variant"),
-                                  real_size=real_size, variant=variant, reduced=reduced,
-                                  gan=gan.outputs["gan"]).outputs["synthetic"]
-                quality = self.score(gan, synthetic, reduced)
-                with self.loop(plan.p3_variant_cells) as cell:
-                    cells = train(x.p3_synthetic_cell, settings=s("p3-synthetic-cell"),
-                                  real_size=real_size, synthetic_count=cell.synthetic_count,
-                                  gan_kind="specific", seed=cell.seed, reduced=reduced,
-                                  synthetic=synthetic)
-            out |= {"p3_variant_quality": dsl.Collected(quality),
-                    "p3_variant_cells": dsl.Collected(cells.outputs["result"])}
+                quality, cells = self.variant_pool(gan, real_size, variant, reduced)
+            out |= collected("p3_gan_variant", quality, cells)
         # the proposed pipeline (section 3.4): real + augmented -> GAN -> synthetic
         pools = self.augment(self.profile.p3.proposed.real_size, reduced).outputs["pools"]
         gan = train(x.p3_train_gan_proposed, settings=s("p3-train-gan-proposed"),

@@ -157,8 +157,7 @@ def variant_row(profile, out: Path, size: int, variant: str, seed: int, times: d
     if variant != FILTERED and variant not in known:
         raise SystemExit(f"--variants: {variant!r} is not in p3.variants "
                          f"({', '.join(known)}) nor {FILTERED!r}")
-    own_gan = variant != FILTERED and bool(
-        set(known[variant].overrides.model_dump(exclude_none=True)) - {"synthesis_training_mode"})
+    own_gan = variant in profile.p3.gan_variant_labels
     gan = out / (f"gan_{size}_{variant}" if own_gan else f"gan_{size}")
     if own_gan:
         timed(f"p3-train-gan-variant {variant}", times, "p3-train-gan-variant", profile,

@@ -54,10 +54,14 @@ class StudyPlan:
     p3_full_cells: tuple[dict, ...]  # {"real_size", "synthetic_count", "seed"}
     p3_proposed: bool
     p3_proposed_cells: tuple[dict, ...]  # {"synthetic_count", "seed"}
-    # labelled rows beside Table 5's (p3.variants, "filtered"): a string loop level, the
-    # variant rows' sizes inside it, each with its own GAN and its synthetic cells nested
-    p3_variants: tuple[str, ...]
+    # labelled rows beside Table 5's (p3.variants, "filtered"). A variant that changes how
+    # the GAN trains: a string loop level, the variant rows' sizes inside it, each with its
+    # own GAN. A pool variant (synthesis only, filtered) is a string loop nested in its Table
+    # 5 row's loop and draws from that row's GAN; those rows are a loop of their own.
+    p3_gan_variants: tuple[str, ...]
     p3_variant_sizes: tuple[int, ...]
+    p3_pool_variants: tuple[str, ...]
+    p3_pool_sizes: tuple[int, ...]  # Table 5 rows with pool variants; the others: plain_sizes
     p3_variant_cells: tuple[dict, ...]  # {"synthetic_count", "seed"}; the baseline is Table 5's
     # Problem 4
     p4a_models: tuple[str, ...]
@@ -67,6 +71,11 @@ class StudyPlan:
 
     def has(self, part: str) -> bool:
         return part in self.parts
+
+    @property
+    def p3_plain_sizes(self) -> tuple[int, ...]:
+        """The Table 5 rows without pool variants."""
+        return tuple(s for s in self.p3_specific_sizes if s not in self.p3_pool_sizes)
 
 
 def plan_study(profile: Profile, parts: str | list[str] | tuple[str, ...] | None) -> StudyPlan:
@@ -101,8 +110,10 @@ def plan_study(profile: Profile, parts: str | list[str] | tuple[str, ...] | None
         p3_proposed="p3" in selected,
         p3_proposed_cells=when("p3", ({"synthetic_count": k, "seed": s}
                                       for k in p3.synthetic_counts for s in p3.seeds)),
-        p3_variants=when("p3", p3.variant_labels),
-        p3_variant_sizes=when("p3", p3.variant_rows),
+        p3_gan_variants=when("p3", p3.gan_variant_labels),
+        p3_variant_sizes=when("p3", p3.variant_rows if p3.gan_variant_labels else ()),
+        p3_pool_variants=when("p3", p3.pool_variant_labels),
+        p3_pool_sizes=when("p3", p3.variant_rows if p3.pool_variant_labels else ()),
         p3_variant_cells=when("p3", ({"synthetic_count": k, "seed": s}
                                      for k in p3.synthetic_counts if k for s in p3.seeds)),
         p4a_models=when("p4a", p4a.models),

@@ -114,7 +114,7 @@ STEPS: dict[str, Step] = {
         Step("p3-train-gan-variant", "digitstudy.experiments.gan_variants:train_gan_variant_step",
              inputs=("reduced",), outputs=("gan",), params={"real_size": int, "variant": str},
              settings=(*GAN, "p3.variants"), trains=True,
-             help="the GAN of a labelled variant row (p3.variants; 'filtered': the default GAN)"),
+             help="the GAN of a labelled variant row that changes how the GAN trains (p3.variants)"),
         Step("p3-synthesize-variant",
              "digitstudy.experiments.gan_variants:synthesize_variant_step",
              inputs=("reduced", "gan"), outputs=("synthetic",),

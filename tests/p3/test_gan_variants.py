@@ -9,7 +9,7 @@ from profile_overrides import profile_with
 
 from digitstudy.config import ProfileError
 from digitstudy.experiments.gan_grid import _tag
-from digitstudy.experiments.gan_variants import with_variant
+from digitstudy.experiments.gan_variants import train_gan_variant_step, with_variant
 from digitstudy.models import gan as G
 from digitstudy.steps import settings_view
 
@@ -64,6 +64,27 @@ def test_a_gan_variant_trains_its_own_gan_a_synthesis_variant_shares_the_default
            ("stock-aux-bn", "no-aux-loss", "synthesis-training-mode", "filtered")}
     assert tag["synthesis-training-mode"] == tag["filtered"] == _tag(train, "30", Data)
     assert len({tag["stock-aux-bn"], tag["no-aux-loss"], tag["filtered"]}) == 3
+    # the DAG's split follows the tag: a variant gets its own GAN iff it would train another
+    p3 = profile.p3
+    assert p3.gan_variant_labels == [v for v in ("stock-aux-bn", "no-aux-loss",
+                                                 "synthesis-training-mode")
+                                     if tag[v] != tag["filtered"]]
+    assert p3.pool_variant_labels == ["synthesis-training-mode", "filtered"]
+
+
+@pytest.mark.parametrize("variant, message", [
+    ("synthesis-training-mode", r"'synthesis-training-mode' changes only synthesis.*"
+                                r"GAN variants: stock-aux-bn, no-aux-loss"),
+    ("filtered", "'filtered' changes only synthesis"),
+    ("nope", r"'nope' is not in p3\.variants"),
+])
+def test_the_variant_gan_step_refuses_to_train_a_pool_variants_gan_again(tmp_path, variant,
+                                                                          message):
+    train = settings_view("p3-train-gan-variant", profile_with("tiny"))
+    with pytest.raises(ValueError, match=message):
+        train_gan_variant_step(train, reduced=tmp_path / "missing", gan=tmp_path / "gan",
+                               real_size=30, variant=variant)
+    assert not (tmp_path / "gan").exists()
 
 
 @pytest.mark.parametrize("override, message", [

@@ -17,10 +17,14 @@ pytestmark = pytest.mark.slow
 
 
 def chain(work, profile, variant: str) -> dict:
-    """p3-train-gan-variant -> p3-synthesize-variant -> quality -> one 5-synthetic cell."""
+    """The row's GAN (p3-train-gan-variant for a GAN variant, else the default p3-train-gan)
+    -> p3-synthesize-variant -> quality -> one 5-synthetic cell."""
     gan, syn = work / f"gan-{variant}", work / f"syn-{variant}"
-    run_step("p3-train-gan-variant", profile, reduced=work / "red", gan=gan, real_size=10,
-             variant=variant)
+    if variant in profile.p3.gan_variant_labels:
+        run_step("p3-train-gan-variant", profile, reduced=work / "red", gan=gan, real_size=10,
+                 variant=variant)
+    else:
+        run_step("p3-train-gan", profile, reduced=work / "red", gan=gan, real_size=10)
     run_step("p3-synthesize-variant", profile, reduced=work / "red", gan=gan, synthetic=syn,
              real_size=10, variant=variant)
     quality = run_step("p3-gan-quality", profile, reduced=work / "red", gan=gan, synthetic=syn,

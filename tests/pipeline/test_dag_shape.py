@@ -126,33 +126,68 @@ def test_gpu_image_is_chosen_by_the_placement(tmp_path):
                       "exec-aggregate-results": "cpu:1"}
 
 
-def test_p3_variant_rows_are_their_own_loops_with_gan_pool_quality_and_cells(tmp_path):
-    """A string loop over the variant labels (+ "filtered"), the variant rows' sizes inside it,
-    each iteration's GAN -> pool -> quality, its cells nested one level further."""
-    spec = compile_spec(tmp_path, load_profile("tiny"), "p3")
-    steps = {re.sub(r"^exec-|-\d+$", "", e) for e in executors(spec)}
-    assert {"p3-train-gan-variant", "p3-synthesize-variant"} <= steps
-    loops = {}
+def loops_of(spec) -> dict[str, tuple[list, dict]]:
+    """Every static ``dsl.ParallelFor``: its component name -> (items, its body's tasks)."""
+    found = {}
     for comp in [spec["root"]] + list(spec["components"].values()):
         for task in comp.get("dag", {}).get("tasks", {}).values():
             if "parameterIterator" in task:
-                loops[task["componentRef"]["name"]] = json.loads(
-                    task["parameterIterator"]["items"]["raw"])
-    labels = ["stock-aux-bn", "no-aux-loss", "synthesis-training-mode", "filtered"]
-    outer = next(n for n, items in loops.items() if items == labels)
-    body = spec["components"][outer]["dag"]["tasks"]
-    size_loop = next(t for t in body.values() if "parameterIterator" in t)
-    assert json.loads(size_loop["parameterIterator"]["items"]["raw"]) == [30]
-    inner = spec["components"][size_loop["componentRef"]["name"]]["dag"]["tasks"]
-    names = {re.sub(r"-\d+$", "", n) for n in inner}
-    assert {"p3-train-gan-variant", "p3-synthesize-variant", "p3-gan-quality"} <= names
-    cells = next(t for t in inner.values() if "parameterIterator" in t)
-    assert [c["synthetic_count"] for c in json.loads(
-        cells["parameterIterator"]["items"]["raw"])] == [100, 200, 300]  # no 2nd baseline
+                name = task["componentRef"]["name"]
+                found[name] = (json.loads(task["parameterIterator"]["items"]["raw"]),
+                               spec["components"][name]["dag"]["tasks"])
+    return found
+
+
+def step_names(tasks: dict) -> set[str]:
+    return {re.sub(r"-\d+$", "", n) for n in tasks}
+
+
+def test_p3_variant_rows_gan_variants_train_their_own_gan_pool_variants_share_the_rows(tmp_path):
+    """A GAN variant (stock-aux-bn, no-aux-loss): a string loop, the variant rows' sizes inside
+    it, each iteration's own GAN -> pool -> quality, its cells one level further. A pool
+    variant (synthesis-training-mode, filtered): a string loop inside its Table 5 row's loop,
+    drawing from that row's GAN; those rows are their own loop, the other rows a plain one."""
+    spec = compile_spec(tmp_path, load_profile("tiny"), "p3")
+    loops = loops_of(spec)
+    nested = {n: next(loops[t["componentRef"]["name"]] for t in body.values()
+                      if "parameterIterator" in t)
+              for n, (_, body) in loops.items() if any("parameterIterator" in t
+                                                       for t in body.values())}
+    # GAN variants
+    outer = next(n for n, (items, _) in loops.items() if items == ["stock-aux-bn", "no-aux-loss"])
+    sizes, inner = nested[outer]
+    assert sizes == [30]
+    assert {"p3-train-gan-variant", "p3-synthesize-variant", "p3-gan-quality"} <= step_names(inner)
+    cells = next(loops[t["componentRef"]["name"]][0] for t in inner.values()
+                 if "parameterIterator" in t)
+    assert [c["synthetic_count"] for c in cells] == [100, 200, 300]  # no 2nd baseline
+    # pool variants, nested in the loop of the rows they belong to
+    pool_rows = next(n for n, (items, body) in loops.items()
+                     if items == [30] and "p3-train-gan" in step_names(body))
+    row_body = loops[pool_rows][1]
+    assert "p3-train-gan-variant" not in step_names(row_body)
+    pool_loops = [loops[t["componentRef"]["name"]] for t in row_body.values()
+                  if "parameterIterator" in t]
+    labels, pool_body = next(lp for lp in pool_loops if lp[0] == ["synthesis-training-mode",
+                                                                 "filtered"])
+    assert step_names(pool_body) & {"p3-train-gan", "p3-train-gan-variant"} == set()
+    assert {"p3-synthesize-variant", "p3-gan-quality"} <= step_names(pool_body)
+    # ... which read the row's GAN, the one the row's own pool is drawn from
+    gan_inputs = {t["inputs"]["artifacts"]["gan"]["componentInputArtifact"]
+                  for t in pool_body.values() if "gan" in t.get("inputs", {}).get("artifacts", {})}
+    assert len(gan_inputs) == 1
+    # the other Table 5 rows: a plain loop, no variant in it
+    plain = next(n for n, (items, body) in loops.items()
+                 if "p3-train-gan" in step_names(body) and n != pool_rows)
+    assert loops[plain][0] == load_profile("tiny").p3.real_sizes[1:]
+    assert all(items != labels for items, _ in (loops[t["componentRef"]["name"]]
+               for t in loops[plain][1].values() if "parameterIterator" in t))
     # without variants and filter: no variant task at all
     data = load_profile("tiny").as_parameter()
     data["p3"]["variants"] = []
     data["p3"]["filter"]["enabled"] = False
-    plain = {re.sub(r"^exec-|-\d+$", "", e)
-             for e in executors(compile_spec(tmp_path, profile_from_dict(data), "p3"))}
+    spec = compile_spec(tmp_path, profile_from_dict(data), "p3")
+    plain = {re.sub(r"^exec-|-\d+$", "", e) for e in executors(spec)}
     assert not {"p3-train-gan-variant", "p3-synthesize-variant"} & plain
+    assert [items for items, body in loops_of(spec).values()
+            if "p3-train-gan" in step_names(body)] == [[30, 70, 100]]  # one loop, every row

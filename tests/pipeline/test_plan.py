@@ -60,17 +60,22 @@ def test_p3_cells_are_nested_per_gan():
 
 def test_p3_variant_rows_at_the_smallest_row_unless_listed():
     paper = plan_study(load_profile("paper"), "p3")
-    assert paper.p3_variants == ("stock-aux-bn", "no-aux-loss", "synthesis-training-mode",
-                                 "filtered")
-    assert paper.p3_variant_sizes == (300,)
+    # a GAN variant trains its own GAN per row; a pool variant draws from the row's own GAN
+    assert paper.p3_gan_variants == ("stock-aux-bn", "no-aux-loss")
+    assert paper.p3_pool_variants == ("synthesis-training-mode", "filtered")
+    assert paper.p3_variant_sizes == paper.p3_pool_sizes == (300,)
+    assert paper.p3_plain_sizes == (700, 1000)
     seeds = load_profile("paper").p3.seeds
     assert [(c["synthetic_count"], c["seed"]) for c in paper.p3_variant_cells] == [
         (k, s) for k in (1000, 2000, 3000) for s in seeds]  # every seed; the baseline is Table 5's
     data = load_profile("paper").as_parameter()
     data["p3"] |= {"variant_real_sizes": [300, 1000], "variants": []}
     listed = plan_study(profile_from_dict(data), "p3")
-    assert listed.p3_variants == ("filtered",) and listed.p3_variant_sizes == (300, 1000)
-    assert plan_study(load_profile("paper"), "p1").p3_variants == ()
+    assert listed.p3_pool_variants == ("filtered",) and listed.p3_pool_sizes == (300, 1000)
+    assert listed.p3_gan_variants == listed.p3_variant_sizes == ()
+    assert listed.p3_plain_sizes == (700,)
+    p1_only = plan_study(load_profile("paper"), "p1")
+    assert p1_only.p3_gan_variants == p1_only.p3_pool_variants == p1_only.p3_plain_sizes == ()
 
 
 def test_loop_items_have_one_type_per_item():

@@ -17,6 +17,9 @@ FILTERED = "filtered"  # the label of the filtered-synthesis rows (p3.filter)
 VARIANT_PATHS = {"aux_bn_momentum": "p3.architecture.aux_bn_momentum",
                  "aux_weight": "p3.train.aux_weight",
                  "synthesis_training_mode": "p3.synthesis_training_mode"}
+# what a GAN is trained with (its checkpoint tag, digitstudy.experiments.gan_grid._tag); an
+# override outside these changes only how a trained GAN's pool is drawn
+GAN_TRAINING_PATHS = ("p3.architecture.", "p3.train.")
 
 
 class AdamConfig(Section):
@@ -88,10 +91,16 @@ class VariantOverrides(Section):
 
 
 class GanVariant(Section):
-    """A labelled reading of the study: its own GAN -> synthesis -> quality -> Table 5 cells."""
+    """A labelled reading of the study: GAN -> synthesis -> quality -> Table 5 cells, with its
+    own GAN when it changes how the GAN is trained."""
 
     label: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)
     overrides: VariantOverrides
+
+    @property
+    def trains_own_gan(self) -> bool:
+        """False for a synthesis-only variant: its pool is drawn from the row's default GAN."""
+        return any(path.startswith(GAN_TRAINING_PATHS) for path in variant_overrides(self))
 
 
 class FilterConfig(Section):
@@ -162,6 +171,22 @@ class P3Config(Section):
     def variant_labels(self) -> list[str]:
         """Every labelled row kind: the profile's variants, then filtered synthesis if enabled."""
         return [v.label for v in self.variants] + ([FILTERED] if self.filter.enabled else [])
+
+    @property
+    def gan_variant_labels(self) -> list[str]:
+        """The variants that train their own GAN per row."""
+        return gan_variant_labels(self.variants)
+
+    @property
+    def pool_variant_labels(self) -> list[str]:
+        """The rows drawn from the row's default GAN: synthesis-only variants, then filtered."""
+        return ([v.label for v in self.variants if not v.trains_own_gan]
+                + ([FILTERED] if self.filter.enabled else []))
+
+
+def gan_variant_labels(variants: list[GanVariant]) -> list[str]:
+    """The labels of ``variants`` that train their own GAN (``GanVariant.trains_own_gan``)."""
+    return [v.label for v in variants if v.trains_own_gan]
 
 
 def variant_overrides(variant: GanVariant) -> dict[str, object]:

@@ -1,5 +1,7 @@
 """Labelled GAN variants (``p3.variants``) and filtered synthesis as Table 5 rows beside the
-study's reading, each with its own GAN -> pool -> quality -> cells chain.
+study's reading, each a GAN -> pool -> quality -> cells chain: a variant that changes how the
+GAN trains has its own GAN; a synthesis-only one and the filtered rows draw their pool from
+the row's default GAN (``P3Config.pool_variant_labels``).
 
 A variant's steps receive the profile's own settings plus ``p3.variants``; they apply the
 variant's overrides (``digitstudy.config.p3.VARIANT_PATHS``) and then run the plain step, so
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from digitstudy.config.p3 import FILTERED, variant_overrides
+from digitstudy.config.p3 import FILTERED, gan_variant_labels, variant_overrides
 from digitstudy.experiments.filtered_synthesis import filtered_synthesize_step
 from digitstudy.experiments.gan_grid import synthesize_step, train_gan_step
 
@@ -29,7 +31,13 @@ def with_variant(profile, variant: str):
 
 def train_gan_variant_step(profile, *, reduced: Path, gan: Path, real_size: int,
                            variant: str) -> None:
-    """The size-specific GAN of a variant row (the default GAN for the filtered rows)."""
+    """The size-specific GAN of a variant that changes how the GAN trains."""
+    own_gan = gan_variant_labels(profile.p3.variants)
+    if variant not in own_gan:
+        with_variant(profile, variant)  # an unknown label: the error that lists the labels
+        raise ValueError(f"variant {variant!r} changes only synthesis: its pool is drawn from "
+                         "the row's own GAN (p3-train-gan), which p3-train-gan-variant would "
+                         f"only train again (GAN variants: {', '.join(own_gan) or 'none'})")
     train_gan_step(with_variant(profile, variant), reduced=reduced, gan=gan, real_size=real_size)
 
 
