@@ -126,6 +126,15 @@ def test_whole_study_dag_produces_every_table_and_figure(tmp_path):
                  ("Table 6", "300 real + 1000 augmented", "3000 synthetic"),
                  ("GAN quality", "full MNIST", "GAN-test (label fidelity)")]:
         assert 0.0 <= filled[cell] <= 1.0, cell
+    # the labelled rows beside the study's; a pool variant's pool comes from the row's own GAN
+    for label in ("stock-aux-bn", "no-aux-loss", "synthesis-training-mode", "filtered"):
+        assert 0.0 <= filled[("Table 5", f"300 real [{label}]", "3000 synthetic (specific GAN)")] <= 1.0
+    seconds = {row: filled[("GAN quality", row, "GAN training seconds")]
+               for row in ("300 per class", "300 per class [filtered]",
+                           "300 per class [synthesis-training-mode]", "300 per class [stock-aux-bn]")}
+    assert seconds["300 per class [filtered]"] == seconds["300 per class"]
+    assert seconds["300 per class [synthesis-training-mode]"] == seconds["300 per class"]
+    assert seconds["300 per class [stock-aux-bn]"] != seconds["300 per class"]  # its own GAN
     for table, models in (("Table 10", ["base_cnn", "spatial_attention", "self_attention", "cbam", "se",
                                         "self_attention_add_norm (variant)"]),
                           ("Table 13", ["baseline_lenet", "cnn_with_cbam", "hybrid_channel_attention"])):
