@@ -8,7 +8,11 @@ ReducedMNIST cannot hold 1000 train + 200 test per class: the script lowers
 and says so. ``--epochs`` / ``--full-epochs`` run fewer GAN epochs than the paper's 75
 (the checkpoint of a longer run that was stopped is resumed, never retrained). Finished
 outputs (GAN, quality record, cells) are kept while they are newer than what they were made
-from, so a rerun only does what is missing or stale.
+from, so a rerun only does what is missing or stale. Every cell runs once per classifier seed
+(``--seeds``, default the profile's ``p3.seeds``) into ``cell_<count>_<pool>-seed<seed>``;
+``OUT/cells.jsonl`` gets each cell's wall time and load average. The Table 5 printed at the
+end (markdown) has mean +/- sd over seeds and each cell's difference to the real-only
+baseline with its SE and the paired permutation p (Holm-adjusted).
 
 ``--variants filtered,stock-aux-bn`` adds labelled Table 5 rows (``p3.variants`` labels, or
 ``filtered`` for ``p3.filter``) with their own quality: a variant that changes only synthesis
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from pathlib import Path
 
@@ -32,7 +37,9 @@ from digitstudy.config.p3 import FILTERED
 from digitstudy.data.reduced_mnist import load_source
 from digitstudy.experiments.gan_grid import GAN_META, SYNTHETIC_META
 from digitstudy.logs import setup_logging
-from digitstudy.reporting.records import RECORD_FILE, load_record
+from digitstudy.reporting.intervals import difference_se
+from digitstudy.reporting.records import RECORD_FILE, ResultRecord, load_record
+from digitstudy.reporting.significance import SignificanceSettings, compare_to_baseline
 from digitstudy.reporting.study_values import study_tables
 from digitstudy.steps import run_step
 
@@ -70,6 +77,10 @@ def up_to_date(result: Path, *made_from: Path) -> bool:
     return record.is_file() and all(record.stat().st_mtime >= f.stat().st_mtime for f in made_from)
 
 
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 def timed(label: str, times: dict, name: str, profile, **kwargs):
     t0 = time.perf_counter()
     out = run_step(name, profile, **kwargs)
@@ -86,7 +97,8 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, help="specific GAN epochs (default: the paper's)")
     parser.add_argument("--full-epochs", type=int, default=0,
                         help="train the 'full' GAN for this many epochs (0: skip the full column)")
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seeds", type=lambda v: [int(s) for s in v.split(",")],
+                        help="comma-separated classifier seeds (default: the profile's p3.seeds)")
     parser.add_argument("--variants", default="",
                         help="comma-separated labelled rows: p3.variants labels and/or filtered")
     args = parser.parse_args()
@@ -124,35 +136,97 @@ def main() -> None:
                         result=out / f"quality_{ts}")
         print(f"[quality {ts}] " + json.dumps({k: round(v, 4) for k, v in rec.metrics.items()}),
               flush=True)
-    study = study_tables()["table_5"].get(args.real_size, {})
-    rows = []
+    seeds = args.seeds or profile.p3.seeds
+    rows: dict[str, dict[int, list[ResultRecord]]] = {}
     for count in profile.p3.synthetic_counts:
         for kind in (["specific"] if count == 0 else list(kinds)):
-            result = out / f"cell_{count}_{kind}"
-            label = f"cell {args.real_size}+{count} {kind}"
-            pool = [out / f"synthetic_{kinds[kind]}" / SYNTHETIC_META] if count else []
-            if not up_to_date(result, *pool):
-                timed(label, times, "p3-synthetic-cell", profile, reduced=out / "reduced",
-                      synthetic=out / f"synthetic_{kinds[kind]}", result=result,
-                      real_size=args.real_size, synthetic_count=count, gan_kind=kind,
-                      seed=args.seed)
-            acc = load_record(result).metrics["test_accuracy"]
-            ref = study.get(count)
-            ref = ref if count == 0 or ref is None else ref[0 if kind == "specific" else 1]
-            rows.append((count, kind if count else "none", acc, ref))
-    print(f"\nTable 5, {args.real_size} real per class (run vs study)")
-    for count, kind, acc, ref in rows:
-        delta = f"{acc - ref:+.4f}" if ref is not None else "n/a"
-        print(f"  synthetic {count:>5} {kind:<8} run {acc:.4f}  study {ref}  delta {delta}")
+            rows.setdefault("none" if count == 0 else kind, {})[count] = [
+                cell(profile, out, times, size=args.real_size, count=count, kind=kind,
+                     pool=out / f"synthetic_{kinds[kind]}", seed=seed) for seed in seeds]
     for variant in filter(None, args.variants.split(",")):
-        variant_row(profile, out, args.real_size, variant, args.seed, times, study)
+        pool = variant_pool(profile, out, args.real_size, variant, times)
+        rows[variant] = {count: [cell(profile, out, times, size=args.real_size, count=count,
+                                      kind=variant, pool=pool, seed=seed) for seed in seeds]
+                         for count in profile.p3.synthetic_counts if count}
+    print("\n" + table5(rows, profile, args.real_size), flush=True)
     print("\nwall times (s): " + json.dumps({k: round(v) for k, v in times.items()}))
 
 
-def variant_row(profile, out: Path, size: int, variant: str, seed: int, times: dict,
-                study: dict) -> None:
-    """One labelled Table 5 row: its GAN (shared when only synthesis changes), pool, quality
-    and cells, printed beside the study's specific-GAN values."""
+def cell(profile, out: Path, times: dict, *, size: int, count: int, kind: str, pool: Path,
+         seed: int) -> ResultRecord:
+    """One Table 5 cell (``size`` real + ``count`` synthetic per class from ``pool``; ``kind``
+    is the GAN or the variant label) for one classifier seed, in ``cell_<count>_<kind>-seed<s>``;
+    kept while newer than its pool. Every cell run appends its wall time and load average to
+    ``OUT/cells.jsonl``."""
+    result = out / f"cell_{count}_{kind}-seed{seed}"
+    made_from = [pool / SYNTHETIC_META] if count else []
+    if not up_to_date(result, *made_from):
+        before = loadavg()
+        timed(f"cell {size}+{count} {kind} seed {seed}", times, "p3-synthetic-cell", profile,
+              reduced=out / "reduced", synthetic=pool, result=result, real_size=size,
+              synthetic_count=count, gan_kind="full" if kind == "full" else "specific",
+              seed=seed)
+        rec = load_record(result)
+        line = {"real": size, "synthetic": count, "pool": kind, "seed": seed,
+                "test_accuracy": rec.metrics["test_accuracy"],
+                "train_seconds": round(rec.train_seconds, 1),
+                "wall_seconds": round(times[f"cell {size}+{count} {kind} seed {seed}"], 1),
+                "loadavg_before": before, "loadavg_after": loadavg(),
+                "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        with (out / "cells.jsonl").open("a") as f:
+            f.write(json.dumps(line) + "\n")
+    return load_record(result)
+
+
+def table5(rows: dict[str, dict[int, list[ResultRecord]]], profile, size: int) -> str:
+    """Markdown Table 5 over seeds: each row's cells per seed, mean +/- sd, the study's value
+    (specific GAN; the full GAN's for the ``full`` row), the difference to the real-only
+    baseline with its SE (both sides' test-set SE and seed spread) and the paired permutation
+    p over seeds (Holm over every cell compared with the baseline). A ``filtered`` row also
+    says whether each cell meets the goal: mean >= baseline mean - one SE of the baseline."""
+    stats = SignificanceSettings.of(profile.statistics)
+    study = study_tables()["table_5"].get(size, {})
+    base = rows["none"][0]
+    named = [r.model_copy(update={"cell": {**r.cell, "model": "baseline"}}) for r in base]
+    for row, cells in rows.items():
+        if row != "none":
+            named += [r.model_copy(update={"cell": {**r.cell, "model": f"{row} {count}"}})
+                      for count, recs in cells.items() for r in recs]
+    comps = {c.model: c for c in compare_to_baseline(named, "baseline", stats)}
+    b = comps["baseline"]
+    b_se = difference_se(b.accuracy[0], b.n_test, 0.0, None, b.accuracy[1], len(b.seeds))
+    seeds = b.seeds
+    lines = [f"Table 5, {size} real per class ({len(seeds)} classifier seeds; baseline "
+             f"{b.accuracy[0]:.4f}, SE {b_se:.4f})", "",
+             "| synthetic per class | pool | study | " + " | ".join(f"seed {s}" for s in seeds)
+             + " | mean ± sd | run - baseline ± SE | p vs baseline (Holm) |",
+             "| ---: | --- | ---: |" + " ---: |" * len(seeds) + " ---: | ---: | --- |"]
+    for row, cells in rows.items():
+        for count, recs in cells.items():
+            c = comps["baseline" if row == "none" else f"{row} {count}"]
+            ref = study.get(count)
+            ref = ref if count == 0 or ref is None else ref[1 if row == "full" else 0]
+            acc = {r.seed: r.metrics["test_accuracy"] for r in recs}
+            mean, sd = c.accuracy
+            if c.test is None:
+                delta = p = "–"
+            else:
+                d_sd = float(np.std(c.accuracy_vs_base, ddof=1)) if len(seeds) > 1 else math.nan
+                se = difference_se(mean, c.n_test, b.accuracy[0], b.n_test, d_sd, len(c.seeds))
+                delta = f"{mean - b.accuracy[0]:+.4f} ± {se:.4f}"
+                p = f"{c.pvalue:.2g} ({c.p_holm:.2g})"
+                if row == FILTERED:
+                    delta += " (goal met)" if mean >= b.accuracy[0] - b_se else " (goal missed)"
+            sd_text = "–" if math.isnan(sd) else f"{sd:.4f}"
+            lines.append(f"| {count} | {row} | {'–' if ref is None else f'{ref:.4f}'} | "
+                         + " | ".join(f"{acc[s]:.4f}" if s in acc else "–" for s in seeds)
+                         + f" | {mean:.4f} ± {sd_text} | {delta} | {p} |")
+    return "\n".join(lines)
+
+
+def variant_pool(profile, out: Path, size: int, variant: str, times: dict) -> Path:
+    """A labelled row's synthetic pool (and its GAN: the row's own when the variant changes
+    how the GAN trains, else the default one) with its quality record, printed."""
     known = {v.label: v for v in profile.p3.variants}
     if variant != FILTERED and variant not in known:
         raise SystemExit(f"--variants: {variant!r} is not in p3.variants "
@@ -174,21 +248,7 @@ def variant_row(profile, out: Path, size: int, variant: str, seed: int, times: d
     meta = json.loads((syn / SYNTHETIC_META).read_text())
     if "filter" in meta:
         print(f"[filter {variant}] " + json.dumps(meta["filter"]), flush=True)
-    rows = []
-    for count in [c for c in profile.p3.synthetic_counts if c]:
-        result = out / f"cell_{count}_{variant}"
-        if not up_to_date(result, syn / SYNTHETIC_META):
-            timed(f"cell {size}+{count} {variant}", times, "p3-synthetic-cell", profile,
-                  reduced=out / "reduced", synthetic=syn, result=result, real_size=size,
-                  synthetic_count=count, gan_kind="specific", seed=seed)
-        ref = study.get(count)
-        rows.append((count, load_record(result).metrics["test_accuracy"],
-                     None if ref is None else ref[0]))
-    print(f"\nTable 5, {size} real per class [{variant}] (run vs study, specific GAN)")
-    for count, acc, ref in rows:
-        delta = f"{acc - ref:+.4f}" if ref is not None else "n/a"
-        print(f"  synthetic {count:>5} run {acc:.4f}  study {ref}  delta {delta}")
-
+    return syn
 
 if __name__ == "__main__":
     main()
