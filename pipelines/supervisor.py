@@ -237,15 +237,11 @@ def task_label(task_name: str, task_spec, io_store) -> str:
 
 
 def summary(outputs: dict) -> str:
-    """``test acc 0.856`` from a task's metrics output, ``skipped`` for a skip marker."""
+    """``test acc 0.856`` from a task's metrics output ("" when it has none)."""
     for value in outputs.values():
         metadata = getattr(value, "metadata", None) or {}
         if "test_accuracy" in metadata:
             return f"test acc {float(metadata['test_accuracy']):.3f}"
-    for value in outputs.values():
-        path = getattr(value, "path", None)
-        if path and (Path(path) / "SKIPPED").is_file():
-            return "skipped (no selected part needs it)"
     return ""
 
 

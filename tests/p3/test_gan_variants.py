@@ -31,7 +31,8 @@ def test_profiles_keep_the_deviation_and_list_the_stock_variant():
                              "no-aux-loss": {"aux_weight": 0.0},
                              "synthesis-training-mode": {"synthesis_training_mode": True}}
         assert p3.variant_rows == p3.real_sizes[:1]
-        assert p3.variant_labels[-1] == "filtered"
+        assert p3.gan_variant_labels == ["stock-aux-bn", "no-aux-loss"]
+        assert p3.pool_variant_labels == ["synthesis-training-mode", "filtered"]
 
 
 def test_variant_overrides_land_in_the_steps_settings():

@@ -168,11 +168,6 @@ class P3Config(Section):
         return list(self.variant_real_sizes or self.real_sizes[:1])
 
     @property
-    def variant_labels(self) -> list[str]:
-        """Every labelled row kind: the profile's variants, then filtered synthesis if enabled."""
-        return [v.label for v in self.variants] + ([FILTERED] if self.filter.enabled else [])
-
-    @property
     def gan_variant_labels(self) -> list[str]:
         """The variants that train their own GAN per row."""
         return gan_variant_labels(self.variants)
