@@ -424,6 +424,7 @@ def train_conditional_gan(x: np.ndarray, y: np.ndarray, arch: GanArchitecture,
               .cache().shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
               .batch(train.batch_size).repeat().skip(start * steps).prefetch(tf.data.AUTOTUNE))
         gan.fit(ds, epochs=epochs, initial_epoch=start, steps_per_epoch=steps, verbose=0,
+                shuffle=False,  # ds shuffles itself; Keras warns on shuffle=True with a Dataset
                 callbacks=[EpochLog(name, epochs), ckpt, *(callbacks or [])])
     seconds = ckpt.seconds if start < epochs else float(state["seconds"])
     return GanTrainResult(gan.generator, gan, ckpt.history, seconds, max(start, epochs), start,
