@@ -66,9 +66,11 @@ def test_autoencoder_table_has_mse_and_dead_units_per_cell():
     assert dead["300D (speaker-independent split)"].runs == [60 % 7]
     assert rows(cells, "Reconstruction MSE (test)")["50D (L2 on hidden layers only)"].runs == [0.3]
     assert all(c.study_value is None for c in cells)
-    # a count reads as a count (85 % 7 = 1 unit, not an accuracy of "1.0000"), an MSE as an MSE
+    # a count reads as a whole number (85 % 7 = 1 unit, not an accuracy of "1.0000"; 60 % 7 = 4),
+    # an MSE as an MSE
     shown = {(r[0], r[1]): r[3] for r in display_rows(cells)}
-    assert shown[("300D (L2 on hidden layers only)", "Dead bottleneck units")] == "1.0"
+    assert shown[("300D (L2 on hidden layers only)", "Dead bottleneck units")] == "1"
+    assert shown[("300D (speaker-independent split)", "Dead bottleneck units")] == "4"
     assert shown[("300D (L2 on hidden layers only)", "Reconstruction MSE (val)")] == "0.2000"
 
 

@@ -181,7 +181,9 @@ def build_tables(records: list[ResultRecord], ctx: ReportContext | None = None,
 def fmt(value: float | None, sd: float = math.nan, digits: int = 4) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    whole = float(value).is_integer() and abs(value) >= 2  # dimensions, counts, seconds
+    # dimensions, counts and seconds read as whole numbers; 0 and 1 only outside accuracy
+    # columns (an accuracy of 1 stays "1.0000")
+    whole = float(value).is_integer() and (abs(value) >= 2 or digits < 4)
     text = f"{value:.0f}" if whole or abs(value) >= 1000 else f"{value:.{digits}f}"
     return f"{text} ± {sd:.{digits}f}" if not math.isnan(sd) else text
 
