@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from digitstudy.config import load_profile
-from digitstudy.logs import setup_logging
+from digitstudy.logs import load_average, setup_logging
 from digitstudy.reporting.records import RECORD_FILE, load_records
 from digitstudy.reporting.study_values import study_tables
 from digitstudy.steps import run_step
@@ -39,10 +39,6 @@ def busy_processes() -> list[str]:
     out = subprocess.run(["ps", "-eo", "pcpu,etime,args", "--sort=-pcpu", "--no-headers"],
                          capture_output=True, text=True, check=False).stdout.splitlines()
     return [" ".join(line.split())[:160] for line in out[:6] if float(line.split()[0]) >= 20]
-
-
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def cells(profile, seeds: list[int], sweep_seeds: list[int], speaker_bottleneck: int,
@@ -76,7 +72,7 @@ def run_cells(profile, out: Path, todo) -> None:
         result = out / "cells" / name
         if (result / RECORD_FILE).is_file():
             continue
-        started = {"cell": name, "start": time.strftime("%H:%M:%S"), "load_before": loadavg(),
+        started = {"cell": name, "start": time.strftime("%H:%M:%S"), "load_before": load_average(),
                    "others": busy_processes()}
         print(f"[cell] {name} started {started['start']} load {started['load_before']}", flush=True)
         t0 = time.perf_counter()
@@ -84,7 +80,7 @@ def run_cells(profile, out: Path, todo) -> None:
         run_step(step, profile, features=features, result=tmp, **params)
         tmp.rename(result)  # a record exists only for a finished cell
         line = {**started, "seconds": round(time.perf_counter() - t0, 1),
-                "load_after": loadavg()}
+                "load_after": load_average()}
         with (out / "times.jsonl").open("a") as f:
             f.write(json.dumps(line) + "\n")
         print(f"[time] {name}: {line['seconds']:.0f}s", flush=True)

@@ -36,10 +36,10 @@ from digitstudy.config import load_profile, profile_from_dict
 from digitstudy.config.p3 import FILTERED
 from digitstudy.data.reduced_mnist import load_source
 from digitstudy.experiments.gan_grid import GAN_META, SYNTHETIC_META
-from digitstudy.logs import setup_logging
+from digitstudy.logs import load_average, setup_logging
 from digitstudy.reporting.intervals import difference_se
 from digitstudy.reporting.records import RECORD_FILE, ResultRecord, load_record
-from digitstudy.reporting.significance import SignificanceSettings, compare_to_baseline
+from digitstudy.reporting.significance import SignificanceSettings, compare_to_baseline, mean_sd
 from digitstudy.reporting.study_values import study_tables
 from digitstudy.steps import run_step
 
@@ -75,10 +75,6 @@ def up_to_date(result: Path, *made_from: Path) -> bool:
     quality record of an earlier, shorter GAN run in the same folder)."""
     record = result / RECORD_FILE
     return record.is_file() and all(record.stat().st_mtime >= f.stat().st_mtime for f in made_from)
-
-
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def timed(label: str, times: dict, name: str, profile, **kwargs):
@@ -160,22 +156,20 @@ def cell(profile, out: Path, times: dict, *, size: int, count: int, kind: str, p
     ``OUT/cells.jsonl``."""
     result = out / f"cell_{count}_{kind}-seed{seed}"
     made_from = [pool / SYNTHETIC_META] if count else []
-    if not up_to_date(result, *made_from):
-        before = loadavg()
-        timed(f"cell {size}+{count} {kind} seed {seed}", times, "p3-synthetic-cell", profile,
-              reduced=out / "reduced", synthetic=pool, result=result, real_size=size,
-              synthetic_count=count, gan_kind="full" if kind == "full" else "specific",
-              seed=seed)
-        rec = load_record(result)
-        line = {"real": size, "synthetic": count, "pool": kind, "seed": seed,
-                "test_accuracy": rec.metrics["test_accuracy"],
-                "train_seconds": round(rec.train_seconds, 1),
-                "wall_seconds": round(times[f"cell {size}+{count} {kind} seed {seed}"], 1),
-                "loadavg_before": before, "loadavg_after": loadavg(),
-                "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        with (out / "cells.jsonl").open("a") as f:
-            f.write(json.dumps(line) + "\n")
-    return load_record(result)
+    if up_to_date(result, *made_from):
+        return load_record(result)
+    label, before = f"cell {size}+{count} {kind} seed {seed}", load_average()
+    rec = timed(label, times, "p3-synthetic-cell", profile, reduced=out / "reduced",
+                synthetic=pool, result=result, real_size=size, synthetic_count=count,
+                gan_kind="full" if kind == "full" else "specific", seed=seed)
+    line = {"real": size, "synthetic": count, "pool": kind, "seed": seed,
+            "test_accuracy": rec.metrics["test_accuracy"],
+            "train_seconds": round(rec.train_seconds, 1), "wall_seconds": round(times[label], 1),
+            "loadavg_before": before, "loadavg_after": load_average(),
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    with (out / "cells.jsonl").open("a") as f:
+        f.write(json.dumps(line) + "\n")
+    return rec
 
 
 def table5(rows: dict[str, dict[int, list[ResultRecord]]], profile, size: int) -> str:
@@ -194,6 +188,7 @@ def table5(rows: dict[str, dict[int, list[ResultRecord]]], profile, size: int) -
                       for count, recs in cells.items() for r in recs]
     comps = {c.model: c for c in compare_to_baseline(named, "baseline", stats)}
     b = comps["baseline"]
+    # the baseline mean's own SE: difference_se with no second side (study_n None)
     b_se = difference_se(b.accuracy[0], b.n_test, 0.0, None, b.accuracy[1], len(b.seeds))
     seeds = b.seeds
     lines = [f"Table 5, {size} real per class ({len(seeds)} classifier seeds; baseline "
@@ -211,7 +206,7 @@ def table5(rows: dict[str, dict[int, list[ResultRecord]]], profile, size: int) -
             if c.test is None:
                 delta = p = "–"
             else:
-                d_sd = float(np.std(c.accuracy_vs_base, ddof=1)) if len(seeds) > 1 else math.nan
+                d_sd = mean_sd(c.accuracy_vs_base)[1]  # NaN (left out) with one seed
                 se = difference_se(mean, c.n_test, b.accuracy[0], b.n_test, d_sd, len(c.seeds))
                 delta = f"{mean - b.accuracy[0]:+.4f} ± {se:.4f}"
                 p = f"{c.pvalue:.2g} ({c.p_holm:.2g})"

@@ -22,17 +22,13 @@ from pathlib import Path
 
 from digitstudy.config import load_profile
 from digitstudy.features.spectrogram import IMAGES_FILE
-from digitstudy.logs import setup_logging
+from digitstudy.logs import load_average, setup_logging
 from digitstudy.reporting.records import RECORD_FILE, load_record
 from digitstudy.reporting.report import write_report
 from digitstudy.steps import run_step
 
 log = logging.getLogger("p4_paper_run")
 PARTS = {"p4a": "p4a-attention-mnist", "p4b": "p4b-attention-speech"}
-
-
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def prepare(part: str, profile, data: Path, out: Path) -> dict[str, Path]:
@@ -60,13 +56,13 @@ def run_cells(part: str, profile, inputs: dict[str, Path], out: Path,
             if (result / RECORD_FILE).is_file():
                 log.info("%s %s seed %d: done, skipped", part, model, seed)
                 continue
-            before, t0 = loadavg(), time.perf_counter()
+            before, t0 = load_average(), time.perf_counter()
             rec = run_step(PARTS[part], profile, **inputs, result=result, model=model, seed=seed)
             line = {"part": part, "model": model, "seed": seed,
                     "test_accuracy": rec.metrics["test_accuracy"],
                     "train_seconds": round(rec.train_seconds, 2),
                     "wall_seconds": round(time.perf_counter() - t0, 1),
-                    "loadavg_before": before, "loadavg_after": loadavg(),
+                    "loadavg_before": before, "loadavg_after": load_average(),
                     "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
             with (out / "cells.jsonl").open("a") as f:
                 f.write(json.dumps(line) + "\n")

@@ -17,3 +17,9 @@ def setup_logging(level: int = logging.INFO) -> None:
         force=True,
     )
     warnings.filterwarnings("ignore", message=".*jax.*", category=UserWarning)
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as ``/proc/loadavg`` writes them ("1.47 1.30
+    1.63"): the paper-run scripts log it beside each cell's wall time."""
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
