@@ -19,7 +19,10 @@ PYTEST_ARGS ?=
 # pytest-xdist workers: one per core up to 4 (each imports TensorFlow, ~0.7 GB; a DAG test runs
 # two tasks at a time); a test file stays on one worker (its module fixtures are built once)
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n : 4 )))
-PYTEST = $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+# A fixed test order by default (CI reproducible); `make test-random` shuffles it (pytest-randomly,
+# seed printed; SEED=<n> repeats one order): a test may depend on no other test's leftovers.
+PYTEST = $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -p no:randomly
+SEED ?=
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore::FutureWarning
@@ -35,7 +38,7 @@ $(VENV_STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
-.PHONY: help setup run test test-fast lint bench pipeline-compile clean
+.PHONY: help setup run test test-fast test-random lint bench pipeline-compile clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | \
@@ -45,7 +48,7 @@ help: ## list the targets
 
 setup: $(VENV_STAMP) ## create .venv with the pinned dependencies
 
-RUN_LOCAL = $(PY) -m pipelines.run_local --profile $(PROFILE) $(if $(PARTS),--parts $(PARTS)) $(if $(RUNNER),--runner $(RUNNER)) $(if $(COLD),--cold-start)
+RUN_LOCAL = $(PY) -m pipelines.local.run_local --profile $(PROFILE) $(if $(PARTS),--parts $(PARTS)) $(if $(RUNNER),--runner $(RUNNER)) $(if $(COLD),--cold-start)
 
 run: $(VENV_STAMP) ## run the study DAG locally through kfp.local (PROFILE, PARTS, DATA_DIR, RUNNER=docker, STORE=s3); report in report/
 ifeq ($(STORE),s3)
@@ -67,6 +70,9 @@ test: $(VENV_STAMP) ## run every test (cluster-only checks skip with a reason un
 test-fast: $(VENV_STAMP) ## every test but the slow ones that train models or run the DAG (about 2 minutes)
 	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
+test-random: $(VENV_STAMP) ## every test in a random order (pytest-randomly prints the seed; SEED=<n> repeats it)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(if $(SEED),--randomly-seed=$(SEED)) $(PYTEST_ARGS)
+
 lint: $(VENV_STAMP) ## ruff over the code
 	$(PY) -m ruff check src components pipelines tests scripts
 
@@ -74,7 +80,7 @@ bench: $(VENV_STAMP) ## benchmarks: MFCC extractor vs plain librosa loop, tiny D
 	@test -n "$(DATA_DIR)" || { echo "make bench needs DATA_DIR=<folder holding fsdd/ and mnist/>"; exit 2; }
 	$(PY) scripts/bench_mfcc.py --data-dir $(DATA_DIR)
 	$(PY) scripts/bench_task_overhead.py
-	$(PY) -m pipelines.run_local --profile tiny $(if $(PARTS),--parts $(PARTS)) --data-dir $(DATA_DIR) --report-dir build/bench-report
+	$(PY) -m pipelines.local.run_local --profile tiny $(if $(PARTS),--parts $(PARTS)) --data-dir $(DATA_DIR) --report-dir build/bench-report
 
 pipeline-compile: $(VENV_STAMP) ## compile the pipeline to build/digitstudy-<profile>[-<parts>]-<target>.yaml (PROFILE, PARTS, TARGET)
 	$(PY) -m pipelines.compile --profile $(PROFILE) --target $(TARGET) $(if $(PARTS),--parts $(PARTS))
@@ -87,4 +93,4 @@ clean: ## remove local run outputs and build files (keeps .venv and report/)
 KEEP ?= 3
 .PHONY: clean-runs
 clean-runs: ## keep only the newest KEEP (default 3) runs in local_outputs/ and report/runs/
-	$(PY) -m pipelines.runs --keep $(KEEP) local_outputs report/runs
+	$(PY) -m pipelines.local.runs --keep $(KEEP) local_outputs report/runs

@@ -9,7 +9,7 @@ its cache key moves only with its own settings; deployment settings (``cluster``
 
 Where one fan-out feeds another, the consumer is nested inside the producer's loop, so each
 Table 3/5 cell reads only its own pool; the report collects the nested cells with one
-``dsl.Collected`` (flattened by the backend, see ``pipelines/local_compat.py``).
+``dsl.Collected`` (flattened by the backend, see ``pipelines/local/local_compat.py``).
 """
 
 

@@ -3,7 +3,7 @@ library's step registry (what every step pays before its own work) and one that 
 TensorFlow (what a training step adds), each run N times in one ParallelFor through kfp.local's
 SubprocessRunner under the run supervisor, as `make run` runs them: started cold (a fresh
 interpreter per task, `--cold-start`) and forked from the warm interpreter (the default,
-pipelines/warm_python.py), whose one-off preload is timed on its own.
+pipelines/local/warm_python.py), whose one-off preload is timed on its own.
 
     python scripts/bench_task_overhead.py [--tasks 8]
 """
@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kfp import dsl, local  # noqa: E402
 
 from components.settings import component  # noqa: E402
-from pipelines.runs import RunFolder  # noqa: E402
-from pipelines.warm_python import WarmPython  # noqa: E402
-from pipelines.watch import watched  # noqa: E402
+from pipelines.local.runs import RunFolder  # noqa: E402
+from pipelines.local.warm_python import WarmPython  # noqa: E402
+from pipelines.local.watch import watched  # noqa: E402
 
 
 @component

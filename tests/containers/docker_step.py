@@ -17,7 +17,7 @@ from kfp import local
 from kfp.dsl import Dataset, Output
 
 from components import settings
-from pipelines.runners import make_runner
+from pipelines.local.runners import make_runner
 
 
 @settings.component

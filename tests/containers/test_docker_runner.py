@@ -73,7 +73,7 @@ def one_epoch(*names: str) -> dict:
 
 def run_docker_dag(profile: Path, parts: str, data_dir: Path, tmp_path: Path) -> tuple[pd.DataFrame, Path]:
     report = tmp_path / "report"
-    python("-m", "pipelines.run_local", "--runner", "docker", "--profile", str(profile), "--parts", parts,
+    python("-m", "pipelines.local.run_local", "--runner", "docker", "--profile", str(profile), "--parts", parts,
            "--data-dir", str(data_dir), "--report-dir", str(report), "--outputs", str(tmp_path / "outputs"))
     return pd.read_csv(report / "results.csv"), report
 

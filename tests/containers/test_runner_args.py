@@ -1,4 +1,4 @@
-"""pipelines/runners.py's checks before any container starts (no engine needed, except the
+"""pipelines/local/runners.py's checks before any container starts (no engine needed, except the
 missing-image case)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from kfp import local
 
 from digitstudy.errors import UserError
-from pipelines.runners import IMAGE_UID, RunnerError, container_user, data_mount, make_runner
+from pipelines.local.runners import IMAGE_UID, RunnerError, container_user, data_mount, make_runner
 
 
 def test_data_dir_is_mounted_read_only_at_its_own_path(tmp_path):

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_dag(profile, parts, data_dir, report, outputs):
     """``make run`` in a subprocess: kfp.local swaps ``print`` and logging handlers in the
     process it runs in, which would leak into later tests."""
-    cmd = [sys.executable, "-m", "pipelines.run_local", "--profile", str(profile), "--parts", parts,
+    cmd = [sys.executable, "-m", "pipelines.local.run_local", "--profile", str(profile), "--parts", parts,
            "--data-dir", str(data_dir), "--report-dir", str(report), "--outputs", str(outputs)]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -3,7 +3,7 @@
 import io
 import threading
 
-from pipelines.console import TaskConsole, failure_cause
+from pipelines.local.console import TaskConsole, failure_cause
 
 
 def _console(tmp_path, verbose=False):

@@ -124,7 +124,7 @@ def test_no_data_dir_and_no_internet_suggests_data_dir(profile, tmp_path, monkey
 def _run_local(*args, cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pipelines.run_local", *args], cwd=cwd, env=env,
+    proc = subprocess.run([sys.executable, "-m", "pipelines.local.run_local", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
     return proc, time.perf_counter() - t0
 

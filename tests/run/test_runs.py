@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from pipelines.runs import RunFolder, main, prune
+from pipelines.local.runs import RunFolder, main, prune
 
 
 def _runs(folder, n):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipelines.supervisor import step_name
+from pipelines.local.supervisor import step_name
 
 
 @pytest.mark.parametrize("task, step", [

@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("docker")
 
-from pipelines.console import TaskConsole  # noqa: E402
-from pipelines.supervisor import RunStopped, Supervisor  # noqa: E402
+from pipelines.local.console import TaskConsole  # noqa: E402
+from pipelines.local.supervisor import RunStopped, Supervisor  # noqa: E402
 
 
 class FakeContainer:

@@ -2,7 +2,7 @@
 
 from kfp import dsl
 
-from pipelines.task_count import count_tasks
+from pipelines.local.task_count import count_tasks
 
 
 @dsl.component(base_image="python:3.11")

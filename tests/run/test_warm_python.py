@@ -1,8 +1,8 @@
-"""Which task commands are forked from the warm interpreter (pipelines/warm_python.py)."""
+"""Which task commands are forked from the warm interpreter (pipelines/local/warm_python.py)."""
 
 from kfp import dsl
 
-from pipelines.warm_python import lightweight_parts, preload_modules
+from pipelines.local.warm_python import lightweight_parts, preload_modules
 
 
 @dsl.component(base_image="python:3.11", install_kfp_package=False)

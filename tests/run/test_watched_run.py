@@ -1,5 +1,5 @@
 """A watched kfp.local run: counter lines, stop on failure, Ctrl-C ends the steps; each with
-steps started cold and forked from a warm interpreter (pipelines/warm_python.py)."""
+steps started cold and forked from a warm interpreter (pipelines/local/warm_python.py)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def test_a_quiet_run_shows_a_counter_epochs_and_each_warning_once(tmp_path, star
 
 
 def test_many_forked_steps_at_a_time_all_succeed(tmp_path):
-    """Each forked step's exit code is read once (pipelines/warm_python.py WarmTask.wait)."""
+    """Each forked step's exit code is read once (pipelines/local/warm_python.py WarmTask.wait)."""
     code, lines = _run("many", tmp_path / "out", "warm")
     assert code == 0, lines[-20:]
     assert sum(" done in " in ln for ln in lines) == 24

@@ -1,4 +1,4 @@
-"""Small pipelines run through pipelines.watch as ``make run`` runs the study (for tests).
+"""Small pipelines run through pipelines.local.watch as ``make run`` runs the study (for tests).
 
 ``python watched_pipeline.py MODE OUT [warm]``: MODE ``fail`` (the second of four loop items
 raises an error naming a file), ``sleep`` (a step that writes its pid to OUT/pid and
@@ -16,9 +16,9 @@ from pathlib import Path
 
 from kfp import dsl, local
 
-from pipelines.runs import RunFolder
-from pipelines.warm_python import WarmPython
-from pipelines.watch import RunFailed, RunInterrupted, watched
+from pipelines.local.runs import RunFolder
+from pipelines.local.warm_python import WarmPython
+from pipelines.local.watch import RunFailed, RunInterrupted, watched
 
 PRELOADED = "xml.dom.minidom"  # a module nothing here imports: seen only in a forked step
 

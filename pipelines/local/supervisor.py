@@ -16,7 +16,7 @@ functions for the length of one run (and puts them back):
   Python step and its decoding workers), and with ``TMPDIR`` pointing into the run folder:
   the component command's ``program_path=$(mktemp -d)`` (kfp/dsl/component_factory.py:583)
   would otherwise leave a ``tmp.*/ephemeral_component.py`` folder per task in /tmp;
-  With a :class:`pipelines.warm_python.WarmPython`, a lightweight component's process is
+  With a :class:`pipelines.local.warm_python.WarmPython`, a lightweight component's process is
   forked from that warm interpreter instead (same group, TMPDIR and output stream);
 - ``logging_utils.indented_print`` (logging_utils.py:82-102) becomes a no-op: it patches
   ``builtins.print`` per task, and concurrent loop iterations nest the patches, which is
@@ -48,8 +48,8 @@ from kfp.local import logging_utils, status, subprocess_task_handler
 from kfp.local.orchestrator import orchestrator_utils, task_executor
 
 from digitstudy.steps import STEPS
-from pipelines.console import TaskConsole
-from pipelines.warm_python import WarmPython, lightweight_parts
+from pipelines.local.console import TaskConsole
+from pipelines.local.warm_python import WarmPython, lightweight_parts
 
 KILL_AFTER_S = 5.0
 # kfp.local's own warnings that say nothing about this project's run: every step runs in

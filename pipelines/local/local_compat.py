@@ -27,7 +27,7 @@ def _flatten(value):
 def install() -> None:
     """Make kfp.local flatten nested ``dsl.Collected`` artifact lists (idempotent)."""
     if not kfp.__version__.startswith(CHECKED_VERSIONS):
-        raise RuntimeError(f"pipelines/local_compat.py was checked against kfp "
+        raise RuntimeError(f"pipelines/local/local_compat.py was checked against kfp "
                            f"{', '.join(CHECKED_VERSIONS)}x, not kfp {kfp.__version__}: "
                            "re-check whether kfp.local still needs it")
     original = executor_input_utils.dsl_artifact_to_artifact_list

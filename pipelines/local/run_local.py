@@ -1,9 +1,9 @@
 """``make run``: the study DAG on this machine through ``kfp.local`` (no cluster).
 
 Every component runs as a process of this virtualenv, forked from one interpreter that has
-imported TensorFlow and the step modules once (pipelines/warm_python.py; ``--cold-start``:
+imported TensorFlow and the step modules once (pipelines/local/warm_python.py; ``--cold-start``:
 a fresh interpreter per task, as a container is), or with ``--runner docker``
-(``make run RUNNER=docker``) in the image built for this commit (pipelines/runners.py). Before the DAG starts, the
+(``make run RUNNER=docker``) in the image built for this commit (pipelines/local/runners.py). Before the DAG starts, the
 pre-flight checks (digitstudy.preflight) look at the profile, PARTS and DATA_DIR. The
 terminal shows a ``[k/N]`` line per task start/finish and the epoch lines (``VERBOSE=1``:
 kfp.local's full logs); every task's log is in ``local_outputs/<run id>/logs/``. Ctrl-C
@@ -30,14 +30,14 @@ from digitstudy.errors import UserError
 from digitstudy.logs import setup_logging
 from digitstudy.plan import parse_parts
 from digitstudy.preflight import preflight
-from pipelines import local_compat
 from pipelines.arguments import make_run_id, pipeline_arguments
+from pipelines.local import local_compat
+from pipelines.local.runners import RUNNERS, make_runner
+from pipelines.local.runs import RunFolder
+from pipelines.local.warm_python import WarmPython
+from pipelines.local.watch import RunFailed, RunInterrupted, watched
 from pipelines.placement import Placement
-from pipelines.runners import RUNNERS, make_runner
-from pipelines.runs import RunFolder
 from pipelines.study import build_study
-from pipelines.warm_python import WarmPython
-from pipelines.watch import RunFailed, RunInterrupted, watched
 
 log = logging.getLogger("digitstudy.run_local")
 

@@ -1,7 +1,7 @@
 """One local run of a pipeline, watched: progress, stop on Ctrl-C or failure, run state.
 
 ``with watched(pipeline, folder, verbose) as w: result = w.call(**arguments)`` runs the
-pipeline through kfp.local under :func:`pipelines.supervisor.supervised`, then marks the
+pipeline through kfp.local under :func:`pipelines.local.supervisor.supervised`, then marks the
 run folder. A failed step raises :class:`RunFailed` whose message is the last lines the
 user sees (which step, the cause in one line, where the full log is); Ctrl-C raises
 :class:`RunInterrupted`. Either way the run folder is marked and its temp folder removed.
@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.console import TaskConsole, failure_cause
-from pipelines.runs import RunFolder
-from pipelines.supervisor import RunStopped, supervised
-from pipelines.task_count import count_tasks
-from pipelines.warm_python import WarmPython
+from pipelines.local.console import TaskConsole, failure_cause
+from pipelines.local.runs import RunFolder
+from pipelines.local.supervisor import RunStopped, supervised
+from pipelines.local.task_count import count_tasks
+from pipelines.local.warm_python import WarmPython
 
 
 class RunFailed(RuntimeError):
@@ -41,7 +41,7 @@ class Watch:
     pipeline: object
     folder: RunFolder
     verbose: bool
-    warm: WarmPython | None = None  # lightweight steps forked from it (pipelines/warm_python.py)
+    warm: WarmPython | None = None  # lightweight steps forked from it (pipelines/local/warm_python.py)
     console: TaskConsole | None = field(default=None, init=False)  # the last call's
 
     def call(self, **arguments):
