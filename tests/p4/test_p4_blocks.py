@@ -98,7 +98,9 @@ def test_cbam_channel_gate_sees_only_its_pooled_descriptors(pooling, same):
     rng = np.random.default_rng(3)
     peaked = rng.normal(size=(1, 4, 4, 8)).astype("float32")
     flat = np.broadcast_to(peaked.mean(axis=(1, 2), keepdims=True), peaked.shape).copy()
+    keras.utils.set_random_seed(3)  # the gate's MLP weights (a dead ReLU would give 0.5 everywhere)
     block = CBAM(reduction=2, kernel_size=3, pooling=pooling)
     weights = [np.asarray(block(x, return_attention=True)[1]["channel"]) for x in (peaked, flat)]
+    assert not np.allclose(weights[0], 0.5, atol=1e-3), "degenerate gate: the test shows nothing"
     assert np.allclose(*weights, atol=1e-6) == same
     assert block.get_config()["pooling"] == list(pooling)
