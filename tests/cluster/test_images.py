@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tooling import missing_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 CLUSTER_SCRIPTS = ("kind_up.sh", "kind_down.sh", "install_tools.sh", "image_tag.sh", "base_image.sh")
@@ -123,9 +124,9 @@ def test_image_tag_is_the_commit_and_marks_uncommitted_changes():
     assert again == tag  # same content, same tag
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None,
-                    reason="shellcheck not installed: run scripts/install_tools.sh (make tools)")
 def test_scripts_pass_shellcheck():
+    if shutil.which("shellcheck") is None:
+        missing_tool("shellcheck", "not on PATH", "scripts/install_tools.sh (make tools)")
     scripts = [str(ROOT / "scripts" / name) for name in CLUSTER_SCRIPTS]
     out = subprocess.run(["shellcheck", *scripts], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout

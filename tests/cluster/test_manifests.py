@@ -9,8 +9,10 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
+import kubernetes_validate as kv  # a dev pin: always in the venv
 import pytest
 import yaml
+from tooling import missing_tool
 
 from digitstudy import storage
 from digitstudy.cluster import doctor
@@ -39,7 +41,8 @@ def kustomize_command() -> list[str] | None:
 def build(overlay: str) -> tuple[dict, ...]:
     command = kustomize_command()
     if command is None:
-        pytest.skip(f"no kustomize >= v4 (kubectl kustomize or kustomize) on PATH: {INSTALL_HINT}")
+        missing_tool("kustomize", "no kustomize >= v4 (kubectl kustomize or kustomize) on PATH",
+                     INSTALL_HINT)
     out = subprocess.run([*command, str(K8S / overlay)], capture_output=True, text=True,
                          timeout=120)
     assert out.returncode == 0, f"kustomize build {overlay} failed:\n{out.stderr}"
@@ -60,8 +63,6 @@ def pod_specs(docs):
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
 def test_overlay_builds_offline_and_every_object_is_schema_valid(overlay):
-    kv = pytest.importorskip("kubernetes_validate",
-                             reason=f"kubernetes-validate missing from the venv: {INSTALL_HINT}")
     docs = build(overlay)
     assert docs, f"{overlay} builds to nothing"
     errors = []
@@ -75,7 +76,6 @@ def test_overlay_builds_offline_and_every_object_is_schema_valid(overlay):
 
 
 def test_validator_really_rejects_bad_objects():
-    kv = pytest.importorskip("kubernetes_validate", reason=INSTALL_HINT)
     bad = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"},
            "spec": {"ports": [{"port": "not-a-number"}], "selectr": {}}}
     with pytest.raises(kv.ValidationError):
@@ -162,7 +162,7 @@ def test_launcher_patch_keeps_kfp_defaults_and_overrides_only_our_bucket(tmp_pat
     (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({
         "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
         "namespace": "kubeflow", "resources": ["kfp-launcher.yaml"], "patches": [{"path": "patch.yaml"}]}))
-    command = kustomize_command() or pytest.skip(f"no kustomize >= v4: {INSTALL_HINT}")
+    command = kustomize_command() or missing_tool("kustomize", "no kustomize >= v4", INSTALL_HINT)
     out = subprocess.run([*command, str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     (patched,) = [d for d in yaml.safe_load_all(out.stdout) if d]

@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 from report_records import p1_records
+from tooling import missing_tool
 
 from digitstudy.config import load_profile
 from digitstudy.reporting.report import write_report
@@ -19,8 +20,13 @@ PROBE = ("<script>window.addEventListener('load',()=>{const i=[...document.image
          "document.title='IMGS:'+i.length+':'+i.filter(x=>x.complete&&x.naturalWidth>0).length"
          "+':TABLES:'+document.querySelectorAll('table').length;});</script></body>")
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None,
-                                reason="chromium not installed (apt-get install -y chromium)")
+
+
+@pytest.fixture(autouse=True)
+def _chromium_installed():
+    if CHROMIUM is None:
+        missing_tool("chromium", "no chromium or chromium-browser on PATH",
+                     "apt-get install -y chromium")
 
 
 def _chromium(tmp_path, *args) -> str:
