@@ -40,6 +40,8 @@ import urllib3
 from minio import Minio
 from minio.error import MinioException, S3Error, ServerError
 
+from digitstudy.digests import file_digest
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -54,7 +56,6 @@ BUCKETS = (DATASETS_BUCKET, RESULTS_BUCKET, PIPELINE_ROOT_BUCKET, CHECKPOINTS_BU
 PIPELINE_ROOT = f"minio://{PIPELINE_ROOT_BUCKET}/v2/artifacts"
 DEFAULT_ENV_FILE = ".cache/minio.env"  # written by scripts/kind_up.sh
 MANIFEST = "_COMPLETE"
-CHUNK = 1 << 20
 WORKERS = 4
 
 CREDENTIAL_CODES = {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied",
@@ -311,7 +312,7 @@ class Storage:
         def put(path: Path) -> None:
             rel = path.relative_to(local_dir).as_posix()
             key = f"{prefix}/{rel}"
-            entries[rel] = {"size": path.stat().st_size, "sha256": sha256_file(path)}
+            entries[rel] = {"size": path.stat().st_size, "sha256": file_digest(path)}
             self._call(f"upload {bucket}/{key}",
                        lambda: self.client.fput_object(bucket, key, str(path)), bucket)
             written.append(key)
@@ -371,7 +372,7 @@ class Storage:
             self._call(f"download {bucket}/{prefix}/{rel}", lambda: self.client.fget_object(
                 bucket, f"{prefix}/{rel}", str(target)), bucket)
             expected = files[rel]
-            if target.stat().st_size != expected["size"] or sha256_file(target) != expected["sha256"]:
+            if target.stat().st_size != expected["size"] or file_digest(target) != expected["sha256"]:
                 raise IncompleteUpload(f"{bucket}/{prefix}/{rel} does not match its manifest "
                                        "(size or SHA-256); upload it again")
 
@@ -476,14 +477,6 @@ def publish_report(report_dir: str | Path, run_id: str,
     uri = upload_report(report_dir, run_id, StorageConfig.from_env(env))
     log.info("report of %s uploaded to %s", run_id, uri)
     return uri
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _parallel(fn: Callable[[T], None], items: list[T]) -> None:

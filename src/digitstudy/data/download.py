@@ -7,7 +7,6 @@ interrupted or corrupted download never looks complete.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import requests
 from tqdm import tqdm
 
 from digitstudy.cache import cache_dir
+from digitstudy.digests import file_digest
 from digitstudy.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -30,23 +30,11 @@ class DownloadError(UserError):
     """A canonical file that could not be fetched (no internet): use a local DATA_DIR."""
 
 
-def digest_of(path: Path, algorithm: str) -> str:
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def sha256_of(path: Path) -> str:
-    return digest_of(path, "sha256")
-
-
 def checksum_mismatches(path: Path, expected: dict[str, str | None]) -> list[str]:
     """``"<algorithm> <actual> does not match the expected <wanted>"`` per failing checksum."""
     bad = []
     for algorithm, wanted in expected.items():
-        if wanted is not None and (actual := digest_of(path, algorithm)) != wanted.lower():
+        if wanted is not None and (actual := file_digest(path, algorithm)) != wanted.lower():
             bad.append(f"{algorithm} {actual} does not match the expected {wanted}")
     return bad
 
