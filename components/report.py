@@ -33,24 +33,20 @@ def aggregate_results(settings: dict, run_id: str, parts: str, fsdd_source: str,
                       p3_gan_variant_cells: Input[list[Artifact]] = None,
                       p4a_models: Input[list[Artifact]] = None,
                       p4b_models: Input[list[Artifact]] = None):
-    """Tables (MD/HTML/CSV), figures, headline Metrics for Compare runs."""
+    """Tables (MD/HTML/CSV), figures, headline Metrics for Compare runs. The record inputs
+    are digitstudy.steps.AGGREGATOR_INPUTS (tests/pipeline/test_registry.py checks this
+    signature against it)."""
     import json
     import shutil
     from pathlib import Path
 
-    from digitstudy.steps import run_step
+    from digitstudy.steps import aggregator_paths, run_step
     from digitstudy.storage import publish_report
 
-    groups = (p1_baseline, p1_autoencoder, p1_utterance, p2_cells, p3_quality, p3_cells,
-              p3_pooled_row_quality, p3_pooled_row_cells,
-              [p3_full_quality] if p3_full_quality else None, p3_full_cells,
-              [p3_proposed_quality] if p3_proposed_quality else None, p3_proposed_cells,
-              p3_pool_variant_quality, p3_pool_variant_cells,
-              p3_gan_variant_quality, p3_gan_variant_cells,
-              p4a_models, p4b_models)
-    run_step("aggregate-results", settings, results=[a.path for g in groups if g for a in g],
-             figures=[a.path for a in p2_figures or []], report=report.path, run_id=run_id,
-             parts=parts, fsdd_source=fsdd_source, mnist_source=mnist_source)
+    paths = aggregator_paths(locals())
+    run_step("aggregate-results", settings, results=paths["results"], figures=paths["figures"],
+             report=report.path, run_id=run_id, parts=parts, fsdd_source=fsdd_source,
+             mnist_source=mnist_source)
     out = Path(report.path)
     publish_report(out, run_id)  # results/<run id>/ in MinIO on a cluster; a no-op locally
     for name, value in json.loads((out / "headline.json").read_text()).items():

@@ -18,12 +18,10 @@ from functools import cached_property
 from kfp import dsl
 from kfp.dsl import Artifact
 
-from components import data as d
-from components import experiments as x
-from components.report import aggregate_results
+from components import component_for
 from digitstudy.config import Profile
 from digitstudy.plan import StudyPlan, plan_study
-from digitstudy.steps import step_settings
+from digitstudy.steps import STEPS, step_settings
 from pipelines.placement import Placement
 
 DESCRIPTION = ("Autoencoders, augmentation, GANs and attention for scarce-data digit "
@@ -60,8 +58,11 @@ class StudyDag:
         self.data_fingerprint = data_fingerprint
         self.parallelism = profile.pipeline.parallelism
 
-    def settings(self, step: str) -> dict:
-        return step_settings(step, self.profile)
+    def task(self, step: str, **inputs):
+        """A task of the registry step ``step``: its component, its share of the profile,
+        placed as the registry says (data, train or report)."""
+        place = getattr(self.place, STEPS[step].kind)
+        return place(component_for(step), settings=step_settings(step, self.profile), **inputs)
 
     def loop(self, items):
         return dsl.ParallelFor(list(items), parallelism=self.parallelism)
@@ -70,30 +71,25 @@ class StudyDag:
 
     @cached_property
     def fsdd(self):
-        return self.place.data(d.fetch_fsdd, settings=self.settings("fetch-fsdd"),
-                               source=self.fsdd_source,
-                               fingerprint=self.data_fingerprint).outputs["dataset"]
+        return self.task("fetch-fsdd", source=self.fsdd_source,
+                         fingerprint=self.data_fingerprint).outputs["dataset"]
 
     @cached_property
     def mnist(self):
-        return self.place.data(d.fetch_mnist, settings=self.settings("fetch-mnist"),
-                               source=self.mnist_source,
-                               fingerprint=self.data_fingerprint).outputs["dataset"]
+        return self.task("fetch-mnist", source=self.mnist_source,
+                         fingerprint=self.data_fingerprint).outputs["dataset"]
 
     @cached_property
     def mfcc(self):
-        return self.place.data(d.mfcc_features, settings=self.settings("mfcc-features"),
-                               dataset=self.fsdd).outputs["features"]
+        return self.task("mfcc-features", dataset=self.fsdd).outputs["features"]
 
     @cached_property
     def images(self):
-        return self.place.data(d.spectrogram_images, settings=self.settings("spectrogram-images"),
-                               dataset=self.fsdd).outputs["images"]
+        return self.task("spectrogram-images", dataset=self.fsdd).outputs["images"]
 
     @cached_property
     def reduced(self):
-        return self.place.data(d.reduced_mnist, settings=self.settings("reduced-mnist"),
-                               dataset=self.mnist).outputs["reduced"]
+        return self.task("reduced-mnist", dataset=self.mnist).outputs["reduced"]
 
     # --- the parts: each returns the aggregator inputs it produces --------------------------------
 
@@ -102,78 +98,68 @@ class StudyDag:
     # get_dependencies raises InvalidTopologyException).
 
     def p1(self) -> dict:
-        train, s, features = self.place.train, self.settings, self.mfcc
+        features = self.mfcc
         with self.loop(self.plan.p1_baseline) as cell:
-            baseline = train(x.p1_baseline, settings=s("p1-baseline"), seed=cell.seed,
-                             split_index=cell.split_index, features=features)
+            baseline = self.task("p1-baseline", seed=cell.seed, split_index=cell.split_index,
+                                 features=features)
         # the L2 scope is a string axis: its own loop level around the (int-only) cells
         with self.loop(self.plan.p1_l2_scopes) as scope, self.loop(self.plan.p1_autoencoder) as cell:
-            autoencoder = train(x.p1_autoencoder, settings=s("p1-autoencoder"),
-                                bottleneck=cell.bottleneck, l2_scope=scope, seed=cell.seed,
-                                split_index=cell.split_index, features=features)
+            autoencoder = self.task("p1-autoencoder", bottleneck=cell.bottleneck, l2_scope=scope,
+                                    seed=cell.seed, split_index=cell.split_index,
+                                    features=features)
         with self.loop(self.plan.p1_seeds) as seed:
-            utterance = train(x.p1_utterance_embedding, settings=s("p1-utterance-embedding"),
-                              seed=seed, features=features)
+            utterance = self.task("p1-utterance-embedding", seed=seed, features=features)
         return {"p1_baseline": dsl.Collected(baseline.outputs["result"]),
                 "p1_autoencoder": dsl.Collected(autoencoder.outputs["result"]),
                 "p1_utterance": dsl.Collected(utterance.outputs["result"])}
 
     def augment(self, real_size, reduced):
-        return self.place.data(d.p2_augment, settings=self.settings("p2-augment"),
-                               real_size=real_size, reduced=reduced)
+        return self.task("p2-augment", real_size=real_size, reduced=reduced)
 
     def p2(self) -> dict:
         reduced = self.reduced
         with self.loop(self.plan.p2_real_sizes) as real_size:
             augment = self.augment(real_size, reduced)
             with self.loop(self.plan.p2_cells) as cell:
-                cells = self.place.train(
-                    x.p2_classifier_cell, settings=self.settings("p2-classifier-cell"),
-                    real_size=real_size, generated=cell.generated, seed=cell.seed,
-                    reduced=reduced, pools=augment.outputs["pools"])
+                cells = self.task("p2-classifier-cell", real_size=real_size,
+                                  generated=cell.generated, seed=cell.seed, reduced=reduced,
+                                  pools=augment.outputs["pools"])
         return {"p2_cells": dsl.Collected(cells.outputs["result"]),
                 "p2_figures": dsl.Collected(augment.outputs["figure"])}
 
     def synthesize_and_score(self, gan, reduced):
         """A trained GAN's synthetic pool and its quality record (GAN-test / GAN-train)."""
-        synthetic = self.place.data(d.p3_synthesize, settings=self.settings("p3-synthesize"),
-                                    variant="", gan=gan.outputs["gan"]).outputs["synthetic"]
+        synthetic = self.task("p3-synthesize", variant="",
+                              gan=gan.outputs["gan"]).outputs["synthetic"]
         return synthetic, self.score(gan, synthetic, reduced)
 
     def score(self, gan, synthetic, reduced):
-        return self.place.train(x.p3_gan_quality, settings=self.settings("p3-gan-quality"),
-                                reduced=reduced, gan=gan.outputs["gan"],
-                                synthetic=synthetic).outputs["result"]
+        return self.task("p3-gan-quality", reduced=reduced, gan=gan.outputs["gan"],
+                         synthetic=synthetic).outputs["result"]
 
     def specific_row(self, real_size, reduced):
         """A Table 5 row: its size-specific GAN, pool and quality, its cells nested."""
-        train, s = self.place.train, self.settings
-        gan = train(x.p3_train_gan, settings=s("p3-train-gan"), real_size=real_size,
-                    reduced=reduced)
+        gan = self.task("p3-train-gan", real_size=real_size, reduced=reduced)
         synthetic, quality = self.synthesize_and_score(gan, reduced)
         with self.loop(self.plan.p3_specific_cells) as cell:
-            cells = train(x.p3_synthetic_cell, settings=s("p3-synthetic-cell"),
-                          real_size=real_size, synthetic_count=cell.synthetic_count,
-                          gan_kind="specific", seed=cell.seed, reduced=reduced,
-                          synthetic=synthetic)
+            cells = self.task("p3-synthetic-cell", real_size=real_size,
+                              synthetic_count=cell.synthetic_count, gan_kind="specific",
+                              seed=cell.seed, reduced=reduced, synthetic=synthetic)
         return gan, quality, cells
 
     def variant_pool(self, gan, real_size, variant, reduced):
         """A labelled row's pool of ``gan``, its quality and its synthetic cells."""
-        train, s = self.place.train, self.settings
-        synthetic = train(x.p3_synthesize_variant, settings=s("p3-synthesize-variant"),
-                          real_size=real_size, variant=variant, reduced=reduced,
-                          gan=gan.outputs["gan"]).outputs["synthetic"]
+        synthetic = self.task("p3-synthesize-variant", real_size=real_size, variant=variant,
+                              reduced=reduced, gan=gan.outputs["gan"]).outputs["synthetic"]
         quality = self.score(gan, synthetic, reduced)
         with self.loop(self.plan.p3_variant_cells) as cell:
-            cells = train(x.p3_synthetic_cell, settings=s("p3-synthetic-cell"),
-                          real_size=real_size, synthetic_count=cell.synthetic_count,
-                          gan_kind="specific", seed=cell.seed, reduced=reduced,
-                          synthetic=synthetic)
+            cells = self.task("p3-synthetic-cell", real_size=real_size,
+                              synthetic_count=cell.synthetic_count, gan_kind="specific",
+                              seed=cell.seed, reduced=reduced, synthetic=synthetic)
         return quality, cells
 
     def p3(self) -> dict:
-        plan, train, s = self.plan, self.place.train, self.settings
+        plan = self.plan
         reduced, mnist = self.reduced, (self.mnist if plan.p3_full else None)
         out = {}
 
@@ -197,57 +183,49 @@ class StudyDag:
             out |= collected("p3_pooled_row", quality, cells)
             out |= collected("p3_pool_variant", pool_quality, pool_cells)
         if plan.p3_full:
-            gan = train(x.p3_train_gan_full, settings=s("p3-train-gan-full"), dataset=mnist,
-                        reduced=reduced)
+            gan = self.task("p3-train-gan-full", dataset=mnist, reduced=reduced)
             synthetic, quality = self.synthesize_and_score(gan, reduced)
             with self.loop(plan.p3_full_cells) as cell:
-                cells = train(x.p3_synthetic_cell, settings=s("p3-synthetic-cell"),
-                              real_size=cell.real_size, synthetic_count=cell.synthetic_count,
-                              gan_kind="full", seed=cell.seed, reduced=reduced,
-                              synthetic=synthetic)
+                cells = self.task("p3-synthetic-cell", real_size=cell.real_size,
+                                  synthetic_count=cell.synthetic_count, gan_kind="full",
+                                  seed=cell.seed, reduced=reduced, synthetic=synthetic)
             out |= {"p3_full_quality": quality,
                     "p3_full_cells": dsl.Collected(cells.outputs["result"])}
         # the variants that change how the GAN trains: each its own GAN -> pool -> quality -> cells
         if plan.p3_gan_variants:
             with self.loop(plan.p3_gan_variants) as variant, \
                     self.loop(plan.p3_variant_sizes) as real_size:
-                gan = train(x.p3_train_gan_variant, settings=s("p3-train-gan-variant"),
-                            real_size=real_size, variant=variant, reduced=reduced)
+                gan = self.task("p3-train-gan-variant", real_size=real_size, variant=variant,
+                                reduced=reduced)
                 quality, cells = self.variant_pool(gan, real_size, variant, reduced)
             out |= collected("p3_gan_variant", quality, cells)
         # the proposed pipeline (section 3.4): real + augmented -> GAN -> synthetic
         pools = self.augment(self.profile.p3.proposed.real_size, reduced).outputs["pools"]
-        gan = train(x.p3_train_gan_proposed, settings=s("p3-train-gan-proposed"),
-                    reduced=reduced, pools=pools)
+        gan = self.task("p3-train-gan-proposed", reduced=reduced, pools=pools)
         synthetic, quality = self.synthesize_and_score(gan, reduced)
         with self.loop(plan.p3_proposed_cells) as cell:
-            cells = train(x.p3_proposed_cell, settings=s("p3-proposed-cell"),
-                          synthetic_count=cell.synthetic_count, seed=cell.seed,
-                          reduced=reduced, pools=pools, synthetic=synthetic)
+            cells = self.task("p3-proposed-cell", synthetic_count=cell.synthetic_count,
+                              seed=cell.seed, reduced=reduced, pools=pools, synthetic=synthetic)
         return out | {"p3_proposed_quality": quality,
                       "p3_proposed_cells": dsl.Collected(cells.outputs["result"])}
 
-    def models_by_seeds(self, component, step: str, models, seeds, **data):
+    def models_by_seeds(self, step: str, models, seeds, **data):
         """One training task per model x seed (string models: their own loop level)."""
         with self.loop(models) as model, self.loop(seeds) as seed:
-            runs = self.place.train(component, settings=self.settings(step), model=model,
-                                    seed=seed, **data)
+            runs = self.task(step, model=model, seed=seed, **data)
         return dsl.Collected(runs.outputs["result"])
 
     def p4a(self) -> dict:
         return {"p4a_models": self.models_by_seeds(
-            x.p4a_attention_mnist, "p4a-attention-mnist", self.plan.p4a_models,
-            self.plan.p4a_seeds, dataset=self.mnist)}
+            "p4a-attention-mnist", self.plan.p4a_models, self.plan.p4a_seeds, dataset=self.mnist)}
 
     def p4b(self) -> dict:
         return {"p4b_models": self.models_by_seeds(
-            x.p4b_attention_speech, "p4b-attention-speech", self.plan.p4b_models,
-            self.plan.p4b_seeds, images=self.images)}
+            "p4b-attention-speech", self.plan.p4b_models, self.plan.p4b_seeds, images=self.images)}
 
     def report(self, run_id, parts):
         results: dict = {}
         for part in self.plan.parts:
             results |= getattr(self, part)()
-        return self.place.report(aggregate_results, settings=self.settings("aggregate-results"),
-                                 run_id=run_id, parts=parts, fsdd_source=self.fsdd_source,
-                                 mnist_source=self.mnist_source, **results)
+        return self.task("aggregate-results", run_id=run_id, parts=parts,
+                         fsdd_source=self.fsdd_source, mnist_source=self.mnist_source, **results)

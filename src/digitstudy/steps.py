@@ -1,8 +1,11 @@
 """Registry of the study's steps: one plain library function each, under one canonical name.
 
-The name is the same everywhere: the CLI subcommand, the KFP component (``p1-autoencoder``
--> ``components.experiments.p1_autoencoder``), the DAG task and the ``experiment`` of the
-result record the step writes.
+A step's entry here is the only place its name, target, inputs, outputs, parameters and
+settings are declared. The name is the same everywhere: the CLI subcommand, the KFP
+component (``p1-autoencoder`` -> ``components.experiments.p1_autoencoder``, found by that
+name), the DAG task (``StudyDag.task("p1-autoencoder", ...)``), and the ``experiment`` and
+``part`` of the result record it writes, which the step reads from its settings view
+(``settings.step``, ``settings.part``) instead of spelling them again.
 
 A step function takes the profile (or, in a task, the :class:`SettingsView` of the settings
 the step declares in ``settings``), input/output directories (``Path``) and scalar
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,9 +52,57 @@ class Step:
         module, func = self.target.split(":")
         return getattr(importlib.import_module(module), func)
 
+    @property
+    def part(self) -> str | None:
+        """The study part whose records the step writes (its name's prefix), if any."""
+        match = re.match(r"(p\d[ab]?)-", self.name)
+        return match.group(1) if match else None
+
+    @property
+    def kind(self) -> str:
+        """How the DAG places its task (pipelines.placement): ``train``, ``report`` or ``data``."""
+        return "train" if self.trains else "report" if "report" in self.outputs else "data"
+
 
 # Inputs that take several directories (fan-ins).
 LIST_INPUTS = ("results", "figures")
+
+# The aggregator's inputs, one per kind of record the DAG collects: name -> (the step input it
+# feeds, whether the DAG passes one artifact rather than a collected list). The component
+# (components/report.py) declares exactly these, the DAG's parts return only these (both
+# checked by tests/pipeline/test_registry.py), and the component body reads them from here.
+AGGREGATOR_INPUTS: dict[str, tuple[str, bool]] = {
+    "p1_baseline": ("results", False),
+    "p1_autoencoder": ("results", False),
+    "p1_utterance": ("results", False),
+    "p2_cells": ("results", False),
+    "p2_figures": ("figures", False),
+    "p3_quality": ("results", False),
+    "p3_cells": ("results", False),
+    "p3_full_quality": ("results", True),
+    "p3_full_cells": ("results", False),
+    "p3_proposed_quality": ("results", True),
+    "p3_proposed_cells": ("results", False),
+    "p3_pooled_row_quality": ("results", False),
+    "p3_pooled_row_cells": ("results", False),
+    "p3_pool_variant_quality": ("results", False),
+    "p3_pool_variant_cells": ("results", False),
+    "p3_gan_variant_quality": ("results", False),
+    "p3_gan_variant_cells": ("results", False),
+    "p4a_models": ("results", False),
+    "p4b_models": ("results", False),
+}
+
+
+def aggregator_paths(inputs: dict[str, Any]) -> dict[str, list[str]]:
+    """The aggregator's ``results`` and ``figures`` paths from its component's inputs (KFP
+    artifacts or lists of them, None where the DAG did not wire that input)."""
+    paths: dict[str, list[str]] = {"results": [], "figures": []}
+    for name, (target, single) in AGGREGATOR_INPUTS.items():
+        value = inputs.get(name)
+        if value:
+            paths[target] += [a.path for a in ([value] if single else value)]
+    return paths
 
 STEPS: dict[str, Step] = {
     s.name: s
@@ -169,7 +221,7 @@ def settings_view(name: str, profile: Profile | dict | str | Path) -> SettingsVi
     if isinstance(profile, str | Path):
         profile = load_profile(profile)
     settings = settings_for(profile, step.settings) if isinstance(profile, Profile) else profile
-    return SettingsView(settings, step.settings, name)
+    return SettingsView(settings, step.settings, name, part=step.part)
 
 
 def run_step(name: str, profile: Profile | dict | str | Path, **kwargs: Any) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from digitstudy.config.p4 import MNIST_MODEL_NAMES
-from digitstudy.experiments.attention_mnist import attention_mnist_step
 from digitstudy.reporting.p4 import attention_table
 from digitstudy.reporting.records import load_record
 from digitstudy.reporting.study_values import study_tables
@@ -61,13 +60,13 @@ def test_attention_mnist_learns_separable_digits(profile, mnist_dir, tmp_path):
     cfg = profile.p4a.model_copy(update={
         "train_per_class": 15, "test_per_class": 10,
         "train": profile.p4a.train.model_copy(update={"epochs": 6})})
-    rec = attention_mnist_step(profile.model_copy(update={"p4a": cfg}), dataset=mnist_dir,
+    rec = run_step("p4a-attention-mnist", profile.model_copy(update={"p4a": cfg}), dataset=mnist_dir,
                                result=tmp_path, model="se", seed=4)
     assert rec.metrics["test_accuracy"] >= 0.6  # chance is 0.1
 
 
 def test_unknown_models_are_errors(profile, mnist_dir, tmp_path):
     with pytest.raises(ValueError, match="unknown model 'lenet'"):
-        attention_mnist_step(profile, dataset=mnist_dir, result=tmp_path, model="lenet", seed=1)
+        run_step("p4a-attention-mnist", profile, dataset=mnist_dir, result=tmp_path, model="lenet", seed=1)
 
 

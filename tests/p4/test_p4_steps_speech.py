@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from digitstudy.config.p4 import SPEECH_MODEL_NAMES
-from digitstudy.experiments.attention_speech import attention_speech_step
 from digitstudy.steps import run_step
 
 pytestmark = pytest.mark.slow
@@ -41,7 +40,7 @@ def test_attention_speech_step_writes_record_and_maps(speech_runs, model, check_
 def test_attention_speech_learns_separable_tones(profile, speech_runs, tmp_path):
     cfg = profile.p4b.model_copy(update={
         "train": profile.p4b.train.model_copy(update={"epochs": 8, "learning_rate": 1e-3})})
-    rec = attention_speech_step(profile.model_copy(update={"p4b": cfg}),
+    rec = run_step("p4b-attention-speech", profile.model_copy(update={"p4b": cfg}),
                                 images=speech_runs / "images", result=tmp_path,
                                 model="baseline_lenet", seed=42)
     assert rec.metrics["test_accuracy"] >= 0.5
@@ -50,4 +49,4 @@ def test_attention_speech_learns_separable_tones(profile, speech_runs, tmp_path)
 
 def test_unknown_speech_model_is_an_error(profile, tmp_path):
     with pytest.raises(ValueError, match="unknown model 'se'"):
-        attention_speech_step(profile, images=tmp_path, result=tmp_path, model="se", seed=1)
+        run_step("p4b-attention-speech", profile, images=tmp_path, result=tmp_path, model="se", seed=1)

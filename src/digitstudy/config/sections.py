@@ -66,8 +66,22 @@ def settings_for(profile: Profile, paths: tuple[str, ...] | list[str]) -> dict:
 class SettingsView:
     """Attribute access to the declared settings of one step (see the module docstring)."""
 
-    def __init__(self, settings: dict, paths: tuple[str, ...], step: str, prefix: str = ""):
+    def __init__(self, settings: dict, paths: tuple[str, ...], step: str, prefix: str = "",
+                 part: str | None = None):
         self._settings, self._paths, self._step, self._prefix = settings, paths, step, prefix
+        self._part = part
+
+    @property
+    def step(self) -> str:
+        """The name of the step reading these settings (its records' ``experiment``)."""
+        return self._step
+
+    @property
+    def part(self) -> str:
+        """The study part of the step's records (``p1`` ... ``p4b``)."""
+        if self._part is None:
+            raise AttributeError(f"step {self._step} belongs to no part of the study")
+        return self._part
 
     def __getattr__(self, name: str) -> Any:
         """Called only on a first access: the value is kept as an attribute afterwards."""
@@ -80,7 +94,8 @@ class SettingsView:
             except Exception as err:
                 raise ProfileError(f"step {self._step}: setting {path}: {err}") from None
         elif any(p.startswith(path + ".") for p in self._paths):
-            value = SettingsView(self._settings.get(name, {}), self._paths, self._step, path + ".")
+            value = SettingsView(self._settings.get(name, {}), self._paths, self._step, path + ".",
+                                 self._part)
         else:
             self._undeclared(path)
         setattr(self, name, value)
@@ -97,7 +112,7 @@ class SettingsView:
             for key in parents:
                 node = node.setdefault(key, {})
             node[last] = value
-        return SettingsView(settings, self._paths, self._step, self._prefix)
+        return SettingsView(settings, self._paths, self._step, self._prefix, self._part)
 
     def _undeclared(self, path: str):
         raise AttributeError(

@@ -14,33 +14,30 @@ from pathlib import Path
 
 import numpy as np
 
-from digitstudy.config import Profile
 from digitstudy.config.p4 import MNIST_MODEL_NAMES
+from digitstudy.config.sections import SettingsView
 from digitstudy.data.reduced_mnist import load_source, sample_reduced
 from digitstudy.experiments import attention_common as common
 from digitstudy.reporting.records import ResultRecord
 
 log = logging.getLogger(__name__)
 
-EXPERIMENT = "p4a-attention-mnist"
-
-
 def _as_split(images: np.ndarray, labels: np.ndarray) -> common.Split:
     return common.Split(images[..., None].astype(np.float32) / 255.0, labels.astype(np.int64))
 
 
-def attention_mnist_step(profile: Profile, *, dataset: Path, result: Path, model: str,
+def attention_mnist_step(profile: SettingsView, *, dataset: Path, result: Path, model: str,
                          seed: int) -> ResultRecord:
     """Train and test one Part A model (``profile.p4a``) on a fetch-mnist output."""
     if model not in MNIST_MODEL_NAMES:
-        raise ValueError(f"p4a-attention-mnist: unknown model {model!r}; known: {MNIST_MODEL_NAMES}")
+        raise ValueError(f"{profile.step}: unknown model {model!r}; known: {MNIST_MODEL_NAMES}")
     cfg = profile.p4a
     reduced = sample_reduced(load_source(dataset), cfg.train_per_class, cfg.test_per_class,
                              cfg.sample_seed)
     train = _as_split(reduced.x_train, reduced.y_train)
     test = _as_split(reduced.x_test, reduced.y_test)
     notes = ["the test set is also the validation data (study section 5.2.3)", *reduced.notes]
-    run = common.Run(EXPERIMENT, "p4a", model, seed, cfg.train,
+    run = common.Run(profile.step, profile.part, model, seed, cfg.train,
                      cbam_pooling=tuple(cfg.cbam_channel_pooling))
     net, record = common.train_and_evaluate(run, profile.name, train, test, test, result, notes)
     pick = common.example_indices(test.y, digits=cfg.map_digits)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from digitstudy.config import Profile
 from digitstudy.config.p4 import SPEECH_MODEL_NAMES
+from digitstudy.config.sections import SettingsView
 from digitstudy.experiments import attention_common as common
 from digitstudy.features.spectrogram import SpectrogramImages
 from digitstudy.models.attention_cnn import last_conv_layer
@@ -24,14 +24,11 @@ from digitstudy.reporting.records import ResultRecord
 
 log = logging.getLogger(__name__)
 
-EXPERIMENT = "p4b-attention-speech"
-
-
-def attention_speech_step(profile: Profile, *, images: Path, result: Path, model: str,
+def attention_speech_step(profile: SettingsView, *, images: Path, result: Path, model: str,
                           seed: int) -> ResultRecord:
     """Train and test one Part B model (``profile.p4b``) on spectrogram images."""
     if model not in SPEECH_MODEL_NAMES:
-        raise ValueError(f"p4b-attention-speech: unknown model {model!r}; known: {SPEECH_MODEL_NAMES}")
+        raise ValueError(f"{profile.step}: unknown model {model!r}; known: {SPEECH_MODEL_NAMES}")
     cfg = profile.p4b
     data = SpectrogramImages.load(images)
     train, val, test = (common.Split(*data.arrays(s)) for s in ("train", "val", "test"))
@@ -43,7 +40,7 @@ def attention_speech_step(profile: Profile, *, images: Path, result: Path, model
              "multiples of 1/256)"]
     if noise:
         notes.append(f"Gaussian noise std {noise} on training images only")
-    run = common.Run(EXPERIMENT, "p4b", model, seed, cfg.train, clipnorm=cfg.clipnorm,
+    run = common.Run(profile.step, profile.part, model, seed, cfg.train, clipnorm=cfg.clipnorm,
                      input_noise=noise, cbam_pooling=tuple(cfg.cbam_channel_pooling))
     net, record = common.train_and_evaluate(run, profile.name, train, val if len(val.y) else None,
                                      test, result, notes)

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from digitstudy.config import Profile
+from digitstudy.config.sections import SettingsView
 from digitstudy.data.reduced_mnist import ReducedMnistError, load_reduced, per_class_prefix
 from digitstudy.experiments.augmented_pools import load_pool
 from digitstudy.experiments.cnn_cell import run_cell
 from digitstudy.reporting.records import ResultRecord
 
-EXPERIMENT = "p2-classifier-cell"
 
-
-def classifier_cell_step(profile: Profile, *, reduced: Path, pools: Path, result: Path,
+def classifier_cell_step(profile: SettingsView, *, reduced: Path, pools: Path, result: Path,
                          real_size: int, generated: int, seed: int) -> ResultRecord:
     """One Table 3 cell: the Table 2 CNN on ``real_size`` real + ``generated`` augmented
     images per class (the pool made from that real size), scored on the fixed test set."""
@@ -32,5 +30,5 @@ def classifier_cell_step(profile: Profile, *, reduced: Path, pools: Path, result
             raise ReducedMnistError(f"{pools}: {err}") from None
         parts.append((x_pool[idx], y_pool[idx]))
     cell = {"real": real_size, "generated": generated}
-    return run_cell(profile, EXPERIMENT, "p2", cell, data, parts, seed=seed, notes=data.notes,
+    return run_cell(profile, cell, data, parts, seed=seed, notes=data.notes,
                     result=result)

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from digitstudy.augment import TRANSFORMS, augment, generate_augmented, to_float, to_uint8
-from digitstudy.config import Profile
 from digitstudy.config.p2 import AugmentConfig
+from digitstudy.config.sections import SettingsView
 from digitstudy.data.reduced_mnist import load_reduced
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def plot_augmentations(image: np.ndarray, cfg: AugmentConfig, path: Path, seed: 
     return path
 
 
-def augment_step(profile: Profile, *, reduced: Path, pools: Path, figure: Path,
+def augment_step(profile: SettingsView, *, reduced: Path, pools: Path, figure: Path,
                  real_size: int) -> None:
     """The augmented pool of ``real_size`` real images per class: ``max(generated_counts)``
     per class (``<pools>/pool_real<N>.npz`` + ``.json``), and the Figure 5 style figure in

@@ -63,18 +63,18 @@ def train_and_test_cnn(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndar
     return CnnResult(acc, loss, y_pred, fitted.history, fitted.seconds, fitted.epochs_run)
 
 
-def run_cell(profile, experiment: str, part: str, cell: dict, data: ReducedMNIST,
+def run_cell(profile, cell: dict, data: ReducedMNIST,
              parts: list[tuple[np.ndarray, np.ndarray]], *, seed: int, notes: list[str],
              result: Path) -> ResultRecord:
     """Train the Table 2 CNN (``profile.p2.classifier.train``) on the concatenated (x, y)
     ``parts``, score it on the ReducedMNIST test set, write and return the record."""
     x = np.concatenate([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
-    name = f"{experiment}[{','.join(f'{k}={v}' for k, v in cell.items())}]"
+    name = f"{profile.step}[{','.join(f'{k}={v}' for k, v in cell.items())}]"
     res = train_and_test_cnn(x, y, data.x_test, data.y_test, profile.p2.classifier.train,
                              seed=seed, name=name)
     record = classification_record(
-        experiment=experiment, part=part, cell=cell, seed=seed, profile=profile.name,
+        experiment=profile.step, part=profile.part, cell=cell, seed=seed, profile=profile.name,
         accuracy=res.test_accuracy, loss=res.test_loss, y_true=data.y_test, y_pred=res.y_pred,
         train_images=len(y), epochs_run=res.epochs_run, train_seconds=res.train_seconds,
         history=res.history, notes=list(dict.fromkeys(notes)))

@@ -23,7 +23,7 @@ import keras
 import numpy as np
 
 from digitstudy.augment import to_float
-from digitstudy.config import Profile
+from digitstudy.config.sections import SettingsView
 from digitstudy.data.reduced_mnist import load_reduced
 from digitstudy.experiments.cnn_cell import fit_table2_cnn
 from digitstudy.experiments.gan_grid import (
@@ -99,7 +99,7 @@ def filtered_pool(generate: Generate, classify: Classify, per_class: int, *, noi
     return FilteredPool(rank_major(kept_x), balanced_labels(per_class), rank_major(kept_p), draws)
 
 
-def filtered_synthesize_step(profile: Profile, *, reduced: Path, gan: Path, synthetic: Path,
+def filtered_synthesize_step(profile: SettingsView, *, reduced: Path, gan: Path, synthetic: Path,
                              real_size: int, variant: str) -> None:
     """The filtered pool of one Table 5 row's GAN (``real_size`` real per class)."""
     p3, f = profile.p3, profile.p3.filter

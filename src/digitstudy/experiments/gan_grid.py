@@ -28,6 +28,7 @@ import numpy as np
 from digitstudy import checkpoints
 from digitstudy.config import Profile
 from digitstudy.config.p3 import FULL
+from digitstudy.config.sections import SettingsView
 from digitstudy.data.reduced_mnist import (
     ReducedMNIST,
     fingerprint,
@@ -48,8 +49,6 @@ CHECKPOINT_DIR = "checkpoint"
 SYNTHETIC_FILE = "synthetic.npz"
 SYNTHETIC_META = "synthetic.json"
 GRID_FILE = "samples.png"
-QUALITY = "p3-gan-quality"
-CELL = "p3-synthetic-cell"
 GAN_KINDS = ("specific", "full")
 # A local folder that outlives a pod (a PVC, say); on a cluster without one the checkpoint
 # is mirrored to the object store instead (digitstudy.checkpoints).
@@ -185,13 +184,13 @@ def train_and_save_gan(profile: Profile, data: TrainingSet, gan: Path, *, train_
     return meta
 
 
-def train_gan_step(profile: Profile, *, reduced: Path, gan: Path, real_size: int) -> None:
+def train_gan_step(profile: SettingsView, *, reduced: Path, gan: Path, real_size: int) -> None:
     """The size-specific GAN of a Table 5 row: ``real_size`` real images per class."""
     ts = reduced_training_set(load_reduced(reduced), real_size)
     train_and_save_gan(profile, ts, gan, train_set=str(real_size), epochs=profile.p3.train.epochs)
 
 
-def train_gan_full_step(profile: Profile, *, dataset: Path, reduced: Path, gan: Path) -> None:
+def train_gan_full_step(profile: SettingsView, *, dataset: Path, reduced: Path, gan: Path) -> None:
     """The "full" GAN of Table 5: the MNIST train split (less the ReducedMNIST test digits)."""
     ts = full_training_set(dataset, load_reduced(reduced), per_class=profile.p3.full_per_class,
                            seed=profile.p3.gan_seed)
@@ -204,7 +203,7 @@ def synthetic_per_class(profile: Profile) -> int:
     return max(*profile.p3.synthetic_counts, profile.p3.quality.samples_per_class)
 
 
-def synthesize_step(profile: Profile, *, gan: Path, synthetic: Path, variant: str) -> None:
+def synthesize_step(profile: SettingsView, *, gan: Path, synthetic: Path, variant: str) -> None:
     """A balanced, labelled pool from one GAN: enough per class for every cell and GAN-train.
 
     ``variant`` (a ``p3.variants`` label, "" for the study's reading) labels the quality
@@ -249,14 +248,14 @@ def variant_cell(pool_meta: dict) -> dict:
 
 # --- classifier cells --------------------------------------------------------------------
 
-def synthetic_cell_step(profile: Profile, *, reduced: Path, synthetic: Path, result: Path,
+def synthetic_cell_step(profile: SettingsView, *, reduced: Path, synthetic: Path, result: Path,
                         real_size: int, synthetic_count: int, gan_kind: str,
                         seed: int) -> ResultRecord:
     """One Table 5 cell: ``real_size`` real + ``synthetic_count`` synthetic per class from the
     pool of its GAN, the size-specific (``gan_kind="specific"``) or the full-MNIST one. With 0
     synthetic the cell is the real-only baseline (cell ``gan="none"``) and the pool is not read."""
     if gan_kind not in GAN_KINDS:
-        raise ValueError(f"p3-synthetic-cell: gan_kind {gan_kind!r} not in {GAN_KINDS}")
+        raise ValueError(f"{profile.step}: gan_kind {gan_kind!r} not in {GAN_KINDS}")
     data = load_reduced(reduced)
     parts = [data.train_subset(real_size)]
     notes = data.notes
@@ -268,7 +267,7 @@ def synthetic_cell_step(profile: Profile, *, reduced: Path, synthetic: Path, res
         parts.append((x_syn, y_syn))
         notes = notes + meta["notes"]
         cell |= variant_cell(meta)
-    return run_cell(profile, CELL, "p3", cell, data, parts, seed=seed, notes=notes, result=result)
+    return run_cell(profile, cell, data, parts, seed=seed, notes=notes, result=result)
 
 
 # --- GAN quality -------------------------------------------------------------------------
@@ -295,7 +294,7 @@ def diversity_ratio(x_syn: np.ndarray, y_syn: np.ndarray, x_real: np.ndarray,
     return float(spread(x_syn, y_syn) / spread(x_real, y_real))
 
 
-def gan_quality_step(profile: Profile, *, reduced: Path, gan: Path, synthetic: Path,
+def gan_quality_step(profile: SettingsView, *, reduced: Path, gan: Path, synthetic: Path,
                      result: Path) -> ResultRecord:
     """Why a GAN helps or hurts: label fidelity and usefulness of its synthetic digits.
 
@@ -315,20 +314,20 @@ def gan_quality_step(profile: Profile, *, reduced: Path, gan: Path, synthetic: P
     ts = gmeta["train_set"]
     x_syn, y_syn, smeta = load_synthetic(synthetic, q.samples_per_class)
     if smeta["gan_tag"] != gmeta["tag"]:
-        raise ValueError(f"p3-gan-quality: {synthetic} was not synthesised by the GAN in {gan}")
+        raise ValueError(f"{profile.step}: {synthetic} was not synthesised by the GAN in {gan}")
     x_ref, y_ref = data.train_subset(q.reference_real_size)
     cfg = profile.p2.classifier.train
     # One fit scores the real test set and the synthetic samples together.
     ref = train_and_test_cnn(x_ref, y_ref, np.concatenate([data.x_test, x_syn]),
                              np.concatenate([data.y_test, y_syn]), cfg, seed=seed,
-                             name=f"{QUALITY}[{ts}] reference CNN")
+                             name=f"{profile.step}[{ts}] reference CNN")
     n_test = len(data.y_test)
     ref_real = float(np.mean(ref.y_pred[:n_test] == data.y_test))
     gan_test_pred = ref.y_pred[n_test:]
     gan_test = float(np.mean(gan_test_pred == y_syn))
     per_class = per_class_accuracy(y_syn, gan_test_pred)
     gtrain = train_and_test_cnn(x_syn, y_syn, data.x_test, data.y_test, cfg, seed=seed,
-                                name=f"{QUALITY}[{ts}] GAN-train CNN")
+                                name=f"{profile.step}[{ts}] GAN-train CNN")
     grid = plot_sample_grid(x_syn, y_syn, result / GRID_FILE, columns=q.grid_columns,
                             title=f"GAN trained on {ts}" + (" per class" if ts.isdigit() else "")
                             + f" ({gmeta['epochs']} epoch{'s' * (gmeta['epochs'] != 1)}):"
@@ -343,14 +342,14 @@ def gan_quality_step(profile: Profile, *, reduced: Path, gan: Path, synthetic: P
         "quality_samples_per_class": float(q.samples_per_class),
         "quality_cnn_seconds": ref.train_seconds + gtrain.train_seconds,
     }
-    log.info("%s[%s]: GAN-test %.4f, GAN-train %.4f (reference on real %.4f)", QUALITY, ts,
+    log.info("%s[%s]: GAN-test %.4f, GAN-train %.4f (reference on real %.4f)", profile.step, ts,
              gan_test, gtrain.test_accuracy, ref_real)
     notes = [*gmeta["notes"], f"GAN: {gmeta['description']}",
              f"reference CNN: {q.reference_real_size} real per class; GAN-test and GAN-train "
              f"on {q.samples_per_class} synthetic per class"]
     # The record's test accuracy is GAN-train's: the synthetic-only CNN on the real test set.
     record = classification_record(
-        experiment=QUALITY, part="p3", cell={"train_set": ts, **variant_cell(smeta)}, seed=seed, profile=profile.name,
+        experiment=profile.step, part=profile.part, cell={"train_set": ts, **variant_cell(smeta)}, seed=seed, profile=profile.name,
         accuracy=gtrain.test_accuracy, loss=gtrain.test_loss, y_true=data.y_test,
         y_pred=gtrain.y_pred, train_images=len(y_syn), epochs_run=gtrain.epochs_run,
         train_seconds=float(gmeta["train_seconds"]), history=gmeta["history"], metrics=metrics,

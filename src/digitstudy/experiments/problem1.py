@@ -15,6 +15,7 @@ import tensorflow as tf
 
 from digitstudy.config import Profile
 from digitstudy.config.p1 import DIAGNOSTIC_LABELS, L2_LABELS, SPLIT_LABELS
+from digitstudy.config.sections import SettingsView
 from digitstudy.features.mfcc import MfccFeatures
 from digitstudy.models.autoencoders import (
     build_dense_autoencoder,
@@ -72,11 +73,12 @@ def pad_flatten(seqs: list[np.ndarray], max_frames: int) -> np.ndarray:
     return out.reshape(len(seqs), -1)
 
 
-def classify(profile: Profile, experiment: str, x: dict[str, np.ndarray], y: dict[str, np.ndarray],
+def classify(profile: SettingsView, x: dict[str, np.ndarray], y: dict[str, np.ndarray],
              classifier_cfg, train_cfg, *, seed: int, cell: dict, result: Path,
              extra_seconds: float = 0.0, extra_history: dict | None = None,
              extra_metrics: dict | None = None, notes: list[str] | None = None) -> ResultRecord:
     """Train an MLP on (x, y)['train'] with val early stopping; test; write the record."""
+    experiment = profile.step
     model = build_mlp(x["train"].shape[1], classifier_cfg, name=experiment.replace("-", "_"))
     fitted = fit(model, x["train"], y["train"], (x["val"], y["val"]), train_cfg,
                  loss="sparse_categorical_crossentropy", metrics=["accuracy"], seed=seed,
@@ -84,7 +86,7 @@ def classify(profile: Profile, experiment: str, x: dict[str, np.ndarray], y: dic
     loss, acc, y_pred = evaluate_classifier(model, x["test"], y["test"])
     log.info("%s %s: test accuracy %.4f, loss %.4f", experiment, cell, acc, loss)
     record = classification_record(
-        experiment=experiment, part="p1", cell=cell, seed=seed, profile=profile.name,
+        experiment=experiment, part=profile.part, cell=cell, seed=seed, profile=profile.name,
         accuracy=acc, loss=loss, y_true=y["test"], y_pred=y_pred, train_images=len(y["train"]),
         epochs_run=fitted.epochs_run, train_seconds=fitted.seconds + extra_seconds,
         history={**fitted.history, **(extra_history or {})},
@@ -93,7 +95,7 @@ def classify(profile: Profile, experiment: str, x: dict[str, np.ndarray], y: dic
     return record
 
 
-def baseline_step(profile: Profile, *, features: Path, result: Path, seed: int,
+def baseline_step(profile: SettingsView, *, features: Path, result: Path, seed: int,
                   split_index: int) -> ResultRecord:
     """1.1: mean normalised MFCC (13-d) -> MLP 256-128-64-32, under ``p1.splits.kinds[split_index]``."""
     seed_everything(seed)
@@ -101,11 +103,11 @@ def baseline_step(profile: Profile, *, features: Path, result: Path, seed: int,
     cfg = profile.p1.baseline
     x = {s: mean_vectors(feats.sequences(s)) for s in SPLITS}
     y = {s: feats.split_labels(s) for s in SPLITS}
-    return classify(profile, "p1-baseline", x, y, cfg.classifier, cfg.train, seed=seed,
+    return classify(profile, x, y, cfg.classifier, cfg.train, seed=seed,
                     cell=labelled(cell, variants), result=result, notes=split_notes(feats, cell))
 
 
-def autoencoder_step(profile: Profile, *, features: Path, result: Path, bottleneck: int,
+def autoencoder_step(profile: SettingsView, *, features: Path, result: Path, bottleneck: int,
                      l2_scope: str, seed: int, split_index: int) -> ResultRecord:
     """1.2: padded+flattened MFCCs -> dense AE (one bottleneck, L2 on the ``l2_scope`` layers)
     -> encoder codes -> same MLP. Also records the reconstruction MSE (val/test, without the
@@ -121,7 +123,7 @@ def autoencoder_step(profile: Profile, *, features: Path, result: Path, bottlene
     autoencoder, encoder = build_dense_autoencoder(flat["train"].shape[1], cfg.hidden_units,
                                                    bottleneck, cfg.l2, l2_scope=l2_scope)
     ae = fit(autoencoder, flat["train"], flat["train"], (flat["val"], flat["val"]), cfg.train,
-             loss="mse", seed=seed, name=f"p1-autoencoder[{bottleneck}, {l2_scope}] autoencoder")
+             loss="mse", seed=seed, name=f"{profile.step}[{bottleneck}, {l2_scope}] autoencoder")
     codes = {s: encoder.predict(flat[s], batch_size=256, verbose=0) for s in SPLITS}
     # one eager forward pass per split: predict() would trace a second model's predict
     # function, and retrace it for each split's shape, for a diagnostic
@@ -130,7 +132,7 @@ def autoencoder_step(profile: Profile, *, features: Path, result: Path, bottlene
     if l2_scope != cfg.l2_scope:
         variants = [L2_LABELS[l2_scope], *variants]
     return classify(
-        profile, "p1-autoencoder", codes, y, profile.p1.baseline.classifier, cfg.classifier_train,
+        profile, codes, y, profile.p1.baseline.classifier, cfg.classifier_train,
         seed=seed, cell=labelled({"bottleneck": bottleneck, "l2_scope": l2_scope, **cell}, variants),
         result=result, extra_seconds=ae.seconds,
         extra_history={f"autoencoder_{k}": v for k, v in ae.history.items()},
@@ -208,7 +210,7 @@ def diagnostic_embeddings(kind: str, seqs: list[np.ndarray], encode) -> np.ndarr
     raise ValueError(f"p1.utterance.diagnostics: unknown diagnostic {kind!r}")
 
 
-def utterance_step(profile: Profile, *, features: Path, result: Path, seed: int) -> ResultRecord:
+def utterance_step(profile: SettingsView, *, features: Path, result: Path, seed: int) -> ResultRecord:
     """1.3: two-frame AE + merger -> 32-d utterance embedding -> improved MLP.
 
     Each of ``p1.utterance.diagnostics`` embeds the utterances another way with the same pair
@@ -239,7 +241,7 @@ def utterance_step(profile: Profile, *, features: Path, result: Path, seed: int)
     history.update({f"merger_{k}": v for k, v in mg.history.items()})
     ae_metrics = {"autoencoder_val_loss": min(ae.history["val_loss"])}
     record = classify(
-        profile, "p1-utterance-embedding", emb, y, cfg.classifier, cfg.classifier_train, seed=seed,
+        profile, emb, y, cfg.classifier, cfg.classifier_train, seed=seed,
         cell=cell, result=result, extra_seconds=ae.seconds + mg.seconds, extra_history=history,
         extra_metrics={**ae_metrics, "merger_val_loss": min(mg.history["val_loss"])},
         notes=split_notes(feats, cell),
@@ -247,7 +249,7 @@ def utterance_step(profile: Profile, *, features: Path, result: Path, seed: int)
     for kind in cfg.diagnostics:
         seed_everything(seed)
         diag = {s: diagnostic_embeddings(kind, seqs[s], encode) for s in SPLITS}
-        classify(profile, "p1-utterance-embedding", diag, y, cfg.classifier, cfg.classifier_train,
+        classify(profile, diag, y, cfg.classifier, cfg.classifier_train,
                  seed=seed, cell=labelled(cell, [DIAGNOSTIC_LABELS[kind]]),
                  result=result / EXTRA_DIR / kind, extra_seconds=ae.seconds,
                  extra_metrics={**ae_metrics,

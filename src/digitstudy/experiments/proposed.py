@@ -16,6 +16,7 @@ import numpy as np
 
 from digitstudy.config import Profile
 from digitstudy.config.p3 import PROPOSED
+from digitstudy.config.sections import SettingsView
 from digitstudy.data.reduced_mnist import ReducedMNIST, load_reduced, per_class_prefix
 from digitstudy.experiments.augmented_pools import load_pool
 from digitstudy.experiments.cnn_cell import run_cell
@@ -28,7 +29,6 @@ from digitstudy.reporting.records import ResultRecord
 
 log = logging.getLogger(__name__)
 
-CELL = "p3-proposed-cell"
 
 
 def real_and_augmented(profile: Profile, data: ReducedMNIST, pools: Path) -> TrainingSet:
@@ -44,14 +44,14 @@ def real_and_augmented(profile: Profile, data: ReducedMNIST, pools: Path) -> Tra
     return TrainingSet(x, y, desc, data.notes)
 
 
-def train_gan_proposed_step(profile: Profile, *, reduced: Path, pools: Path, gan: Path) -> None:
+def train_gan_proposed_step(profile: SettingsView, *, reduced: Path, pools: Path, gan: Path) -> None:
     """Study 3.4 step 2: the GAN trained on the real + augmented set (``proposed.gan_epochs``)."""
     data = load_reduced(reduced)
     train_and_save_gan(profile, real_and_augmented(profile, data, pools), gan, train_set=PROPOSED,
                        epochs=profile.p3.proposed.gan_epochs)
 
 
-def proposed_cell_step(profile: Profile, *, reduced: Path, pools: Path, synthetic: Path,
+def proposed_cell_step(profile: SettingsView, *, reduced: Path, pools: Path, synthetic: Path,
                        result: Path, synthetic_count: int, seed: int) -> ResultRecord:
     """One Table 6 cell: real + augmented + ``synthetic_count`` per class from the proposed GAN."""
     cfg = profile.p3.proposed
@@ -64,4 +64,4 @@ def proposed_cell_step(profile: Profile, *, reduced: Path, pools: Path, syntheti
         notes = notes + meta["notes"]
     cell = {"real": cfg.real_size, "augmented": cfg.augmented_per_class,
             "synthetic": synthetic_count}
-    return run_cell(profile, CELL, "p3", cell, data, parts, seed=seed, notes=notes, result=result)
+    return run_cell(profile, cell, data, parts, seed=seed, notes=notes, result=result)
