@@ -48,6 +48,14 @@ def reduced_mnist(settings: dict, dataset: Input[Dataset], reduced: Output[Datas
 
 
 @component
+def p4a_reduced_mnist(settings: dict, dataset: Input[Dataset], reduced: Output[Dataset]):
+    """Part A's ReducedMNIST sample, shared by all its model x seed tasks."""
+    from digitstudy.steps import run_step
+
+    run_step("p4a-reduced-mnist", settings, dataset=dataset.path, reduced=reduced.path)
+
+
+@component
 def p2_augment(settings: dict, real_size: int, reduced: Input[Dataset], pools: Output[Dataset],
                figure: Output[Dataset]):
     """The augmented pool of one real size (smaller generated counts are its prefixes)."""

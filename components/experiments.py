@@ -136,13 +136,13 @@ def p3_proposed_cell(settings: dict, synthetic_count: int, seed: int, reduced: I
 
 
 @component
-def p4a_attention_mnist(settings: dict, model: str, seed: int, dataset: Input[Dataset],
+def p4a_attention_mnist(settings: dict, model: str, seed: int, reduced: Input[Dataset],
                         result: Output[Artifact], metrics: Output[Metrics],
                         confusion: Output[ClassificationMetrics]):
     """One Part A model (Table 10 row) on ReducedMNIST, with its attention maps."""
     from digitstudy.steps import publish, run_step
 
-    publish(run_step("p4a-attention-mnist", settings, dataset=dataset.path, result=result.path,
+    publish(run_step("p4a-attention-mnist", settings, reduced=reduced.path, result=result.path,
                      model=model, seed=seed), metrics, confusion)
 
 

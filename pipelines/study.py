@@ -216,8 +216,9 @@ class StudyDag:
         return dsl.Collected(runs.outputs["result"])
 
     def p4a(self) -> dict:
+        reduced = self.task("p4a-reduced-mnist", dataset=self.mnist).outputs["reduced"]
         return {"p4a_models": self.models_by_seeds(
-            "p4a-attention-mnist", self.plan.p4a_models, self.plan.p4a_seeds, dataset=self.mnist)}
+            "p4a-attention-mnist", self.plan.p4a_models, self.plan.p4a_seeds, reduced=reduced)}
 
     def p4b(self) -> dict:
         return {"p4b_models": self.models_by_seeds(

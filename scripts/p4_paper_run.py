@@ -36,7 +36,10 @@ def prepare(part: str, profile, data: Path, out: Path) -> dict[str, Path]:
     if part == "p4a":
         if not any((out / "mnist").glob("*")):
             run_step("fetch-mnist", profile, dataset=out / "mnist", source=str(data / "mnist"))
-        return {"dataset": out / "mnist"}
+        if not any((out / "p4a-reduced").glob("*")):
+            run_step("p4a-reduced-mnist", profile, dataset=out / "mnist",
+                     reduced=out / "p4a-reduced")
+        return {"reduced": out / "p4a-reduced"}
     if not (out / "images" / IMAGES_FILE).is_file():
         run_step("fetch-fsdd", profile, dataset=out / "fsdd", source=str(data / "fsdd"))
         t0 = time.perf_counter()

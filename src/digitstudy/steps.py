@@ -124,6 +124,10 @@ STEPS: dict[str, Step] = {
         Step("reduced-mnist", "digitstudy.data.reduced_mnist:reduced_mnist_step",
              inputs=("dataset",), outputs=("reduced",), settings=("p2.reduced",),
              help="ReducedMNIST: seeded, stratified train/test per class (uint8 npz)"),
+        Step("p4a-reduced-mnist", "digitstudy.data.reduced_mnist:p4a_reduced_mnist_step",
+             inputs=("dataset",), outputs=("reduced",),
+             settings=("p4a.train_per_class", "p4a.test_per_class", "p4a.sample_seed"),
+             help="Part A's ReducedMNIST sample, drawn once for all its models and seeds"),
         # Problem 1
         Step("p1-baseline", "digitstudy.experiments.problem1:baseline_step", inputs=("features",),
              outputs=("result",), params={"seed": int, "split_index": int},
@@ -191,9 +195,9 @@ STEPS: dict[str, Step] = {
              help="Table 2 CNN on 300 real + 1000 augmented + synthetic per class (Table 6)"),
         # Problem 4
         Step("p4a-attention-mnist", "digitstudy.experiments.attention_mnist:attention_mnist_step",
-             inputs=("dataset",), outputs=("result",), params={"model": str, "seed": int},
-             settings=("name", "p4a.train_per_class", "p4a.test_per_class", "p4a.sample_seed",
-                       "p4a.train", "p4a.map_digits", "p4a.cbam_channel_pooling"), trains=True,
+             inputs=("reduced",), outputs=("result",), params={"model": str, "seed": int},
+             settings=("name", "p4a.train", "p4a.map_digits", "p4a.cbam_channel_pooling"),
+             trains=True,
              help="one Part A attention CNN on ReducedMNIST + maps (study 5, Tables 7-10)"),
         Step("p4b-attention-speech", "digitstudy.experiments.attention_speech:attention_speech_step",
              inputs=("images",), outputs=("result",), params={"model": str, "seed": int},

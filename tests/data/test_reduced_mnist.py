@@ -14,9 +14,9 @@ from digitstudy.data.reduced_mnist import (
     load_reduced,
     load_reduced_folder,
     per_class_prefix,
-    reduced_mnist_step,
     sample_reduced,
 )
+from digitstudy.steps import run_step
 
 
 def with_ids(labels: np.ndarray, offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -188,7 +188,7 @@ def p2_profile(train_per_class: int, test_per_class: int, real_sizes: list[int])
 
 def test_step_on_a_reduced_mnist_folder(tmp_path):
     write_folder(tmp_path / "ds", {"train": 6, "test": 3})
-    reduced_mnist_step(p2_profile(5, 3, [2, 5]), dataset=tmp_path / "ds", reduced=tmp_path / "r")
+    run_step("reduced-mnist", p2_profile(5, 3, [2, 5]), dataset=tmp_path / "ds", reduced=tmp_path / "r")
     r = load_reduced(tmp_path / "r")
     assert np.bincount(r.y_train).tolist() == [5] * 10
     assert np.bincount(r.y_test).tolist() == [3] * 10

@@ -22,11 +22,19 @@ MNIST_FIGURES = {
     "se": {"curves", "channel_weights"},
 }
 
+
+def sample(profile, mnist_dir, out):
+    """Part A's sample (the p4a-reduced-mnist data step) from the test idx files."""
+    run_step("p4a-reduced-mnist", profile, dataset=mnist_dir, reduced=out)
+    return out
+
+
 @pytest.fixture(scope="module")
 def mnist_runs(profile, mnist_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("p4a")
+    reduced = sample(profile, mnist_dir, root / "reduced")
     for model in MNIST_MODEL_NAMES:
-        run_step("p4a-attention-mnist", profile, dataset=mnist_dir, result=root / model, model=model,
+        run_step("p4a-attention-mnist", profile, reduced=reduced, result=root / model, model=model,
                  seed=4)
     return root
 
@@ -60,13 +68,15 @@ def test_attention_mnist_learns_separable_digits(profile, mnist_dir, tmp_path):
     cfg = profile.p4a.model_copy(update={
         "train_per_class": 15, "test_per_class": 10,
         "train": profile.p4a.train.model_copy(update={"epochs": 6})})
-    rec = run_step("p4a-attention-mnist", profile.model_copy(update={"p4a": cfg}), dataset=mnist_dir,
-                               result=tmp_path, model="se", seed=4)
+    small = profile.model_copy(update={"p4a": cfg})
+    rec = run_step("p4a-attention-mnist", small, reduced=sample(small, mnist_dir, tmp_path / "r"),
+                   result=tmp_path / "se", model="se", seed=4)
     assert rec.metrics["test_accuracy"] >= 0.6  # chance is 0.1
 
 
 def test_unknown_models_are_errors(profile, mnist_dir, tmp_path):
     with pytest.raises(ValueError, match="unknown model 'lenet'"):
-        run_step("p4a-attention-mnist", profile, dataset=mnist_dir, result=tmp_path, model="lenet", seed=1)
+        run_step("p4a-attention-mnist", profile, reduced=tmp_path / "unread", result=tmp_path,
+                 model="lenet", seed=1)
 
 

@@ -67,7 +67,7 @@ def test_p1_on_gpu_has_only_p1_tasks_and_only_its_training_on_gpus(tmp_path):
 def test_data_steps_exist_only_when_a_selected_part_needs_them(tmp_path):
     profile = load_profile("tiny")
     p4a = {re.sub(r"^exec-|-\d+$", "", e) for e in executors(compile_spec(tmp_path, profile, "p4a"))}
-    assert p4a == {"fetch-mnist", "p4a-attention-mnist", "aggregate-results"}
+    assert p4a == {"fetch-mnist", "p4a-reduced-mnist", "p4a-attention-mnist", "aggregate-results"}
     p4b = {re.sub(r"^exec-|-\d+$", "", e) for e in executors(compile_spec(tmp_path, profile, "p4b"))}
     assert p4b == {"fetch-fsdd", "spectrogram-images", "p4b-attention-speech", "aggregate-results"}
 
@@ -122,7 +122,8 @@ def test_gpu_image_is_chosen_by_the_placement(tmp_path):
     gpu = Placement.for_cluster("gpu", profile.cluster, cpu_image="cpu:1", gpu_image="gpu:1")
     spec = compile_spec(tmp_path, profile, "p4a", gpu)
     images = {n: e["container"]["image"] for n, e in spec["deploymentSpec"]["executors"].items()}
-    assert images == {"exec-fetch-mnist": "cpu:1", "exec-p4a-attention-mnist": "gpu:1",
+    assert images == {"exec-fetch-mnist": "cpu:1", "exec-p4a-reduced-mnist": "cpu:1",
+                      "exec-p4a-attention-mnist": "gpu:1",
                       "exec-aggregate-results": "cpu:1"}
 
 

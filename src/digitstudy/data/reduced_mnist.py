@@ -159,11 +159,23 @@ def load_reduced(directory: Path) -> ReducedMNIST:
     return ReducedMNIST(**arrays, meta=meta)
 
 
+def _sample_step(step: str, dataset: Path, reduced: Path, train_per_class: int,
+                 test_per_class: int, seed: int) -> None:
+    result = sample_reduced(load_source(dataset), train_per_class, test_per_class, seed)
+    save_reduced(result, reduced)
+    log.info("%s: %d train + %d test images -> %s (fingerprint %s)", step,
+             len(result.y_train), len(result.y_test), reduced, result.meta["fingerprint"])
+
+
 def reduced_mnist_step(profile, *, dataset: Path, reduced: Path) -> None:
     """ReducedMNIST (``profile.p2.reduced``) from a fetch-mnist output, saved as uint8 npz."""
     cfg = profile.p2.reduced
-    result = sample_reduced(load_source(dataset), cfg.train_per_class, cfg.test_per_class,
-                            cfg.seed)
-    save_reduced(result, reduced)
-    log.info("reduced-mnist: %d train + %d test images -> %s (fingerprint %s)",
-             len(result.y_train), len(result.y_test), reduced, result.meta["fingerprint"])
+    _sample_step(profile.step, dataset, reduced, cfg.train_per_class, cfg.test_per_class, cfg.seed)
+
+
+def p4a_reduced_mnist_step(profile, *, dataset: Path, reduced: Path) -> None:
+    """Part A's own ReducedMNIST sample (``p4a.train_per_class``, ``test_per_class``,
+    ``sample_seed``), drawn once for every model x seed task of Part A."""
+    cfg = profile.p4a
+    _sample_step(profile.step, dataset, reduced, cfg.train_per_class, cfg.test_per_class,
+                 cfg.sample_seed)

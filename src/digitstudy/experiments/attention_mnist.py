@@ -1,7 +1,8 @@
 """Problem 4 Part A: attention on ReducedMNIST (study section 5, Tables 7-10, Figures 8-14).
 
-One step runs one model with one seed: a seeded, stratified ReducedMNIST sample (the
-study's 5000 train / 1000 test, pixels / 255), the test set as validation data, Adam
+One step runs one model with one seed on Part A's seeded, stratified ReducedMNIST sample
+(the ``p4a-reduced-mnist`` step: the study's 5000 train / 1000 test; pixels / 255 here),
+the test set as validation data, Adam
 with defaults for a fixed number of epochs; the record holds test accuracy, the fit's
 wall time and the paired test predictions; the figures are the accuracy/loss curves and
 the model's attention maps over one real test digit of each ``map_digits``.
@@ -16,7 +17,7 @@ import numpy as np
 
 from digitstudy.config.p4 import MNIST_MODEL_NAMES
 from digitstudy.config.sections import SettingsView
-from digitstudy.data.reduced_mnist import load_source, sample_reduced
+from digitstudy.data.reduced_mnist import load_reduced
 from digitstudy.experiments import attention_common as common
 from digitstudy.reporting.records import ResultRecord
 
@@ -26,17 +27,16 @@ def _as_split(images: np.ndarray, labels: np.ndarray) -> common.Split:
     return common.Split(images[..., None].astype(np.float32) / 255.0, labels.astype(np.int64))
 
 
-def attention_mnist_step(profile: SettingsView, *, dataset: Path, result: Path, model: str,
+def attention_mnist_step(profile: SettingsView, *, reduced: Path, result: Path, model: str,
                          seed: int) -> ResultRecord:
-    """Train and test one Part A model (``profile.p4a``) on a fetch-mnist output."""
+    """Train and test one Part A model (``profile.p4a``) on the p4a-reduced-mnist sample."""
     if model not in MNIST_MODEL_NAMES:
         raise ValueError(f"{profile.step}: unknown model {model!r}; known: {MNIST_MODEL_NAMES}")
     cfg = profile.p4a
-    reduced = sample_reduced(load_source(dataset), cfg.train_per_class, cfg.test_per_class,
-                             cfg.sample_seed)
-    train = _as_split(reduced.x_train, reduced.y_train)
-    test = _as_split(reduced.x_test, reduced.y_test)
-    notes = ["the test set is also the validation data (study section 5.2.3)", *reduced.notes]
+    data = load_reduced(reduced)
+    train = _as_split(data.x_train, data.y_train)
+    test = _as_split(data.x_test, data.y_test)
+    notes = ["the test set is also the validation data (study section 5.2.3)", *data.notes]
     run = common.Run(profile.step, profile.part, model, seed, cfg.train,
                      cbam_pooling=tuple(cfg.cbam_channel_pooling))
     net, record = common.train_and_evaluate(run, profile.name, train, test, test, result, notes)
