@@ -10,12 +10,26 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # shared fixture helpers (fsdd_fixtures)
 
 from fsdd_fixtures import write_fsdd  # noqa: E402
+from mnist_fixtures import block_digits  # noqa: E402
+from profile_overrides import small_gan_profile  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def fsdd_dir(tmp_path_factory) -> Path:
     """A small synthetic FSDD folder: 10 digits x 3 speakers x 4 recordings."""
     return write_fsdd(tmp_path_factory.mktemp("fsdd") / "recordings")
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """``digits(n_per_class, seed)``: synthetic, linearly separable 28x28 "digits"."""
+    return block_digits
+
+
+@pytest.fixture(scope="session")
+def p3_profile():
+    """The tiny profile with a minimal-width Table 4 GAN (GAN model and step tests)."""
+    return small_gan_profile()
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,7 @@ def main(out: Path) -> None:
     import keras
     import numpy as np
     from mnist_fixtures import block_digits
-    from p3.conftest import small_profile
+    from profile_overrides import small_gan_profile
 
     from digitstudy.experiments import gan_grid
 
@@ -44,7 +44,7 @@ def main(out: Path) -> None:
         return real_train(*args, callbacks=[*callbacks, Stall()], **kwargs)
 
     gan_grid.train_conditional_gan = train
-    profile = small_profile(p3__train__checkpoint_every=1)
+    profile = small_gan_profile(p3__train__checkpoint_every=1)
     x, y = block_digits(10, seed=3)
     data = gan_grid.TrainingSet(x, y, "10 synthetic digits per class")
     gan = out / "gan"  # a fresh output folder per process, like a retried pod's emptyDir

@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from mnist_fixtures import block_digits
 
 from digitstudy.config import load_profile, profile_from_dict
-
-
-@pytest.fixture
-def digits():
-    return block_digits
 
 
 @pytest.fixture

@@ -4,40 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from mnist_fixtures import block_digits
-from profile_overrides import profile_with
+from profile_overrides import small_gan_profile
 
 from digitstudy.steps import run_step
-
-# Table 4's layers at minimal widths; MobileNetV2 (alpha 0.35) stays the aux base.
-SMALL_GAN = {
-    "p3__architecture__noise_dim": 8,
-    "p3__architecture__label_embedding_dim": 4,
-    "p3__architecture__generator_filters": [16, 8, 4],
-    "p3__architecture__discriminator_filters": [4, 8, 16],
-    "p3__architecture__aux_dense_units": 32,
-    "p3__train__batch_size": 50,
-}
-
-
-def small_profile(**overrides):
-    return profile_with("tiny", **{**SMALL_GAN, **overrides})
-
-
-@pytest.fixture(scope="session")
-def p3_profile():
-    return small_profile()
 
 
 @pytest.fixture(scope="session")
 def p3_profile_with():
     """``p3_profile_with(p3__quality={...})``: the small GAN profile plus overrides."""
-    return small_profile
-
-
-@pytest.fixture(scope="session")
-def digits():
-    return block_digits
+    return small_gan_profile
 
 
 # The data and profile the step tests share: 20 train + 6 test per class, GAN on 10 per class.

@@ -9,6 +9,7 @@ from fsdd_fixtures import tone, write_fsdd  # tests/ is on sys.path (tests/conft
 from mnist_fixtures import write_mnist_t10k
 from profile_overrides import profile_with
 
+from digitstudy.models.specs import MNIST_MODELS, SPEECH_MODELS
 from digitstudy.reporting.records import load_record
 
 
@@ -56,3 +57,28 @@ def _check_record(out, experiment, part, model, seed, n_test, figures):
 @pytest.fixture(scope="session")
 def check_record():
     return _check_record
+
+
+# The figures each attention block draws (experiments/attention_common.draw_attention), so a
+# new model built from known blocks needs no new expectation here.
+BLOCK_FIGURES = {"spatial": {"attention_map_{layer}"},
+                 "cbam": {"attention_map_{layer}", "channel_weights"},
+                 "se": {"channel_weights"}, "channel_ln": {"channel_weights"},
+                 "self": {"patch_focus_{layer}"}, "self_add_norm": {"patch_focus_{layer}"}}
+
+
+def expected_figures(model: str, *always: str) -> set[str]:
+    """The figure files a Part A/B record of ``model`` holds: the curves, ``always``, and
+    those of each attention block in the model's spec."""
+    spec = MNIST_MODELS.get(model) or SPEECH_MODELS[model]
+    figures = {"curves", *always}
+    for i, stage in enumerate(spec.stages, start=1):
+        if stage.attention:
+            layer = f"attention{i}_{stage.attention}"
+            figures |= {f.format(layer=layer) for f in BLOCK_FIGURES[stage.attention]}
+    return figures
+
+
+@pytest.fixture(scope="session")
+def figures_of():
+    return expected_figures

@@ -13,14 +13,6 @@ from digitstudy.steps import run_step
 
 pytestmark = pytest.mark.slow
 
-MNIST_FIGURES = {
-    "base_cnn": {"curves"},
-    "spatial_attention": {"curves", "attention_map_attention1_spatial"},
-    "self_attention": {"curves", "patch_focus_attention2_self"},
-    "self_attention_add_norm": {"curves", "patch_focus_attention2_self_add_norm"},
-    "cbam": {"curves", "attention_map_attention1_cbam", "channel_weights"},
-    "se": {"curves", "channel_weights"},
-}
 
 
 def sample(profile, mnist_dir, out):
@@ -40,9 +32,10 @@ def mnist_runs(profile, mnist_dir, tmp_path_factory):
 
 
 @pytest.mark.parametrize("model", MNIST_MODEL_NAMES)
-def test_attention_mnist_step_writes_record_and_maps(mnist_runs, model, check_record):
+def test_attention_mnist_step_writes_record_and_maps(mnist_runs, model, check_record,
+                                                     figures_of):
     rec = check_record(mnist_runs / model, "p4a-attention-mnist", "p4a", model, 4, 40,
-                       MNIST_FIGURES[model])
+                       figures_of(model))
     assert rec.metrics["train_images"] == 80
     assert any("validation" in n for n in rec.notes)
     assert any("no train split" in n for n in rec.notes)  # t10k only: drawn without overlap

@@ -3,7 +3,7 @@
 import pytest
 from profile_overrides import profile_with
 
-from digitstudy.config import load_profile, profile_from_dict
+from digitstudy.config import load_profile
 from digitstudy.plan import ALL_PARTS, parse_parts, plan_study
 
 
@@ -58,23 +58,37 @@ def test_p3_cells_are_nested_per_gan():
     assert plan.p3_full and plan.p3_proposed
 
 
+GAN_VARIANT = {"label": "no-aux", "overrides": {"aux_weight": 0}}  # trains its own GAN
+POOL_VARIANT = {"label": "train-mode", "overrides": {"synthesis_training_mode": True}}
+
+
+def p3_grid(**p3):
+    """The tiny profile with a Table 5 grid of its own (the planning logic, not a profile's values)."""
+    base = {"p3__real_sizes": [5, 7, 9], "p3__train_sets": ["5", "7", "9", "full"],
+            "p3__synthetic_counts": [0, 10, 20], "p3__seeds": [1, 2],
+            "p3__variants": [GAN_VARIANT, POOL_VARIANT], "p3__variant_real_sizes": None}
+    return profile_with(**(base | {f"p3__{k}": v for k, v in p3.items()}))
+
+
 def test_p3_variant_rows_at_the_smallest_row_unless_listed():
-    paper = plan_study(load_profile("paper"), "p3")
-    # a GAN variant trains its own GAN per row; a pool variant draws from the row's own GAN
-    assert paper.p3_gan_variants == ("stock-aux-bn", "no-aux-loss")
-    assert paper.p3_pool_variants == ("synthesis-training-mode", "filtered")
-    assert paper.p3_variant_sizes == paper.p3_pool_sizes == (300,)
-    assert paper.p3_plain_sizes == (700, 1000)
-    seeds = load_profile("paper").p3.seeds
-    assert [(c["synthetic_count"], c["seed"]) for c in paper.p3_variant_cells] == [
-        (k, s) for k in (1000, 2000, 3000) for s in seeds]  # every seed; the baseline is Table 5's
-    data = load_profile("paper").as_parameter()
-    data["p3"] |= {"variant_real_sizes": [300, 1000], "variants": []}
-    listed = plan_study(profile_from_dict(data), "p3")
-    assert listed.p3_pool_variants == ("filtered",) and listed.p3_pool_sizes == (300, 1000)
+    plan = plan_study(p3_grid(filter__enabled=True), "p3")
+    # a GAN variant trains its own GAN per row; a pool variant (and filtered synthesis) draws
+    # from the row's own GAN, so its rows are nested in that row's loop
+    assert plan.p3_gan_variants == ("no-aux",)
+    assert plan.p3_pool_variants == ("train-mode", "filtered")
+    assert plan.p3_variant_sizes == plan.p3_pool_sizes == (5,)  # the smallest row
+    assert plan.p3_plain_sizes == (7, 9)
+    # every synthetic column and seed; the real-only baseline is the Table 5 row's own
+    assert [(c["synthetic_count"], c["seed"]) for c in plan.p3_variant_cells] == [
+        (k, s) for k in (10, 20) for s in (1, 2)]
+    listed = plan_study(p3_grid(variant_real_sizes=[5, 9], variants=[POOL_VARIANT],
+                                filter__enabled=False), "p3")
+    assert listed.p3_pool_variants == ("train-mode",) and listed.p3_pool_sizes == (5, 9)
     assert listed.p3_gan_variants == listed.p3_variant_sizes == ()
-    assert listed.p3_plain_sizes == (700,)
-    p1_only = plan_study(load_profile("paper"), "p1")
+    assert listed.p3_plain_sizes == (7,)
+    none = plan_study(p3_grid(variants=[], filter__enabled=False), "p3")
+    assert none.p3_pool_sizes == none.p3_variant_sizes == () and none.p3_plain_sizes == (5, 7, 9)
+    p1_only = plan_study(p3_grid(), "p1")
     assert p1_only.p3_gan_variants == p1_only.p3_pool_variants == p1_only.p3_plain_sizes == ()
 
 

@@ -3,19 +3,38 @@ Part B on spoken digits as spectrogram images (section 6, Tables 11-13)."""
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Annotated, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+)
 
 from digitstudy.config.base import Section, SplitFractions, TrainConfig, unique
+from digitstudy.models.specs import MNIST_MODELS, SPEECH_MODELS
 
-# Model names are the rows of the study's tables (study_tables.yaml table_10 / table_13);
-# "self_attention_add_norm" is a labelled variant beside the study's "self_attention" row.
-MnistModel = Literal["base_cnn", "spatial_attention", "self_attention",
-                     "self_attention_add_norm", "cbam", "se"]
-SpeechModel = Literal["baseline_lenet", "cnn_with_cbam", "hybrid_channel_attention"]
-MNIST_MODEL_NAMES: tuple[str, ...] = get_args(MnistModel)
-SPEECH_MODEL_NAMES: tuple[str, ...] = get_args(SpeechModel)
+# Model names are the keys of the named specs (digitstudy.models.specs, TensorFlow-free):
+# the rows of the study's tables (study_tables.yaml table_10 / table_13), then labelled
+# variants such as "self_attention_add_norm".
+MNIST_MODEL_NAMES: tuple[str, ...] = tuple(MNIST_MODELS)
+SPEECH_MODEL_NAMES: tuple[str, ...] = tuple(SPEECH_MODELS)
+
+
+def _one_of(known: tuple[str, ...]):
+    def check(name: str) -> str:
+        if name not in known:
+            raise ValueError(f"unknown model {name!r}; known: {', '.join(known)}")
+        return name
+
+    return AfterValidator(check)
+
+
+MnistModel = Annotated[str, _one_of(MNIST_MODEL_NAMES)]
+SpeechModel = Annotated[str, _one_of(SPEECH_MODEL_NAMES)]
 # CBAM's channel-gate descriptors: ["avg"] = the study's text (sections 5.2.2, 6.2.2),
 # ["avg", "max"] = Woo et al. 2018 (eq. 2)
 CbamPooling = list[Literal["avg", "max"]]

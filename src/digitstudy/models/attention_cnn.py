@@ -1,15 +1,14 @@
 """One CNN builder for every Problem 4 model: conv stages, optional attention, dense head.
 
 Part A (ReducedMNIST, study Tables 7-8) and Part B (spectrogram images, Table 11) differ
-only in their :class:`CnnSpec`; the named specs are :data:`MNIST_MODELS` and
-:data:`SPEECH_MODELS` (keys = the profile's model names = the study-table rows).
+only in their :class:`~digitstudy.models.specs.CnnSpec`; the named specs are in
+:mod:`digitstudy.models.specs` (TensorFlow-free, so the profile can check model names).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Literal
+from dataclasses import dataclass
 
 import keras
 from keras import layers, regularizers
@@ -21,6 +20,7 @@ from digitstudy.models.attention import (
     PatchSelfAttention,
     SpatialAttention,
 )
+from digitstudy.models.specs import MNIST_MODELS, SPEECH_MODELS, CnnSpec
 
 
 @dataclass(frozen=True)
@@ -47,58 +47,6 @@ BLOCKS: dict[str, Callable[[str, BlockSettings], AttentionBlock]] = {
     "se": lambda name, _: ChannelAttention(reduction=8, pooling=("avg",), name=name),
     "channel_ln": lambda name, _: ChannelAttention(reduction=8, pooling=("avg",),
                                                    layer_norm=True, name=name),
-}
-
-
-@dataclass(frozen=True)
-class Stage:
-    """Conv(filters, kernel, ReLU, valid) [-> BatchNorm] then pooling 2x2 and attention."""
-
-    filters: int
-    kernel: int
-    pool: Literal["max", "avg"]
-    batch_norm: bool = False
-    attention: str | None = None  # a BLOCKS key
-    attend: Literal["after_pool", "before_pool"] = "after_pool"
-    dropout: float = 0.0  # after the attention block (Part B hybrid)
-
-
-@dataclass(frozen=True)
-class CnnSpec:
-    stages: tuple[Stage, ...]
-    dense: tuple[int, ...]  # hidden Dense(ReLU) widths before the 10-way softmax
-    dense_dropout: tuple[float, ...] = ()  # Dropout after each hidden Dense (0 = none)
-    l2: float = 0.0  # L2 on the hidden Dense kernels
-
-    def with_attention(self, placements: dict[int, str], **stage_changes) -> CnnSpec:
-        """This spec with block ``placements[i]`` in stage ``i`` (0-based) and stage changes."""
-        stages = tuple(
-            replace(s, attention=placements.get(i, s.attention), **stage_changes)
-            for i, s in enumerate(self.stages)
-        )
-        return replace(self, stages=stages)
-
-
-_MNIST_BASE = CnnSpec(stages=(Stage(32, 3, "max"), Stage(64, 3, "max")), dense=(128,),
-                      dense_dropout=(0.3,))
-MNIST_MODELS: dict[str, CnnSpec] = {
-    "base_cnn": _MNIST_BASE,
-    "spatial_attention": _MNIST_BASE.with_attention({0: "spatial"}),
-    "self_attention": _MNIST_BASE.with_attention({1: "self"}),
-    "self_attention_add_norm": _MNIST_BASE.with_attention({1: "self_add_norm"}),
-    "cbam": _MNIST_BASE.with_attention({0: "cbam"}),
-    "se": _MNIST_BASE.with_attention({0: "se"}),
-}
-
-_LENET = CnnSpec(stages=(Stage(6, 5, "avg"), Stage(16, 5, "avg")), dense=(120, 84))
-SPEECH_MODELS: dict[str, CnnSpec] = {
-    "baseline_lenet": _LENET,
-    "cnn_with_cbam": _LENET.with_attention({0: "cbam", 1: "cbam"}, batch_norm=True,
-                                           attend="before_pool"),
-    "hybrid_channel_attention": replace(
-        _LENET.with_attention({0: "channel_ln", 1: "channel_ln"}, batch_norm=True,
-                              attend="before_pool", dropout=0.1),
-        dense_dropout=(0.5, 0.5), l2=1e-3),
 }
 
 

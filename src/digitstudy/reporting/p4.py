@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from digitstudy.models.specs import MNIST_MODELS, SPEECH_MODELS
 from digitstudy.reporting.records import ResultRecord
 from digitstudy.reporting.significance import compare_to_baseline
 from digitstudy.reporting.study_values import study_tables
@@ -27,11 +28,6 @@ PARTS = {  # table -> (experiment, study key, baseline model)
     "Table 10": ("p4a-attention-mnist", "table_10", "base_cnn"),
     "Table 13": ("p4b-attention-speech", "table_13", "baseline_lenet"),
 }
-VARIANTS = {  # model -> what it is, for the table's note
-    "self_attention_add_norm": "self-attention as LayerNorm(x + MHA(x)) (the Transformer's add & "
-                               "norm); the study's row self_attention is its literal MHA -> "
-                               "LayerNorm",
-}
 
 
 def _by_model(records: list[ResultRecord]) -> dict[str, list[ResultRecord]]:
@@ -39,6 +35,12 @@ def _by_model(records: list[ResultRecord]) -> dict[str, list[ResultRecord]]:
     for r in records:
         out.setdefault(str(r.cell["model"]), []).append(r)
     return out
+
+
+def variant_note(model: str) -> str:
+    """What a model that is not a study row is (its spec's note)."""
+    spec = MNIST_MODELS.get(model) or SPEECH_MODELS.get(model)
+    return spec.note if spec is not None and spec.note else "not a study row"
 
 
 def row_label(model: str, study: dict) -> str:
@@ -100,7 +102,7 @@ def significance_summary(table: str) -> Callable[[list[ResultRecord], ReportCont
                  if c.model != baseline]
         tested = [c for c in comps if c.test is not None]
         alpha = ctx.statistics.alpha
-        variants = [f"{row_label(m, study)}: {VARIANTS.get(m, 'not a study row')}"
+        variants = [f"{row_label(m, study)}: {variant_note(m)}"
                     for m in _by_model(recs) if m not in study]
         lines = [f"Variants: {'; '.join(variants)}." if variants else "",
                  cbam_pooling_line(recs)]
