@@ -9,7 +9,7 @@ from fsdd_fixtures import tone, write_fsdd  # tests/ is on sys.path (tests/conft
 from mnist_fixtures import write_mnist_t10k
 from profile_overrides import profile_with
 
-from digitstudy.models.specs import MNIST_MODELS, SPEECH_MODELS
+from digitstudy.config.p4_models import MNIST_MODELS, SPEECH_MODELS
 from digitstudy.reporting.records import load_record
 
 

@@ -15,9 +15,9 @@ from pydantic import (
 )
 
 from digitstudy.config.base import Section, SplitFractions, TrainConfig, unique
-from digitstudy.models.specs import MNIST_MODELS, SPEECH_MODELS
+from digitstudy.config.p4_models import MNIST_MODELS, SPEECH_MODELS
 
-# Model names are the keys of the named specs (digitstudy.models.specs, TensorFlow-free):
+# Model names are the keys of the named specs (digitstudy.config.p4_models, TensorFlow-free):
 # the rows of the study's tables (study_tables.yaml table_10 / table_13), then labelled
 # variants such as "self_attention_add_norm".
 MNIST_MODEL_NAMES: tuple[str, ...] = tuple(MNIST_MODELS)

@@ -1,8 +1,8 @@
 """One CNN builder for every Problem 4 model: conv stages, optional attention, dense head.
 
 Part A (ReducedMNIST, study Tables 7-8) and Part B (spectrogram images, Table 11) differ
-only in their :class:`~digitstudy.models.specs.CnnSpec`; the named specs are in
-:mod:`digitstudy.models.specs` (TensorFlow-free, so the profile can check model names).
+only in their :class:`~digitstudy.config.p4_models.CnnSpec`; the named specs are in
+:mod:`digitstudy.config.p4_models` (TensorFlow-free, so the profile can check model names).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import keras
 from keras import layers, regularizers
 
+from digitstudy.config.p4_models import MNIST_MODELS, SPEECH_MODELS, CnnSpec
 from digitstudy.models.attention import (
     CBAM,
     AttentionBlock,
@@ -20,7 +21,6 @@ from digitstudy.models.attention import (
     PatchSelfAttention,
     SpatialAttention,
 )
-from digitstudy.models.specs import MNIST_MODELS, SPEECH_MODELS, CnnSpec
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from digitstudy.models.specs import MNIST_MODELS, SPEECH_MODELS
+from digitstudy.config.p4_models import MNIST_MODELS, SPEECH_MODELS
 from digitstudy.reporting.records import ResultRecord
 from digitstudy.reporting.significance import compare_to_baseline
 from digitstudy.reporting.study_values import study_tables

@@ -1,4 +1,4 @@
-"""The named Problem 4 models as data: conv stages, attention placements, dense head.
+"""The named Problem 4 models as configuration: conv stages, attention placements, dense head.
 
 TensorFlow-free (the profile checks its model names against these keys; the report reads a
 variant's note here). :mod:`digitstudy.models.attention_cnn` builds a Keras model from a
