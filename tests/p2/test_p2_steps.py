@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
+from mnist_fixtures import write_mnist_t10k
 
 from digitstudy.cli import main
-from digitstudy.data.mnist import write_idx
 from digitstudy.data.reduced_mnist import ReducedMnistError, load_reduced
 from digitstudy.experiments.augmented_pools import FIGURE_FILE, load_pool
 from digitstudy.reporting.records import load_record
@@ -87,11 +87,8 @@ def test_more_generated_than_the_pool_holds(prepared, profile, tmp_path):
                  real_size=3, generated=11, seed=0)
 
 
-def test_t10k_only_source_is_noted_in_every_record(tmp_path, profile, digits):
-    x, y = digits(12, seed=3)
-    (tmp_path / "t10k").mkdir()
-    write_idx(tmp_path / "t10k" / "t10k-images-idx3-ubyte.gz", x)
-    write_idx(tmp_path / "t10k" / "t10k-labels-idx1-ubyte", y)
+def test_t10k_only_source_is_noted_in_every_record(tmp_path, profile):
+    write_mnist_t10k(tmp_path / "t10k", per_class=12, seed=3)
     run_step("fetch-mnist", profile, dataset=tmp_path / "ds", source=str(tmp_path / "t10k"))
     run_step("reduced-mnist", profile, dataset=tmp_path / "ds", reduced=tmp_path / "red")
     rec = run_step("p2-classifier-cell", profile, reduced=tmp_path / "red", pools=tmp_path / "none",

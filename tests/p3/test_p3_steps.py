@@ -8,8 +8,8 @@ import shutil
 
 import numpy as np
 import pytest
+from mnist_fixtures import write_mnist_t10k
 
-from digitstudy.data.mnist import write_idx
 from digitstudy.data.reduced_mnist import load_reduced
 from digitstudy.experiments import gan_grid
 from digitstudy.reporting.records import load_record
@@ -109,14 +109,11 @@ def test_full_training_set_from_the_train_split(work, profile):
     assert np.bincount(capped.y).tolist() == [8] * 10 and "capped" in capped.notes[0]
 
 
-def test_full_substitute_without_a_train_split(tmp_path, digits, p3_profile_with):
+def test_full_substitute_without_a_train_split(tmp_path, p3_profile_with):
     """Only t10k: 'full' is the test split minus the ReducedMNIST test images, and says so."""
     profile = p3_profile_with(p2__reduced={"train_per_class": 10, "test_per_class": 5, "seed": 1},
                               p2__real_sizes=[10])
-    x, y = digits(20, seed=4)
-    (tmp_path / "src").mkdir()
-    write_idx(tmp_path / "src" / "t10k-images-idx3-ubyte.gz", x)
-    write_idx(tmp_path / "src" / "t10k-labels-idx1-ubyte.gz", y)
+    write_mnist_t10k(tmp_path / "src", per_class=20, seed=4)
     run_step("fetch-mnist", profile, dataset=tmp_path / "ds", source=str(tmp_path / "src"))
     run_step("reduced-mnist", profile, dataset=tmp_path / "ds", reduced=tmp_path / "red")
     data = load_reduced(tmp_path / "red")
