@@ -74,7 +74,7 @@ def test_html_has_the_same_legend_human_columns_and_signed_deltas(report):
     html = (report / "index.html").read_text()
     assert "delta = this run \u2212 study" in html
     for column in ("Study", "This run", "95% interval (n)", "Delta", "SE of delta", "Significant?"):
-        assert f"<th>{column}</th>" in html
+        assert f">{column}</th>" in html
     assert "study_value" not in html and "run_value" not in html
     assert "\u22120.0422" in html
     assert "60 of the study&#x27;s 300 (0.2x)" in html or "60 of the study's 300 (0.2x)" in html
