@@ -2,9 +2,9 @@
 
 from report_records import p1_record, p1_records
 
+from digitstudy.reporting.layouts import wide_grid
 from digitstudy.reporting.p1 import autoencoder_table, table_1, table_1_sweep
 from digitstudy.reporting.records import EXTRA_DIR, load_records, record_folders, save_record
-from digitstudy.reporting.layouts import wide_grid
 from digitstudy.reporting.tables import ReportContext
 
 CTX = ReportContext(profile="tiny")

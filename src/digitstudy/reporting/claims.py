@@ -234,6 +234,11 @@ def verdict_text(result: ClaimResult) -> str:
     if not open_parts:
         return verdict
     worst = max(open_parts, key=lambda p: p.n_needed)
+    if worst.n_run and worst.n_run >= worst.n_needed:
+        se = f" \u00b1 {worst.se:.4f}" if worst.se is not None else ""
+        return (f"{verdict}: this run's {worst.n_run} test items per cell would show the "
+                f"study's difference ({signed(worst.study_diff)}, about {worst.n_needed:,} "
+                f"needed); its own ({signed(worst.run_diff)}{se}) is smaller")
     have = f"; this run has {worst.n_run}" if worst.n_run else ""
     return (f"{verdict}: the study's difference ({signed(worst.study_diff)}) would stand out "
             f"from about {worst.n_needed:,} test items per cell{have}")
