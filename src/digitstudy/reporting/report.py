@@ -186,6 +186,24 @@ def sections_of(tables, figures: list[Figure], records: list[ResultRecord] | Non
 
 
 RECORD_TABLES = {"p1": "Table 1", "p3": "Table 5", "p4a": "Table 10", "p4b": "Table 13"}
+# what to look at in a step's figure, by the start of its key in ``record.files``
+LOOK_AT = {
+    "curves": "training curves (a widening train-validation gap is overfitting)",
+    "samples": "generated digits, one row per label (each row should show its label; "
+               "GAN-test in the table says how often a real-data CNN agrees)",
+    "attention_map": "where the block looks (bright regions should cover the strokes)",
+    "patch_focus": "the attention each patch receives (spread out: no patch matters more)",
+    "channel_weights": "per-channel weights (flat bars: the block reweights nothing)",
+    "gradcam": "Grad-CAM: the regions that drive the prediction",
+}
+
+
+def look_at(key: str) -> str:
+    for prefix, hint in LOOK_AT.items():
+        if key.startswith(prefix):
+            rest = key.removeprefix(prefix).strip("_").replace("_", " ")
+            return f"{hint}{f' [{rest}]' if rest else ''}"
+    return key.replace("_", " ")
 
 
 def record_figures(records: list[ResultRecord], record_dirs: list[Path], figures_dir: Path,
@@ -209,7 +227,7 @@ def record_figures(records: list[ResultRecord], record_dirs: list[Path], figures
                 dst = figures_dir / f"{slug(record.key)}-{Path(rel).name}"
                 shutil.copy2(src, dst)
                 folded = "curves" in caption or record.seed != first[key]
-                out.append(Figure(f"{record.key}: {caption.replace('_', ' ')}", dst, table, folded))
+                out.append(Figure(f"{record.key}: {look_at(caption)}", dst, table, folded))
     return out
 
 
@@ -252,8 +270,11 @@ def write_report(records: list[ResultRecord], out: Path, run_id: str, profile_na
     if study_scale != 1.0:
         meta["sizes"] = ("scaled down from the study's protocol (per part below), reported "
                          "on the study's cells: a smoke test, not a reproduction")
-        intro.append("This run is scaled down from the study's sizes: most findings cannot be "
-                     "resolved at its test sizes, and the table says which size would.")
+        intro.append("This run is scaled down from the study's sizes (fewer items, epochs and "
+                     "seeds): most findings cannot be resolved at its test sizes, and the table "
+                     "says which size would. A verdict here is about these small, briefly "
+                     "trained models: 'contradicted' says they differ the other way, not that "
+                     "the study's full-size result is wrong.")
     sections, loose = sections_of(tables, figures, records, ctx)
     render(out, f"digitstudy report: {run_id}", meta, intro,
            Grid(CLAIM_COLUMNS, claims_rows(verdicts, cells), left=4), sections, header,
@@ -270,10 +291,15 @@ DATA_FIGURES = {"augmentations": (  # data-step figures: (table, caption)
 
 def extra_figures(figures: list[Path]) -> list[Figure]:
     """PNG figures written by data steps (e.g. the augmentation figure), beside their table."""
-    out = []
+    found: dict[str, list[Path]] = {}
     for p in (p for d in figures for p in sorted(Path(d).glob("*.png"))):
-        table, caption = DATA_FIGURES.get(p.stem, ("", p.stem.replace("_", " ").replace("-", " ")))
-        out.append(Figure(caption, p, table))
+        found.setdefault(p.name, []).append(p)
+    out = []
+    for paths in found.values():  # one per kind: each data step draws the same figure
+        table, caption = DATA_FIGURES.get(paths[0].stem,
+                                          ("", paths[0].stem.replace("_", " ").replace("-", " ")))
+        more = f" (the first of {len(paths)} data steps' identical kind)" if len(paths) > 1 else ""
+        out.append(Figure(caption + more, paths[0], table))
     return out
 
 
