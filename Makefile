@@ -38,7 +38,7 @@ $(VENV_STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
-.PHONY: help setup run test test-fast test-random lint bench pipeline-compile clean
+.PHONY: help setup run test test-fast test-random lint bench paper-report pipeline-compile clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | \
@@ -81,6 +81,9 @@ bench: $(VENV_STAMP) ## benchmarks: MFCC extractor vs plain librosa loop, tiny D
 	$(PY) scripts/bench_mfcc.py --data-dir $(DATA_DIR)
 	$(PY) scripts/bench_task_overhead.py
 	$(PY) -m pipelines.local.run_local --profile tiny $(if $(PARTS),--parts $(PARTS)) --data-dir $(DATA_DIR) --report-dir build/bench-report
+
+paper-report: $(VENV_STAMP) ## the report over the paper-profile cells of docs/paper-runs.md (docs/paper-records/) -> build/paper-report/
+	$(PY) -m digitstudy.reporting.paper_records docs/paper-records/cells.csv build/paper-report
 
 pipeline-compile: $(VENV_STAMP) ## compile the pipeline to build/digitstudy-<profile>[-<parts>]-<target>.yaml (PROFILE, PARTS, TARGET)
 	$(PY) -m pipelines.compile --profile $(PROFILE) --target $(TARGET) $(if $(PARTS),--parts $(PARTS))

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import time
 from pathlib import Path
@@ -30,7 +29,7 @@ from pathlib import Path
 from digitstudy.config import load_profile
 from digitstudy.logs import load_average, setup_logging
 from digitstudy.reporting.records import RECORD_FILE, load_records
-from digitstudy.reporting.study_values import study_tables
+from digitstudy.reporting.seed_tables import p1_seed_table
 from digitstudy.steps import run_step
 
 
@@ -86,61 +85,17 @@ def run_cells(profile, out: Path, todo) -> None:
         print(f"[time] {name}: {line['seconds']:.0f}s", flush=True)
 
 
-def mean_sd(values: list[float]) -> str:
-    if not values:
-        return ""
-    if len(values) == 1:
-        return f"{values[0]:.4f}"
-    return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
-
-
 def summary(out: Path) -> str:
-    """The finished cells as Markdown rows: cell, study, per seed, mean ± sd, wall seconds."""
+    """The finished cells as Markdown rows (``reporting.seed_tables.p1_seed_table``)."""
     times = {}
     if (out / "times.jsonl").is_file():
         for line in (out / "times.jsonl").read_text().splitlines():
             t = json.loads(line)
             times[t["cell"]] = t["seconds"]
-    ref, sweep = study_tables()["table_1"], study_tables()["table_1_sweep"]
-    groups: dict[str, list] = {}
-    for cell_dir in sorted((out / "cells").iterdir()):
-        if cell_dir.suffix == ".partial" or not (cell_dir / RECORD_FILE).is_file():
-            continue
-        for r in load_records([cell_dir]):
-            label = r.experiment + "".join(f" {k}={v}" for k, v in sorted(r.cell.items())
-                                           if k != "variant")
-            if "variant" in r.cell:
-                label += f" [{r.cell['variant']}]"
-            groups.setdefault(label, []).append((r, times.get(cell_dir.name)))
-
-    def study_value(r):
-        if r.experiment == "p1-baseline":
-            return ref["baseline_mean_mfcc_mlp"]["test_accuracy"][0]
-        if r.experiment == "p1-autoencoder":
-            return sweep.get(int(r.cell["bottleneck"]))
-        if r.experiment == "p1-utterance-embedding" and "variant" not in r.cell:
-            return ref["approach_b_utterance_embedding"]["test_accuracy"]
-        return None
-
-    lines = ["| cell | study | per seed | mean ± sd | recon. MSE val/test | dead units | wall s |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
-    for label, items in sorted(groups.items()):
-        items.sort(key=lambda it: it[0].seed)
-        accs = [r.metrics["test_accuracy"] for r, _ in items]
-        per_seed = " ".join(f"{r.seed}:{r.metrics['test_accuracy']:.4f}" for r, _ in items)
-        m = items[0][0].metrics
-        mse = (" / ".join(mean_sd([r.metrics[k] for r, _ in items]) for k in
-                          ("reconstruction_mse_val", "reconstruction_mse_test"))
-               if "reconstruction_mse_val" in m else "")
-        dead = (" ".join(f"{r.metrics['dead_bottleneck_units']:.0f}" for r, _ in items)
-                if "dead_bottleneck_units" in m else "")
-        if "median_cosine_to_chained" in m:
-            dead = "cos " + " ".join(f"{r.metrics['median_cosine_to_chained']:.3f}" for r, _ in items)
-        wall = " ".join(f"{t:.0f}" for _, t in items if t is not None)
-        study = study_value(items[0][0])
-        lines.append(f"| {label} | {study if study is not None else ''} | {per_seed} | "
-                     f"{mean_sd(accs)} | {mse} | {dead} | {wall} |")
-    return "\n".join(lines)
+    cells = [(r, times.get(cell_dir.name)) for cell_dir in sorted((out / "cells").iterdir())
+             if cell_dir.suffix != ".partial" and (cell_dir / RECORD_FILE).is_file()
+             for r in load_records([cell_dir])]
+    return p1_seed_table(cells)
 
 
 def main() -> None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from pathlib import Path
 
@@ -37,10 +36,9 @@ from digitstudy.config.p3 import FILTERED
 from digitstudy.data.reduced_mnist import load_source
 from digitstudy.experiments.gan_grid import GAN_META, SYNTHETIC_META
 from digitstudy.logs import load_average, setup_logging
-from digitstudy.reporting.intervals import difference_se
 from digitstudy.reporting.records import RECORD_FILE, ResultRecord, load_record
-from digitstudy.reporting.significance import SignificanceSettings, compare_to_baseline, mean_sd
-from digitstudy.reporting.study_values import study_tables
+from digitstudy.reporting.seed_tables import table5_over_seeds
+from digitstudy.reporting.significance import SignificanceSettings
 from digitstudy.steps import run_step
 
 
@@ -144,7 +142,8 @@ def main() -> None:
         rows[variant] = {count: [cell(profile, out, times, size=args.real_size, count=count,
                                       kind=variant, pool=pool, seed=seed) for seed in seeds]
                          for count in profile.p3.synthetic_counts if count}
-    print("\n" + table5(rows, profile, args.real_size), flush=True)
+    print("\n" + table5_over_seeds(rows, SignificanceSettings.of(profile.statistics),
+                                   args.real_size), flush=True)
     print("\nwall times (s): " + json.dumps({k: round(v) for k, v in times.items()}))
 
 
@@ -170,53 +169,6 @@ def cell(profile, out: Path, times: dict, *, size: int, count: int, kind: str, p
     with (out / "cells.jsonl").open("a") as f:
         f.write(json.dumps(line) + "\n")
     return rec
-
-
-def table5(rows: dict[str, dict[int, list[ResultRecord]]], profile, size: int) -> str:
-    """Markdown Table 5 over seeds: each row's cells per seed, mean +/- sd, the study's value
-    (specific GAN; the full GAN's for the ``full`` row), the difference to the real-only
-    baseline with its SE (both sides' test-set SE and seed spread) and the paired permutation
-    p over seeds (Holm over every cell compared with the baseline). A ``filtered`` row also
-    says whether each cell meets the goal: mean >= baseline mean - one SE of the baseline."""
-    stats = SignificanceSettings.of(profile.statistics)
-    study = study_tables()["table_5"].get(size, {})
-    base = rows["none"][0]
-    named = [r.model_copy(update={"cell": {**r.cell, "model": "baseline"}}) for r in base]
-    for row, cells in rows.items():
-        if row != "none":
-            named += [r.model_copy(update={"cell": {**r.cell, "model": f"{row} {count}"}})
-                      for count, recs in cells.items() for r in recs]
-    comps = {c.model: c for c in compare_to_baseline(named, "baseline", stats)}
-    b = comps["baseline"]
-    # the baseline mean's own SE: difference_se with no second side (study_n None)
-    b_se = difference_se(b.accuracy[0], b.n_test, 0.0, None, b.accuracy[1], len(b.seeds))
-    seeds = b.seeds
-    lines = [f"Table 5, {size} real per class ({len(seeds)} classifier seeds; baseline "
-             f"{b.accuracy[0]:.4f}, SE {b_se:.4f})", "",
-             "| synthetic per class | pool | study | " + " | ".join(f"seed {s}" for s in seeds)
-             + " | mean ± sd | run - baseline ± SE | p vs baseline (Holm) |",
-             "| ---: | --- | ---: |" + " ---: |" * len(seeds) + " ---: | ---: | --- |"]
-    for row, cells in rows.items():
-        for count, recs in cells.items():
-            c = comps["baseline" if row == "none" else f"{row} {count}"]
-            ref = study.get(count)
-            ref = ref if count == 0 or ref is None else ref[1 if row == "full" else 0]
-            acc = {r.seed: r.metrics["test_accuracy"] for r in recs}
-            mean, sd = c.accuracy
-            if c.test is None:
-                delta = p = "–"
-            else:
-                d_sd = mean_sd(c.accuracy_vs_base)[1]  # NaN (left out) with one seed
-                se = difference_se(mean, c.n_test, b.accuracy[0], b.n_test, d_sd, len(c.seeds))
-                delta = f"{mean - b.accuracy[0]:+.4f} ± {se:.4f}"
-                p = f"{c.pvalue:.2g} ({c.p_holm:.2g})"
-                if row == FILTERED:
-                    delta += " (goal met)" if mean >= b.accuracy[0] - b_se else " (goal missed)"
-            sd_text = "–" if math.isnan(sd) else f"{sd:.4f}"
-            lines.append(f"| {count} | {row} | {'–' if ref is None else f'{ref:.4f}'} | "
-                         + " | ".join(f"{acc[s]:.4f}" if s in acc else "–" for s in seeds)
-                         + f" | {mean:.4f} ± {sd_text} | {delta} | {p} |")
-    return "\n".join(lines)
 
 
 def variant_pool(profile, out: Path, size: int, variant: str, times: dict) -> Path:

@@ -25,6 +25,8 @@ from digitstudy.features.spectrogram import IMAGES_FILE
 from digitstudy.logs import load_average, setup_logging
 from digitstudy.reporting.records import RECORD_FILE, load_record
 from digitstudy.reporting.report import write_report
+from digitstudy.reporting.seed_tables import attention_seed_tables
+from digitstudy.reporting.significance import SignificanceSettings
 from digitstudy.steps import run_step
 
 log = logging.getLogger("p4_paper_run")
@@ -87,44 +89,9 @@ def report(profile, out: Path) -> None:
 
 
 def markdown(profile, out: Path) -> str:
-    """Per table: every model's accuracy per seed, mean +/- sd, the study's value, the SE of
-    the difference, the paired test p (Holm-adjusted) and the fit seconds."""
-    from digitstudy.reporting.intervals import difference_se
-    from digitstudy.reporting.p4 import PARTS, row_label
-    from digitstudy.reporting.significance import SignificanceSettings, compare_to_baseline
-    from digitstudy.reporting.study_values import STUDY_TEST_SIZES, study_tables
-
+    """Per table, every finished cell over its seeds (``reporting.seed_tables``)."""
     records = [load_record(d.parent) for d in sorted(out.glob(f"p4*/*/{RECORD_FILE}"))]
-    stats = SignificanceSettings.of(profile.statistics)
-    lines = []
-    for table, (experiment, key, baseline) in PARTS.items():
-        recs = [r for r in records if r.experiment == experiment]
-        if not any(r.cell["model"] == baseline for r in recs):
-            continue
-        study = study_tables()[key]
-        seeds = sorted({r.seed for r in recs})
-        acc = {(r.cell["model"], r.seed): r.metrics["test_accuracy"] for r in recs}
-        lines += [f"**{table}** ({len(seeds)} seeds; study test items "
-                  f"{STUDY_TEST_SIZES[table]})", "",
-                  "| model | study | " + " | ".join(f"seed {s}" for s in seeds)
-                  + " | mean ± sd | delta ± SE | p vs base (Holm) | study s | fit s |",
-                  "| --- | ---: |" + " ---: |" * len(seeds) + " ---: | ---: | --- | ---: | ---: |"]
-        for c in compare_to_baseline(recs, baseline, stats):
-            ref = study.get(c.model, {})
-            mean, sd = c.accuracy
-            s_acc = ref.get("test_accuracy")
-            delta = "–" if s_acc is None else (
-                f"{mean - s_acc:+.4f} ± "
-                f"{difference_se(mean, c.n_test, s_acc, STUDY_TEST_SIZES[table], sd, len(c.seeds)):.4f}")
-            p = "–" if c.test is None else f"{c.pvalue:.2g} ({c.p_holm:.2g})"
-            lines.append(
-                f"| {row_label(c.model, study)} | {s_acc if s_acc is not None else '–'} | "
-                + " | ".join(f"{acc[c.model, s]:.4f}" if (c.model, s) in acc else "–"
-                             for s in seeds)
-                + f" | {mean:.4f} ± {sd:.4f} | {delta} | {p} | {ref.get('train_seconds', '–')} | "
-                f"{c.train_seconds[0]:.1f} ± {c.train_seconds[1]:.1f} |")
-        lines.append("")
-    return "\n".join(lines)
+    return attention_seed_tables(records, SignificanceSettings.of(profile.statistics))
 
 
 def main() -> None:

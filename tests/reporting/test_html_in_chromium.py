@@ -15,10 +15,12 @@ from digitstudy.reporting.report import write_report
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-# once the page has loaded, the title reports images found and images decoded
+# once the page has loaded, the title reports images found and images decoded, the tables
+# and the class of the first table (the claims table must come first)
 PROBE = ("<script>window.addEventListener('load',()=>{const i=[...document.images];"
          "document.title='IMGS:'+i.length+':'+i.filter(x=>x.complete&&x.naturalWidth>0).length"
-         "+':TABLES:'+document.querySelectorAll('table').length;});</script></body>")
+         "+':TABLES:'+document.querySelectorAll('table').length"
+         "+':FIRST:'+document.querySelector('table').className;});</script></body>")
 
 
 
@@ -43,12 +45,16 @@ def test_every_figure_of_the_report_loads_in_chromium(tmp_path):
     page = out / "probe.html"
     page.write_text((out / "index.html").read_text().replace("</body>", PROBE))
     dom = _chromium(tmp_path, "--virtual-time-budget=10000", "--dump-dom", page.as_uri())
-    m = re.search(r"<title>IMGS:(\d+):(\d+):TABLES:(\d+)</title>", dom)
+    m = re.search(r"<title>IMGS:(\d+):(\d+):TABLES:(\d+):FIRST:(\w*)</title>", dom)
     assert m, "the page never finished loading"
-    found, loaded, tables = map(int, m.groups())
-    assert found == 7  # 3 x (curves, confusion matrix) + the bottleneck sweep
+    found, loaded, tables = map(int, m.groups()[:3])
+    assert m.group(4) == "claims"  # the study's findings with their verdicts come first
+    # 3 x (curves, confusion matrix) folded + the bottleneck sweep + the forest plots of
+    # Table 1 and its sweep
+    assert found == 9
     assert loaded == found
-    assert tables == 3  # Table 1, its bottleneck sweep, the autoencoders (MSE, dead units)
+    assert tables == 3  # the claims, Table 1, its bottleneck sweep (no autoencoder metrics)
+    assert "external" not in dom and "http" not in (out / "index.html").read_text()
     shot = tmp_path / "shot.png"
     _chromium(tmp_path, "--window-size=1200,2400", f"--screenshot={shot}", (out / "index.html").as_uri())
     assert shot.stat().st_size > 20_000

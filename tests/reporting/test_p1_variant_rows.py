@@ -2,9 +2,10 @@
 
 from report_records import p1_record, p1_records
 
+from digitstudy.reporting.layouts import wide_grid
 from digitstudy.reporting.p1 import autoencoder_table, table_1, table_1_sweep
 from digitstudy.reporting.records import EXTRA_DIR, load_records, record_folders, save_record
-from digitstudy.reporting.tables import ReportContext, display_rows
+from digitstudy.reporting.tables import ReportContext
 
 CTX = ReportContext(profile="tiny")
 
@@ -66,12 +67,16 @@ def test_autoencoder_table_has_mse_and_dead_units_per_cell():
     assert dead["300D (speaker-independent split)"].runs == [60 % 7]
     assert rows(cells, "Reconstruction MSE (test)")["50D (L2 on hidden layers only)"].runs == [0.3]
     assert all(c.study_value is None for c in cells)
-    # a count reads as a whole number (85 % 7 = 1 unit, not an accuracy of "1.0000"; 60 % 7 = 4),
-    # an MSE as an MSE
-    shown = {(r[0], r[1]): r[3] for r in display_rows(cells)}
-    assert shown[("300D (L2 on hidden layers only)", "Dead bottleneck units")] == "1"
-    assert shown[("300D (speaker-independent split)", "Dead bottleneck units")] == "4"
-    assert shown[("300D (L2 on hidden layers only)", "Reconstruction MSE (val)")] == "0.2000"
+    # one row per cell, the measures as columns; a count reads as a whole number (85 % 7 = 1
+    # unit, not an accuracy of "1.0000"; 60 % 7 = 4), an MSE as an MSE
+    grid = wide_grid(cells)
+    assert grid.columns == ["Cell", "Reconstruction MSE (val)", "Reconstruction MSE (test)",
+                            "Dead bottleneck units"]
+    shown = {r[0]: dict(zip(grid.columns, r, strict=True)) for r in grid.rows}
+    assert len(shown) == len(grid.rows) == len({c.row for c in cells})
+    assert shown["300D (L2 on hidden layers only)"]["Dead bottleneck units"] == "1"
+    assert shown["300D (speaker-independent split)"]["Dead bottleneck units"] == "4"
+    assert shown["300D (L2 on hidden layers only)"]["Reconstruction MSE (val)"] == "0.2000"
 
 
 def test_variant_records_are_read_after_their_steps_record_and_zip_with_their_folders(tmp_path):

@@ -74,7 +74,7 @@ def test_html_has_the_same_legend_human_columns_and_signed_deltas(report):
     html = (report / "index.html").read_text()
     assert "delta = this run \u2212 study" in html
     for column in ("Study", "This run", "95% interval (n)", "Delta", "SE of delta", "Significant?"):
-        assert f"<th>{column}</th>" in html
+        assert f">{column}</th>" in html
     assert "study_value" not in html and "run_value" not in html
     assert "\u22120.0422" in html
     assert "60 of the study&#x27;s 300 (0.2x)" in html or "60 of the study's 300 (0.2x)" in html
@@ -97,3 +97,15 @@ def test_figures_have_distinct_titles(report):
     captions = [line for line in md.splitlines() if line.startswith("![")]
     assert len(captions) == len(set(captions))
     assert any("training curves" in c for c in captions) and any("confusion matrix" in c for c in captions)
+
+
+def test_the_header_reads_the_split_the_steps_used_from_their_records():
+    records = p1_records()
+    for r in records:  # counts the P1 steps took from the mfcc-features artifact
+        r.metrics.update(train_images=421.0, val_images=89.0)
+    [(_, lines)] = run_header(load_profile("tiny"), records)
+    assert "split train/val/test: 421/89/90 (study 2100/450/450)" in lines
+    for r in records:
+        del r.metrics["val_images"]
+    [(_, lines)] = run_header(load_profile("tiny"), records)
+    assert "split train/val/test: not in the records (study 2100/450/450)" in lines

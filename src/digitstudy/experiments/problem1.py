@@ -90,7 +90,8 @@ def classify(profile: SettingsView, x: dict[str, np.ndarray], y: dict[str, np.nd
         accuracy=acc, loss=loss, y_true=y["test"], y_pred=y_pred, train_images=len(y["train"]),
         epochs_run=fitted.epochs_run, train_seconds=fitted.seconds + extra_seconds,
         history={**fitted.history, **(extra_history or {})},
-        metrics={"feature_dim": float(x["train"].shape[1]), **(extra_metrics or {})}, notes=notes)
+        metrics={"feature_dim": float(x["train"].shape[1]), "val_images": float(len(y["val"])),
+                 **(extra_metrics or {})}, notes=notes)
     save_record(record, result)
     return record
 

@@ -34,13 +34,24 @@ def _scale(run: int, study: int) -> str:
     return f"{run} of the study's {study} ({run / study:.2g}x)" if run != study else f"{run} (as the study)"
 
 
-def _split_sizes(per_digit: int, mfcc_cfg) -> tuple[int, int, int]:
-    import numpy as np
+SPLIT_METRICS = ("train_images", "val_images", "test_images")
 
-    from digitstudy.features.mfcc import stratified_split
 
-    split = stratified_split(np.repeat(np.arange(10), per_digit), mfcc_cfg)
-    return tuple(int(np.sum(split == s)) for s in range(3))  # train, val, test codes 0/1/2
+def _run_split(records: list[ResultRecord]) -> tuple[int, ...] | None:
+    """Train/val/test sizes as the P1 steps read them from the mfcc-features artifact (their
+    records' counts), on the study's split (records without a ``split`` cell)."""
+    for r in records:
+        if r.part == "p1" and "split" not in r.cell and all(m in r.metrics for m in SPLIT_METRICS):
+            return tuple(int(r.metrics[m]) for m in SPLIT_METRICS)
+    return None
+
+
+def _study_split(total: int, mfcc_cfg) -> tuple[int, int, int]:
+    """The study's 70/15/15 of its recordings (the paper profile's fractions)."""
+    f = mfcc_cfg.split
+    test = round(total * f.test)
+    val = round(total * f.val)
+    return total - val - test, val, test
 
 
 def _fsdd_lines(profile, study) -> list[str]:
@@ -61,13 +72,12 @@ def part_lines(part: str, profile, study, records: list[ResultRecord],
     if dataset == "fsdd":
         lines += _fsdd_lines(profile, study)
     if part == "p1":
-        try:
-            run_split = _split_sizes(profile.data.fsdd.per_digit_limit or FSDD_PER_DIGIT, run_cfg.mfcc)
-            study_split = _split_sizes(study.data.fsdd.per_digit_limit or FSDD_PER_DIGIT, study_cfg.mfcc)
-            lines.append("split train/val/test: " + "/".join(map(str, run_split))
-                         + f" (study {'/'.join(map(str, study_split))})")
-        except Exception as err:  # the header must not sink the report
-            lines.append(f"split sizes unavailable ({err})")
+        run_split = _run_split(records)
+        study_split = _study_split(10 * (study.data.fsdd.per_digit_limit or FSDD_PER_DIGIT),
+                                   study_cfg.mfcc)
+        lines.append("split train/val/test: "
+                     + ("/".join(map(str, run_split)) if run_split else "not in the records")
+                     + f" (study {'/'.join(map(str, study_split))})")
     if part in ("p2", "p3"):
         r, s = profile.p2.reduced, study.p2.reduced
         lines.append(f"ReducedMNIST per class: train {_scale(r.train_per_class, s.train_per_class)}, "

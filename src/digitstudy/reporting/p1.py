@@ -11,10 +11,12 @@ from pathlib import Path
 
 from digitstudy.config.p1 import L2_LABELS
 from digitstudy.reporting import plots
+from digitstudy.reporting.layouts import wide_grid
 from digitstudy.reporting.records import ResultRecord
 from digitstudy.reporting.study_values import study_tables
 from digitstudy.reporting.tables import (
     Cell,
+    Figure,
     ReportContext,
     Runs,
     TableSpec,
@@ -53,7 +55,7 @@ def variant_rows(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     scopes (at 300D and at the split variant's bottleneck), the Approach B diagnostics."""
     ref, sweep, t = study_tables()["table_1"], study_tables()["table_1_sweep"], "Table 1"
     cells = [Cell(t, f"Baseline ({label})", ACC, ref["baseline_mean_mfcc_mlp"]["test_accuracy"][0],
-                  metric_runs(rs, "test_accuracy"))
+                  metric_runs(rs, "test_accuracy"), variant_of="Baseline")
              for label, rs in by_variant(records, "p1-baseline").items()]
     groups: dict[tuple[int, str], list[ResultRecord]] = {}
     for label, rs in by_variant(records, "p1-autoencoder").items():
@@ -61,11 +63,13 @@ def variant_rows(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
             if r.cell["bottleneck"] == 300 or "split" in r.cell:
                 groups.setdefault((int(r.cell["bottleneck"]), label), []).append(r)
     cells += [Cell(t, f"Approach A ({dim}D, {label})", ACC, sweep.get(dim),
-                   metric_runs(rs, "test_accuracy")) for (dim, label), rs in sorted(groups.items())]
+                   metric_runs(rs, "test_accuracy"), variant_of="Approach A (300D)")
+              for (dim, label), rs in sorted(groups.items())]
     for label, rs in by_variant(records, "p1-utterance-embedding").items():
-        cells += [Cell(t, f"Approach B diagnostic: {label}", ACC, None, metric_runs(rs, "test_accuracy")),
-                  Cell(t, f"Approach B diagnostic: {label}", "Median cosine to the chained embedding (test)",
-                       None, metric_runs(rs, "median_cosine_to_chained"))]
+        row = f"Approach B diagnostic: {label}"
+        cells += [Cell(t, row, ACC, None, metric_runs(rs, "test_accuracy"), variant_of="Approach B"),
+                  Cell(t, row, "Median cosine to the chained embedding (test)", None,
+                       metric_runs(rs, "median_cosine_to_chained"), variant_of="Approach B")]
     return cells
 
 
@@ -122,7 +126,8 @@ def table_1_sweep(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]
     for d in dims:
         cells.append(Cell("Table 1 sweep", f"{d}D", ACC, ref.get(d), per_dim.get(d, Runs())))
         cells += [Cell("Table 1 sweep", f"{d}D ({label})", ACC, ref.get(d),
-                       metric_runs(v.get(d, []), "test_accuracy")) for label, v in variants.items()]
+                       metric_runs(v.get(d, []), "test_accuracy"), variant_of=f"{d}D")
+                  for label, v in variants.items()]
     return cells
 
 
@@ -169,7 +174,8 @@ register(TableSpec("Table 1 sweep", "Problem 1, Approach A: test accuracy per bo
 register(TableSpec("Table 1 autoencoders", "Problem 1, Approach A: reconstruction MSE (without the "
                    "L2 term) and dead bottleneck units (ReLU codes that are zero for every train "
                    "and test utterance) per cell", "p1", autoencoder_table,
-                   note="Not in the study; explains the sweep. Mean over seeds."))
+                   note="Not in the study; explains the sweep. Mean \u00b1 sd over seeds.",
+                   layout=wide_grid))
 
 
 def _intervals(per_dim: dict[int, Runs]) -> dict[int, tuple[float, float]]:
@@ -181,9 +187,10 @@ def _intervals(per_dim: dict[int, Runs]) -> dict[int, tuple[float, float]]:
     return out
 
 
-def figures(records: list[ResultRecord], out: Path) -> list[tuple[str, Path]]:
-    """Figures 1-4 of the study for this run (first seed of each model), plus confusion matrices."""
-    figs: list[tuple[str, Path]] = []
+def figures(records: list[ResultRecord], out: Path) -> list[Figure]:
+    """Figures 1-4 of the study for this run (first seed of each model), plus confusion
+    matrices; curves and matrices are folded away beside Table 1, the sweep beside its table."""
+    figs: list[Figure] = []
     named = [("p1-baseline", {}, "Baseline MLP (Figure 1)"),
              ("p1-autoencoder", {"bottleneck": 300}, "Approach A, 300D bottleneck (Figure 3)"),
              ("p1-utterance-embedding", {}, "Approach B (Figure 4)")]
@@ -193,11 +200,15 @@ def figures(records: list[ResultRecord], out: Path) -> list[tuple[str, Path]]:
         if not found:
             continue
         slug = experiment + "".join(f"-{v}" for v in cell.values())
-        figs.append((f"{title}: training curves",
-                     plots.training_curves(found[0], out / f"{slug}-curves.png", title)))
-        figs.append((f"{title}: confusion matrix (test)",
-                     plots.confusion_matrix(found[0], out / f"{slug}-confusion.png",
-                                            f"{title}: confusion matrix (test)")))
+        figs.append(Figure(f"{title}: training curves (a widening train-validation gap is "
+                           "overfitting)",
+                           plots.training_curves(found[0], out / f"{slug}-curves.png", title),
+                           "Table 1", folded=True))
+        figs.append(Figure(f"{title}: confusion matrix (test; off-diagonal counts are the "
+                           "digits it confuses)",
+                           plots.confusion_matrix(found[0], out / f"{slug}-confusion.png",
+                                                  f"{title}: confusion matrix (test)"),
+                           "Table 1", folded=True))
     per_dim = _per_dim_accuracy(records)
     if per_dim:
         base = metric_runs(select(study, "p1-baseline"), "test_accuracy")
@@ -206,7 +217,10 @@ def figures(records: list[ResultRecord], out: Path) -> list[tuple[str, Path]]:
                                       ref["table_1"]["baseline_mean_mfcc_mlp"]["test_accuracy"][0],
                                       out / "p1-bottleneck-sweep.png",
                                       intervals=_intervals(per_dim))
-        figs.append(("Approach A: test accuracy vs bottleneck (Figure 2)", path))
+        figs.append(Figure("Approach A: test accuracy vs bottleneck (the study's Figure 2, grey, "
+                           "beside this run's line and 95% intervals): does accuracy rise with "
+                           "the bottleneck as in the study, and where does it meet the baseline?",
+                           path, "Table 1 sweep"))
     return figs
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from digitstudy.reporting.layouts import matrix_grid
 from digitstudy.reporting.records import ResultRecord
 from digitstudy.reporting.study_values import study_tables
 from digitstudy.reporting.tables import Cell, ReportContext, Runs, TableSpec, register, select
@@ -39,4 +40,6 @@ def table_3(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
 register(TableSpec(
     "Table 3", "Problem 2: ReducedMNIST CNN accuracy, real x augmented images per class", "p2",
     table_3, note="Rows and columns are per-class sizes of the study; a profile with "
-    "study_scale < 1 runs them scaled down (tiny: 1/10) and is reported on the study's cells."))
+    "study_scale < 1 runs them scaled down (tiny: 1/10) and is reported on the study's cells. "
+    "Each entry: study / this run (delta; * where it exceeds 1.96 SE).",
+    layout=lambda cells: matrix_grid(cells, corner="Real per class \u2193 / generated \u2192")))

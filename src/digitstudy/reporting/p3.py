@@ -4,6 +4,7 @@ GAN (GAN-test: label fidelity; GAN-train: usefulness; diversity against real dig
 
 from __future__ import annotations
 
+from digitstudy.reporting.layouts import matrix_grid
 from digitstudy.reporting.p2 import study_size
 from digitstudy.reporting.records import ResultRecord
 from digitstudy.reporting.study_values import study_tables
@@ -29,9 +30,9 @@ def _variant(r: ResultRecord) -> str:
     return str(r.cell.get("variant", ""))
 
 
-def _row_quality(label: str, quality: list[ResultRecord]) -> list[Cell]:
+def _row_quality(label: str, quality: list[ResultRecord], variant_of: str = "") -> list[Cell]:
     """GAN-test / GAN-train / diversity of the size-specific GAN (or pool) behind a row."""
-    return [Cell("Table 5", label, column, None, metric_runs(quality, metric))
+    return [Cell("Table 5", label, column, None, metric_runs(quality, metric), variant_of=variant_of)
             for metric, column in ROW_QUALITY]
 
 
@@ -73,8 +74,8 @@ def table_5(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
                 ref = ref_row.get(col)
                 cells.append(Cell("Table 5", label, f"{col} synthetic (specific GAN)",
                                   None if ref is None else ref[KINDS["specific"]],
-                                  runs[(row, col, "specific", variant)]))
-            cells += _row_quality(label, quality.get((row, variant), []))
+                                  runs[(row, col, "specific", variant)], variant_of=f"{row} real"))
+            cells += _row_quality(label, quality.get((row, variant), []), f"{row} real")
     return cells
 
 
@@ -137,9 +138,14 @@ register(TableSpec("Table 5", "Problem 3: CNN accuracy, real x synthetic per cla
                    "p3.architecture.aux_bn_momentum); no-aux-loss = aux_weight 0; "
                    "synthesis-training-mode = dropout/BN in training mode when synthesising; "
                    "filtered = the default GAN's digits kept only when a CNN on the row's real "
-                   "digits gives their label p >= p3.filter.threshold (beyond the study)."))
+                   "digits gives their label p >= p3.filter.threshold (beyond the study). "
+                   "Each entry: study / this run (delta; * where it exceeds 1.96 SE), the "
+                   "specific and the full GAN on one line each.",
+                   layout=lambda cells: matrix_grid(cells, corner="Real per class \u2193 / synthetic \u2192")))
 register(TableSpec("Table 6", "Problem 3, proposed pipeline: 300 real + 1000 augmented per class "
-                   "-> GAN -> synthetic", "p3", table_6))
+                   "-> GAN -> synthetic", "p3", table_6,
+                   note="Each entry: study / this run (delta; * where it exceeds 1.96 SE).",
+                   layout=lambda cells: matrix_grid(cells, corner="Training set")))
 register(TableSpec("GAN quality", "Beyond the study: why a GAN helps or hurts", "p3", gan_quality,
                    note="GAN-test: a CNN trained on real digits classifies the synthetic ones "
                    "(do they look like their label? 0.10 is chance: an undertrained GAN). GAN-train: a CNN trained on synthetic digits "

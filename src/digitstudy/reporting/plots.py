@@ -103,3 +103,20 @@ def confusion_matrix(record: ResultRecord, path: Path, title: str, classes: int 
     ax.set_ylabel("true")
     ax.set_title(title if "confusion" in title else f"{title}: confusion matrix", fontsize=9)
     return save(fig, path)
+
+
+def forest(labels: list[str], deltas: list[float], ses: list[float], path: Path, title: str) -> Path:
+    """This run minus the study per cell, with its 95% interval (1.96 SE of the difference):
+    a bar that crosses 0 is a cell where the run agrees with the study."""
+    n = len(labels)
+    fig, ax = plt.subplots(figsize=(7, 0.8 + 0.28 * n))
+    y = np.arange(n)[::-1]
+    colours = ["tab:red" if abs(d) > 1.96 * s else "tab:blue" for d, s in zip(deltas, ses, strict=True)]
+    for x, yy, s, c in zip(deltas, y, ses, colours, strict=True):
+        ax.errorbar([x], [yy], xerr=[1.96 * s], fmt="none", ecolor=c, capsize=2)
+    ax.scatter(deltas, y, c=colours, s=14, zorder=3)
+    ax.axvline(0, color="gray", lw=1)
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.set_xlabel("this run \u2212 study (95% interval); red: the interval misses 0")
+    ax.set_title(title, fontsize=9)
+    return save(fig, path)

@@ -15,12 +15,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from digitstudy.reporting.intervals import (
-    ALPHA,
     AccuracyInterval,
     accuracy_interval,
     difference_se,
@@ -49,10 +50,12 @@ class Runs(list):
     def __init__(self, values=(), trials=()):
         super().__init__(values)
         self.trials: list[int | None] = list(trials)
+        self.records: list[ResultRecord] = []  # behind each value (paired tests of claims)
 
     def add(self, record: ResultRecord, metric: str = "test_accuracy") -> Runs:
         self.append(record.metrics[metric])
         self.trials.append(test_size(record) if metric == "test_accuracy" else None)
+        self.records.append(record)
         return self
 
 
@@ -69,6 +72,7 @@ class Cell:
     runs: list[float] = field(default_factory=list)  # one value per seed (a Runs: with sizes)
     kind: str = "metric"  # "fact": a property of the setup, shown but not compared
     digits: int = 4  # decimals shown (accuracies 4; counts and seconds, means over seeds, 1)
+    variant_of: str = ""  # a labelled variant row: the study row it varies (shown under it)
 
     @property
     def run_value(self) -> float:
@@ -128,11 +132,32 @@ class TableSpec:
     note: str = ""
     # (records, ctx) -> text shown under the table (e.g. which differences are significant)
     summary: Callable[[list[ResultRecord], ReportContext], str] | None = None
+    # cells -> layouts.Grid (None: one line per cell, ``layouts.long_grid``)
+    layout: Callable[[list[Cell]], object] | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A report figure, shown beside the table it explains."""
+
+    caption: str  # says what to look at
+    path: Path
+    table: str = ""  # the TableSpec name it sits beside ("" = after the tables)
+    folded: bool = False  # folded away by default (training curves, confusion matrices)
 
 
 TABLE_SPECS: list[TableSpec] = []
-# part -> function(records, figures_dir) -> [(caption, png path)]
+# part -> function(records, figures_dir) -> [Figure]
 FIGURE_BUILDERS: dict[str, Callable] = {}
+
+
+# Modules that register each part's tables and figures.
+PART_MODULES = tuple(f"digitstudy.reporting.{p}" for p in ("p1", "p2", "p3", "p4"))
+
+
+def load_part_modules() -> None:
+    for name in PART_MODULES:
+        import_module(name)
 
 
 def register(spec: TableSpec) -> TableSpec:
@@ -196,29 +221,6 @@ def signed(delta: float, digits: int = 4) -> str:
     return text.replace("-", "\u2212", 1)
 
 
-DISPLAY_COLUMNS = ["Row", "Measure", "Study", "This run", "95% interval (n)", "Delta",
-                   "SE of delta", "Significant?"]
-
-
-def display_rows(cells: list[Cell]) -> list[list[str]]:
-    """The compared cells as the reader sees them, one list of strings per cell (Markdown
-    and HTML both render these)."""
-    rows = []
-    for c in cells:
-        if c.kind == "fact":
-            continue
-        n = f" (n={len(c.runs)})" if len(c.runs) > 1 else ""
-        iv = c.interval
-        interval = f"{iv.low:.3f}\u2013{iv.high:.3f} (n={iv.n})" if iv else ""
-        se, p = c.difference_se, c.difference_p
-        significant = "" if p is None else f"{'yes' if p < ALPHA else 'no'} (p={p:.2g})"
-        rows.append([c.row, c.column, fmt(c.study_value, digits=c.digits),
-                     fmt(c.run_value, c.run_sd, c.digits) + n,
-                     interval, signed(c.delta), "" if se is None else f"{se:.4f}",
-                     significant])
-    return rows
-
-
 def facts_line(cells: list[Cell]) -> str:
     """Fact cells as one sentence: ``Feature dimension: Baseline 13 (study 13), ...``."""
     by_column: dict[str, list[str]] = {}
@@ -227,10 +229,3 @@ def facts_line(cells: list[Cell]) -> str:
             study = f" (study {fmt(c.study_value)})" if c.study_value is not None else ""
             by_column.setdefault(c.column, []).append(f"{c.row} {fmt(c.run_value)}{study}")
     return "; ".join(f"{col}: {', '.join(items)}" for col, items in by_column.items())
-
-
-def markdown_table(cells: list[Cell]) -> str:
-    lines = ["| " + " | ".join(DISPLAY_COLUMNS) + " |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
-    lines += ["| " + " | ".join(row) + " |" for row in display_rows(cells)]
-    return "\n".join(lines)
