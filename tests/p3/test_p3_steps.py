@@ -129,3 +129,24 @@ def test_checkpoints_can_live_outside_the_output_dir(tmp_path, monkeypatch):
     assert gan_grid.checkpoint_dir(gan, "abc") == gan / gan_grid.CHECKPOINT_DIR
     monkeypatch.setenv(gan_grid.CHECKPOINT_ROOT_ENV, str(tmp_path / "pvc"))
     assert gan_grid.checkpoint_dir(gan, "abc") == tmp_path / "pvc" / "gan-abc"
+
+
+def test_training_mode_synthesis_is_seeded_whatever_the_global_rng(specific, profile):
+    """Dropout masks come from the layers' seed generators, built when the generator loads:
+    the pool must follow p3.gan_seed, not the global RNG state the task starts with."""
+    import random
+
+    work, _ = specific
+    train_mode = profile.model_copy(update={
+        "p3": profile.p3.model_copy(update={"synthesis_training_mode": True})})
+    pools = []
+    for state in (1, 2):
+        random.seed(state)
+        np.random.seed(state)
+        out = work / f"syn10-train-mode-{state}"
+        run_step("p3-synthesize", train_mode, gan=work / "gan10", synthetic=out, variant="t")
+        with np.load(out / gan_grid.SYNTHETIC_FILE) as npz:
+            pools.append(npz["x"])
+    inference = np.load(work / "syn10" / gan_grid.SYNTHETIC_FILE)["x"]
+    assert np.array_equal(*pools)
+    assert not np.array_equal(pools[0], inference)  # dropout really was active

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from digitstudy.augment import to_float
@@ -27,14 +26,13 @@ from digitstudy.config.sections import SettingsView
 from digitstudy.data.reduced_mnist import load_reduced
 from digitstudy.experiments.cnn_cell import fit_table2_cnn
 from digitstudy.experiments.gan_grid import (
-    GENERATOR_FILE,
     SYNTHETIC_FILE,
     SYNTHETIC_META,
     load_gan_meta,
+    load_generator,
     synthetic_per_class,
 )
 from digitstudy.models.gan import NUM_CLASSES, balanced_labels, generate_images
-from digitstudy.models.training import seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +109,7 @@ def filtered_synthesize_step(profile: SettingsView, *, reduced: Path, gan: Path,
     x_real, y_real = data.train_subset(real_size)
     name = f"p3-synthesize-filtered[{real_size}] filter CNN"
     model, _ = fit_table2_cnn(x_real, y_real, profile.p2.classifier.train, seed=f.seed, name=name)
-    generator = keras.models.load_model(gan / GENERATOR_FILE)
-    seed_everything(f.seed)  # dropout masks when synthesising in training mode
+    generator = load_generator(gan, f.seed)  # dropout masks when synthesising in training mode
     per_class = synthetic_per_class(profile)
     pool = filtered_pool(
         lambda z, y: generate_images(generator, z, y, training=p3.synthesis_training_mode,

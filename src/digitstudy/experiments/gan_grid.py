@@ -38,6 +38,7 @@ from digitstudy.data.reduced_mnist import (
 )
 from digitstudy.experiments.cnn_cell import run_cell, train_and_test_cnn
 from digitstudy.models.gan import GAN_VERSION, NUM_CLASSES, synthesize, train_conditional_gan
+from digitstudy.models.training import seed_everything
 from digitstudy.reporting.records import ResultRecord, classification_record, save_record
 from digitstudy.reporting.sample_grid import plot_sample_grid
 
@@ -199,6 +200,17 @@ def train_gan_full_step(profile: SettingsView, *, dataset: Path, reduced: Path, 
 
 # --- synthesis ---------------------------------------------------------------------------
 
+def load_generator(gan: Path, seed: int) -> keras.Model:
+    """The saved generator of ``gan``, its dropout layers seeded from ``seed``.
+
+    A Dropout layer draws its seed generator's state from Python's global RNG when the model
+    is built (keras 3.15 layers/regularization/dropout.py:53 -> random/seed_generator.py:145
+    ``make_default_seed``), so training-mode synthesis seeded after loading depended on the
+    global RNG state the step happened to start with."""
+    seed_everything(seed)
+    return keras.models.load_model(gan / GENERATOR_FILE)
+
+
 def synthetic_per_class(profile: Profile) -> int:
     return max(*profile.p3.synthetic_counts, profile.p3.quality.samples_per_class)
 
@@ -210,7 +222,7 @@ def synthesize_step(profile: SettingsView, *, gan: Path, synthetic: Path, varian
     record and the Table 5 cells made from this pool.
     """
     meta = load_gan_meta(gan)
-    generator = keras.models.load_model(gan / GENERATOR_FILE)
+    generator = load_generator(gan, profile.p3.gan_seed)
     per_class = synthetic_per_class(profile)
     training = profile.p3.synthesis_training_mode
     x, y = synthesize(generator, per_class, seed=profile.p3.gan_seed, training=training)
