@@ -511,12 +511,10 @@ def train_conditional_gan(x: np.ndarray, y: np.ndarray, arch: GanArchitecture,
     if start < epochs:
         # Epoch e's order depends on (seed, e) only, so a run resumed at epoch `start` sees
         # the batches an uninterrupted run sees.
-        ds = ArrayBatches(to_gan_range(x), np.asarray(y, np.int32), train.batch_size, seed=seed,
-                          first_epoch=start)
-        steps = len(ds)
-        gan.fit(ds, epochs=epochs, initial_epoch=start, steps_per_epoch=steps, verbose=0,
+        ds = ArrayBatches(to_gan_range(x), np.asarray(y, np.int32), train.batch_size, seed=seed)
+        gan.fit(ds, epochs=epochs, initial_epoch=start, verbose=0,
                 shuffle=False,  # ArrayBatches shuffles itself (seeded)
-                callbacks=[EpochLog(name, epochs), ckpt, *(callbacks or [])])
+                callbacks=[ds.callback(), EpochLog(name, epochs), ckpt, *(callbacks or [])])
     seconds = ckpt.seconds if start < epochs else float(state["seconds"])
     return GanTrainResult(gan.generator, gan, ckpt.history, seconds, max(start, epochs), start,
                           used)

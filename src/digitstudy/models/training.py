@@ -52,21 +52,31 @@ class ArrayBatches(keras.utils.PyDataset):
     """Batches of in-memory arrays for any Keras backend (no tf.data).
 
     With a ``seed``, epoch ``e``'s order is the permutation drawn from ``(seed, e)`` alone,
-    so a fit resumed at ``first_epoch`` sees the batches an uninterrupted fit sees; without
-    one, the order is the arrays' own (validation, evaluation).
+    so a fit resumed at epoch ``e`` sees the batches an uninterrupted fit sees; without one,
+    the order is the arrays' own (validation, evaluation). Fit with :meth:`callback`, which
+    sets the epoch from Keras's own count before each epoch's batches are read (the data
+    adapter's epoch hooks are called a backend-dependent number of times).
     """
 
-    def __init__(self, x, y, batch_size: int, *, seed: int | None = None, first_epoch: int = 0):
+    def __init__(self, x, y, batch_size: int, *, seed: int | None = None):
         super().__init__()
         self.x, self.y, self.batch_size, self.seed = x, np.asarray(y), batch_size, seed
-        self.epoch = first_epoch
-        self._order = self._permutation()
+        self.set_epoch(0)
 
-    def _permutation(self) -> np.ndarray:
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
         n = len(self.y)
-        if self.seed is None:
-            return np.arange(n)
-        return np.random.default_rng((self.seed, self.epoch)).permutation(n)
+        self._order = (np.arange(n) if self.seed is None
+                       else np.random.default_rng((self.seed, epoch)).permutation(n))
+
+    def callback(self) -> keras.callbacks.Callback:
+        batches = self
+
+        class EpochOrder(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                batches.set_epoch(epoch)
+
+        return EpochOrder()
 
     def __len__(self) -> int:
         return -(-len(self.y) // self.batch_size)
@@ -74,10 +84,6 @@ class ArrayBatches(keras.utils.PyDataset):
     def __getitem__(self, i: int):
         index = self._order[i * self.batch_size:(i + 1) * self.batch_size]
         return _take(self.x, index), self.y[index]
-
-    def on_epoch_end(self) -> None:
-        self.epoch += 1
-        self._order = self._permutation()
 
 
 def fit(
@@ -110,6 +116,7 @@ def fit(
             monitor="val_loss", factor=cfg.reduce_lr.factor, patience=cfg.reduce_lr.patience))
     cbs.extend(callbacks or [])
     train_ds = ArrayBatches(x, y, cfg.batch_size, seed=seed)
+    cbs.append(train_ds.callback())
     val_ds = ArrayBatches(*validation, cfg.batch_size) if validation is not None else None
     t0 = time.perf_counter()
     hist = model.fit(train_ds, validation_data=val_ds, epochs=cfg.epochs, callbacks=cbs, verbose=0,
