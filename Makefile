@@ -45,7 +45,7 @@ help: ## list the targets
 
 setup: $(VENV_STAMP) ## create .venv with the pinned dependencies
 
-RUN_LOCAL = $(PY) -m pipelines.run_local --profile $(PROFILE) $(if $(PARTS),--parts $(PARTS)) $(if $(RUNNER),--runner $(RUNNER)) $(if $(COLD),--cold-start)
+RUN_LOCAL = $(PY) -m pipelines.run_local --profile $(PROFILE) $(if $(BACKEND),--backend $(BACKEND)) $(if $(PARTS),--parts $(PARTS)) $(if $(RUNNER),--runner $(RUNNER)) $(if $(COLD),--cold-start)
 
 run: $(VENV_STAMP) ## run the study DAG locally through kfp.local (PROFILE, PARTS, DATA_DIR, RUNNER=docker, STORE=s3); report in report/
 ifeq ($(STORE),s3)
