@@ -1,6 +1,6 @@
 """Time the paper profile's training steps under one Keras backend (meant for JAX on a GPU).
 
-    KERAS_BACKEND=jax python scripts/gpu_paper_timing.py --out timings.json [--scale 1.0]
+    KERAS_BACKEND=jax python scripts/bench_training.py --out timings.json [--scale 1.0]
 
 Synthetic data of the paper's shapes (time only, accuracy means nothing): every model is
 built by the library's own builders with the paper profile's settings, fitted through
