@@ -48,9 +48,9 @@ help: ## list the targets
 
 setup: $(VENV_STAMP) ## create .venv with the pinned dependencies
 
-RUN_LOCAL = $(PY) -m pipelines.local.run_local --profile $(PROFILE) $(if $(PARTS),--parts $(PARTS)) $(if $(RUNNER),--runner $(RUNNER)) $(if $(COLD),--cold-start)
+RUN_LOCAL = $(PY) -m pipelines.local.run_local --profile $(PROFILE) $(if $(BACKEND),--backend $(BACKEND)) $(if $(PARTS),--parts $(PARTS)) $(if $(RUNNER),--runner $(RUNNER)) $(if $(COLD),--cold-start)
 
-run: $(VENV_STAMP) ## run the study DAG locally through kfp.local (PROFILE, PARTS, DATA_DIR, RUNNER=docker, STORE=s3); report in report/
+run: $(VENV_STAMP) ## run the study DAG locally through kfp.local (PROFILE, PARTS, DATA_DIR, BACKEND=jax, RUNNER=docker, STORE=s3); report in report/
 ifeq ($(STORE),s3)
 	@# the data and report paths through a real S3 server: a local SeaweedFS (weed-up), the
 	@# DATA_DIR uploaded to s3://datasets, the steps fetching from there, the report uploaded
@@ -76,11 +76,21 @@ test-random: $(VENV_STAMP) ## every test in a random order (pytest-randomly prin
 lint: $(VENV_STAMP) ## ruff over the code
 	$(PY) -m ruff check src components pipelines tests scripts
 
-bench: $(VENV_STAMP) ## benchmarks: MFCC extractor vs plain librosa loop, tiny DAG wall time per step (needs DATA_DIR)
+# Training benchmark: the paper's models at BENCH_SCALE x their data and epochs (synthetic data).
+BENCH_SCALE ?= 0.1
+BENCH_BACKENDS ?= tensorflow jax
+
+bench: $(VENV_STAMP) ## benchmarks: MFCC extractor vs plain librosa loop, training steps and the tiny DAG per Keras backend (needs DATA_DIR)
 	@test -n "$(DATA_DIR)" || { echo "make bench needs DATA_DIR=<folder holding fsdd/ and mnist/>"; exit 2; }
 	$(PY) scripts/bench_mfcc.py --data-dir $(DATA_DIR)
 	$(PY) scripts/bench_task_overhead.py
-	$(PY) -m pipelines.local.run_local --profile tiny $(if $(PARTS),--parts $(PARTS)) --data-dir $(DATA_DIR) --report-dir build/bench-report
+	@mkdir -p build
+	for b in $(BENCH_BACKENDS); do \
+	  KERAS_BACKEND=$$b $(PY) scripts/bench_training.py --scale $(BENCH_SCALE) --budget 3600 \
+	    --out build/bench-training-$$b.json || exit 1; done
+	for b in $(BENCH_BACKENDS); do \
+	  $(PY) -m pipelines.local.run_local --profile tiny --backend $$b $(if $(PARTS),--parts $(PARTS)) \
+	    --data-dir $(DATA_DIR) --report-dir build/bench-report-$$b || exit 1; done
 
 paper-report: $(VENV_STAMP) ## the report over the paper-profile cells of docs/paper-runs.md (docs/paper-records/) -> build/paper-report/
 	$(PY) -m digitstudy.reporting.paper_records docs/paper-records/cells.csv build/paper-report

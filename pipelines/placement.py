@@ -10,7 +10,8 @@
   the GPU image and request ``nvidia.com/gpu``.
 
 Three kinds of task: ``data`` (deterministic preparation: cached, CPU only), ``train``
-(fits a model: retried on a cluster, GPU on the gpu target) and ``report`` (never cached: it
+(fits a model: retried on a cluster, GPU on the gpu target, KERAS_BACKEND set to the
+profile's ``backend``) and ``report`` (never cached: it
 names the run). Secret values never enter the compiled YAML: only the Secret's name and keys.
 """
 
@@ -80,6 +81,9 @@ class Placement:
         """Model training: retried on a cluster, on a GPU with the gpu target."""
         image = self.gpu_image if self.kind == "gpu" else self.cpu_image
         task = _in_image(component, image)(**inputs).set_caching_options(True)
+        # The profile's Keras backend (its settings carry it: digitstudy.steps.Step.reads);
+        # the step selects it too, so a runner that drops task variables (kfp.local) agrees.
+        task.set_env_variable("KERAS_BACKEND", inputs["settings"]["backend"])
         if not self.on_cluster:
             return task
         retry = self.cluster.retry

@@ -28,7 +28,7 @@ RUNTIME, DEV = ROOT / "requirements.lock", ROOT / "requirements-dev.lock"
 HEADERS = {
     RUNTIME: "# Runtime pins (what the images install): the closure of pyproject's dependencies.\n"
              "# Generated with requirements-dev.lock from one resolution: python scripts/split_lock.py\n",
-    DEV: "# Dev pins: the runtime lock plus the dev extra and its dependencies (make setup).\n"
+    DEV: "# Dev pins: the runtime lock plus the dev and jax extras and their dependencies (make setup).\n"
          "# Generated with requirements.lock from one resolution: python scripts/split_lock.py\n"
          "-r requirements.lock\n",
 }

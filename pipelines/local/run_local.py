@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 from kfp import local
 
+from digitstudy.backend import BACKENDS
 from digitstudy.config import load_profile
 from digitstudy.errors import UserError
 from digitstudy.logs import setup_logging
@@ -66,8 +67,17 @@ def publish_report(src: Path, report_root: Path, run_id: str) -> Path:
 
 
 def run(profile_name: str, parts: str | None, data_dir: str | None, report_root: Path,
-        outputs: Path, runner: str = "subprocess", cold_start: bool = False) -> Path:
+        outputs: Path, runner: str = "subprocess", cold_start: bool = False,
+        backend: str | None = None) -> Path:
     profile = load_profile(profile_name)
+    if backend:  # --backend / KERAS_BACKEND over the profile's key
+        profile = profile.model_copy(update={"backend": backend})
+    if profile.backend not in BACKENDS:
+        raise UserError(f"backend {profile.backend!r}: choose one of {', '.join(BACKENDS)}")
+    if runner == "docker" and profile.backend != "tensorflow":
+        raise UserError(f"backend {profile.backend}: the CPU image holds TensorFlow only; "
+                        "run it with the subprocess runner")
+    os.environ["KERAS_BACKEND"] = profile.backend  # the warm interpreter imports Keras with it
     run_id = make_run_id(profile)
     t_check = time.perf_counter()
     for line in preflight(profile, parts, data_dir):
@@ -112,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outputs", type=Path, default=Path("local_outputs"))
     parser.add_argument("--runner", choices=RUNNERS, default="subprocess",
                         help="docker: every task in the image built for this commit")
+    parser.add_argument("--backend", default=os.environ.get("KERAS_BACKEND") or None,
+                        help=f"Keras backend of the training steps ({', '.join(BACKENDS)}); "
+                             "default: KERAS_BACKEND, else the profile's `backend`")
     parser.add_argument("--cold-start", action="store_true",
                         help="a fresh interpreter per task instead of forks of a warm one")
     args = parser.parse_args(argv)
@@ -119,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(logging.INFO if verbose() else logging.WARNING)
     try:
         run(args.profile, args.parts, args.data_dir, args.report_dir, args.outputs, args.runner,
-            args.cold_start)
+            args.cold_start, args.backend)
     except UserError as err:  # the user's to fix: one paragraph, no traceback
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -24,13 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from digitstudy.backend import use_backend
 from digitstudy.config import Profile, load_profile
 from digitstudy.config.sections import SettingsView, settings_for
 
 log = logging.getLogger(__name__)
 
 # The report reads the whole study's settings; deployment sections are not its business.
-REPORT_SETTINGS = ("name", "study_scale", "data", "p1", "p2", "p3", "p4a", "p4b", "statistics")
+REPORT_SETTINGS = ("name", "study_scale", "data", "p1", "p2", "p3", "p4a", "p4b", "statistics",
+                   "backend")
 CNN_CELL = ("name", "p2.classifier")  # the Table 2 CNN cell (P2, P3, the proposed pipeline)
 GAN = ("p3.architecture", "p3.train", "p3.gan_seed")
 SYNTHESIS = ("p3.synthetic_counts", "p3.quality.samples_per_class", "p3.gan_seed",
@@ -47,6 +49,11 @@ class Step:
     settings: tuple[str, ...] = ()  # the profile paths the step reads (its task's settings)
     trains: bool = False  # fits a model: placed as a training task (retries, GPU)
     help: str = ""
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        """Its settings; a training step also reads ``backend`` (and is cached per backend)."""
+        return (*self.settings, "backend") if self.trains else self.settings
 
     def load(self):
         module, func = self.target.split(":")
@@ -216,7 +223,7 @@ STEPS: dict[str, Step] = {
 
 def step_settings(name: str, profile: Profile) -> dict:
     """The settings a task of step ``name`` receives: its declared share of ``profile``."""
-    return settings_for(profile, STEPS[name].settings)
+    return settings_for(profile, STEPS[name].reads)
 
 
 def settings_view(name: str, profile: Profile | dict | str | Path) -> SettingsView:
@@ -224,8 +231,8 @@ def settings_view(name: str, profile: Profile | dict | str | Path) -> SettingsVi
     step = STEPS[name]
     if isinstance(profile, str | Path):
         profile = load_profile(profile)
-    settings = settings_for(profile, step.settings) if isinstance(profile, Profile) else profile
-    return SettingsView(settings, step.settings, name, part=step.part)
+    settings = settings_for(profile, step.reads) if isinstance(profile, Profile) else profile
+    return SettingsView(settings, step.reads, name, part=step.part)
 
 
 def run_step(name: str, profile: Profile | dict | str | Path, **kwargs: Any) -> Any:
@@ -245,7 +252,10 @@ def run_step(name: str, profile: Profile | dict | str | Path, **kwargs: Any) -> 
 
     args = {k: (as_path(v) if k in step.inputs or k in step.outputs else v) for k, v in kwargs.items()}
     log.debug("step %s: %s", name, {k: str(v) for k, v in args.items()})
-    return step.load()(settings_view(name, profile), **args)
+    view = settings_view(name, profile)
+    if step.trains:
+        use_backend(view.backend)  # before the step's module imports Keras
+    return step.load()(view, **args)
 
 
 def publish(record, metrics=None, confusion=None) -> None:

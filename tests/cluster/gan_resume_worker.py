@@ -49,6 +49,7 @@ def main(out: Path) -> None:
     data = gan_grid.TrainingSet(x, y, "10 synthetic digits per class")
     gan = out / "gan"  # a fresh output folder per process, like a retried pod's emptyDir
     meta = gan_grid.train_and_save_gan(profile, data, gan, train_set="10", epochs=EPOCHS)
+    assert keras.backend.backend() == os.environ.get("KERAS_BACKEND", "tensorflow")
     generator = keras.models.load_model(gan / gan_grid.GENERATOR_FILE)
     np.savez(out / "weights.npz", *[v.numpy() for v in generator.variables])
     (out / "gan.json").write_text(json.dumps(meta))

@@ -218,3 +218,14 @@ def test_gpu_selector_and_toleration_only_when_the_profile_asks(tmp_path):
     assert train["tolerations"] == [{"key": "nvidia.com/gpu", "operator": "Exists",
                                      "effect": "NoSchedule"}]
     assert "nodeSelector" not in k8s.get("exec-fetch-mnist", {})
+
+
+@pytest.mark.parametrize("target", ["cpu", "gpu"])
+def test_training_tasks_get_the_profiles_keras_backend(compiled, target):
+    spec = compiled[target][0]
+    executors = spec["deploymentSpec"]["executors"]
+    training, _ = classify(spec)
+    backend = load_profile("paper").backend
+    for name in executors:
+        env = {e["name"]: e["value"] for e in executors[name]["container"].get("env", [])}
+        assert env.get("KERAS_BACKEND") == (backend if name in training else None), name

@@ -57,14 +57,16 @@ def weights(out: Path) -> list[np.ndarray]:
         return [npz[f"arr_{i}"] for i in range(len(npz.files))]
 
 
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_killed_training_resumes_from_the_object_store_and_matches_an_uninterrupted_run(
-        weed_server, tmp_path):
+        weed_server, tmp_path, backend):
     config = weed_server.config()
     storage.Storage(config).ensure_buckets([storage.CHECKPOINTS_BUCKET])
+    run = f"{RUN}-{backend}"
     store_env = {**weed_server.weed.env(), checkpoints.STORE_ENV: "s3://checkpoints",
-                 checkpoints.RUN_ENV: RUN}
+                 checkpoints.RUN_ENV: run, "KERAS_BACKEND": backend}
 
-    reference = start(tmp_path / "uninterrupted", {})
+    reference = start(tmp_path / "uninterrupted", {"KERAS_BACKEND": backend})
     killed = start(tmp_path / "killed", {**store_env, "STALL_IN_EPOCH": "3"})
     try:
         log = tmp_path / "killed" / "log.txt"
@@ -79,7 +81,7 @@ def test_killed_training_resumes_from_the_object_store_and_matches_an_uninterrup
         if killed.poll() is None:
             killed.kill()
     assert not (tmp_path / "killed" / "gan.json").exists()
-    listing = storage.Storage(config).list_keys(storage.CHECKPOINTS_BUCKET, f"{RUN}/")
+    listing = storage.Storage(config).list_keys(storage.CHECKPOINTS_BUCKET, f"{run}/")
     (generation,) = {k.split("/")[2] for k in listing}  # older generations were dropped
     assert any(k.endswith(storage.MANIFEST) for k in listing)
 
@@ -97,4 +99,4 @@ def test_killed_training_resumes_from_the_object_store_and_matches_an_uninterrup
     for i, (a, b) in enumerate(zip(got, want, strict=True)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=f"generator variable {i}")
     # finished: the generator replaced the checkpoint in the store too
-    assert storage.Storage(config).list_keys(storage.CHECKPOINTS_BUCKET, f"{RUN}/") == []
+    assert storage.Storage(config).list_keys(storage.CHECKPOINTS_BUCKET, f"{run}/") == []

@@ -1,6 +1,7 @@
 """ConditionalGAN training: one step moves every network; an interrupted, checkpointed run
-resumes from its last checkpoint when restarted. Eager steps here (a few steps cost less than
-tracing); the traced train_step runs in the train-gan step tests."""
+resumes from its last checkpoint when restarted. Under TensorFlow the steps run eagerly (a few
+steps cost less than tracing; the traced train_step runs in the train-gan step tests); under
+JAX (test_gan_training_jax.py) they are compiled, which costs less than JAX's eager ops."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from digitstudy.models import gan as G
 pytestmark = pytest.mark.slow
 
 EPOCHS, CRASH_AFTER = 3, 2  # 100 images, batch 50: 2 steps per epoch
+EAGER = keras.backend.backend() == "tensorflow"
 
 
 class Crash(RuntimeError):
@@ -61,7 +63,7 @@ def setup(p3_profile, digits, tmp_path_factory):
     probe = Probe(crash_after=CRASH_AFTER)
     with pytest.raises(Crash):
         G.train_conditional_gan(x, y, p3_profile.p3.architecture, train, checkpoint_dir=ckpt,
-                                seed=7, name="test-gan", epochs=EPOCHS, run_eagerly=True,
+                                seed=7, name="test-gan", epochs=EPOCHS, run_eagerly=EAGER,
                                 callbacks=[probe])
     return x, y, train, ckpt, probe
 
@@ -89,7 +91,7 @@ def test_restarted_run_resumes_from_the_checkpoint(setup, p3_profile):
             [k for k in npz.files if k.startswith("generator/")]))]
     probe = Probe()
     res = G.train_conditional_gan(x, y, p3_profile.p3.architecture, train, checkpoint_dir=ckpt,
-                                  seed=7, name="test-gan", epochs=EPOCHS, run_eagerly=True,
+                                  seed=7, name="test-gan", epochs=EPOCHS, run_eagerly=EAGER,
                                 callbacks=[probe])
     assert res.resumed_from == CRASH_AFTER and res.epochs == EPOCHS
     assert probe.epochs_begun == [CRASH_AFTER]  # only the missing epoch ran
@@ -107,7 +109,7 @@ def test_restarted_run_resumes_from_the_checkpoint(setup, p3_profile):
     # finished: restarting again trains nothing
     again = Probe()
     G.train_conditional_gan(x, y, p3_profile.p3.architecture, train, checkpoint_dir=ckpt,
-                            seed=7, name="test-gan", epochs=EPOCHS, run_eagerly=True,
+                            seed=7, name="test-gan", epochs=EPOCHS, run_eagerly=EAGER,
                                 callbacks=[again])
     assert again.epochs_begun == []
 

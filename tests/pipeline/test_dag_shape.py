@@ -100,7 +100,7 @@ def test_each_task_gets_its_steps_settings_only(tmp_path):
         step = re.sub(r"-\d+$", "", task)
         if step in STEPS and "settings" in inputs:
             top = set(inputs["settings"])
-            assert top <= {p.split(".")[0] for p in STEPS[step].settings}, (task, top)
+            assert top <= {p.split(".")[0] for p in STEPS[step].reads}, (task, top)
             checked.add(step)
     assert checked == set(STEPS)  # every step of the study has a task, and each was checked
 

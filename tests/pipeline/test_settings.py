@@ -10,7 +10,7 @@ from digitstudy.steps import STEPS, settings_view, step_settings
 def test_settings_hold_only_the_declared_paths():
     profile = load_profile("tiny")
     settings = step_settings("p1-autoencoder", profile)
-    assert set(settings) == {"name", "p1"}
+    assert set(settings) == {"name", "p1", "backend"}  # a training step: its Keras backend too
     assert set(settings["p1"]) == {"autoencoder", "baseline", "splits"}
     assert set(settings["p1"]["baseline"]) == {"classifier"}
     assert settings["p1"]["autoencoder"]["bottleneck_dims"] == profile.p1.autoencoder.bottleneck_dims

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, PositiveInt, ValidationError
@@ -45,6 +45,9 @@ class Profile(Section):
     p4b: P4bConfig
     statistics: StatisticsConfig  # the report's significance tests
     cluster: ClusterConfig  # placement/resources when compiled for a cluster
+    # The Keras backend of the training steps (digitstudy.backend): tensorflow, the study's
+    # stack, or jax (faster on GPUs and for the dense models; the `jax` extra).
+    backend: Literal["tensorflow", "jax"] = "tensorflow"
 
     def as_parameter(self) -> dict:
         """The profile as a KFP struct parameter (no nulls: KFP structs cannot carry them,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import keras
 import numpy as np
-import tensorflow as tf
 
 from digitstudy.config import Profile
 from digitstudy.config.p1 import DIAGNOSTIC_LABELS, L2_LABELS, SPLIT_LABELS
@@ -175,12 +175,12 @@ def utterance_embeddings(seqs: list[np.ndarray], encoder, merger) -> np.ndarray:
         padded[i, : len(s)] = s
         if len(s) == 1:
             padded[i, 1] = s[0]  # T < 2: duplicate the frame
-    z = encoder(tf.constant(padded[:, :2].reshape(len(seqs), 2 * dim)), training=False)
-    step = tf.function(lambda latent, frame: merger([latent, frame], training=False))
+    ops = keras.ops
+    z = encoder(ops.convert_to_tensor(padded[:, :2].reshape(len(seqs), 2 * dim)), training=False)
     for t in range(2, padded.shape[1]):
-        active = tf.constant((lengths > t)[:, None])
-        z = tf.where(active, step(z, tf.constant(padded[:, t])), z)
-    return z.numpy()
+        merged = merger([z, ops.convert_to_tensor(padded[:, t])], training=False)
+        z = ops.where(ops.convert_to_tensor((lengths > t)[:, None]), merged, z)
+    return ops.convert_to_numpy(z)
 
 
 def last_pairs(seqs: list[np.ndarray]) -> np.ndarray:

@@ -12,7 +12,10 @@
 
 Training follows keras.io's GAN examples: :class:`ConditionalGAN` is a ``keras.Model``
 with ``compile(d_optimizer, g_optimizer, c_optimizer)`` and ``train_step``; losses are
-tracked as metrics and the noise comes from a seeded ``SeedGenerator``.
+tracked as metrics and the noise comes from a seeded ``SeedGenerator``. The losses are
+``keras.ops``; only taking gradients differs by backend: a ``tf.GradientTape`` under
+TensorFlow, ``jax.value_and_grad`` over stateless calls and ``stateless_apply`` under JAX
+(Keras's documented pattern for a custom ``train_step`` on JAX).
 :class:`GanCheckpoint` saves every network, optimizer state and the epoch so that
 :func:`train_conditional_gan` resumes a restarted run from its last checkpoint.
 """
@@ -29,10 +32,9 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from digitstudy.config.p3 import AdamConfig, GanArchitecture, GanTrainConfig
-from digitstudy.models.training import EpochLog, seed_everything
+from digitstudy.models.training import ArrayBatches, EpochLog, seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ IMAGE_SHAPE = (28, 28, 1)
 AUX_INPUT_SIZE = 32  # MobileNetV2's minimum input side
 CHECKPOINT_FILE = "gan_checkpoint.npz"
 # Bump when training semantics change, so an older checkpoint is not resumed.
-GAN_VERSION = 3  # 3: batch order per epoch independent of where a run resumed
+GAN_VERSION = 4  # 4: batch order from numpy (seed, epoch), any Keras backend
 
 
 @keras.saving.register_keras_serializable(package="digitstudy")
@@ -205,10 +207,14 @@ class ConditionalGAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in (
             "d_loss", "g_loss", "g_adv_loss", "g_aux_loss", "g_aux_acc", "c_loss", "c_acc")}
+        self.built = True  # its networks are; fit need not trace a call() it does not have
 
     def compile(self, d_optimizer, g_optimizer, c_optimizer, **kwargs):
         super().compile(**kwargs)
         self.d_optimizer, self.g_optimizer, self.c_optimizer = d_optimizer, g_optimizer, c_optimizer
+        # What fit sees as "the optimizer": the three, as one list of variables. The JAX
+        # trainer carries self.optimizer.variables through its stateless train_step.
+        self.optimizer = _Optimizers(d_optimizer, g_optimizer, c_optimizer)
         self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
         self.cce = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
@@ -224,48 +230,135 @@ class ConditionalGAN(keras.Model):
     def _noise(self, batch):
         return keras.random.normal((batch, self.noise_dim), seed=self.seed_generator)
 
-    def train_step(self, data):
-        real, labels = data
-        labels = tf.reshape(tf.cast(labels, "int32"), (-1, 1))
-        batch = tf.shape(real)[0]
+    # The three losses of one step, in keras.ops: each returns (loss, tensors to report).
 
-        with tf.GradientTape() as tape:
-            fake = self.generator([self._noise(batch), labels], training=True)
-            real_logits = self.discriminator([real, labels], training=True)
-            fake_logits = self.discriminator([fake, labels], training=True)
-            d_loss = (self.bce(tf.ones_like(real_logits), real_logits)
-                      + self.bce(tf.zeros_like(fake_logits), fake_logits))
-        _descend(self.d_optimizer, tape, d_loss, self.discriminator)
+    def _d_loss(self, real, labels):
+        fake = self.generator([self._noise(keras.ops.shape(real)[0]), labels], training=True)
+        real_logits = self.discriminator([real, labels], training=True)
+        fake_logits = self.discriminator([fake, labels], training=True)
+        return (self.bce(keras.ops.ones_like(real_logits), real_logits)
+                + self.bce(keras.ops.zeros_like(fake_logits), fake_logits)), {}
 
-        with tf.GradientTape() as tape:
-            real_class = self.aux_classifier(real, training=True)
-            c_loss = self.cce(labels, real_class)
-        _descend(self.c_optimizer, tape, c_loss, self.aux_classifier)
+    def _c_loss(self, real, labels):
+        real_class = self.aux_classifier(real, training=True)
+        return self.cce(labels, real_class), {"real_class": real_class}
 
-        with tf.GradientTape() as tape:
-            fake = self.generator([self._noise(batch), labels], training=True)
-            fake_logits = self.discriminator([fake, labels], training=True)
-            fake_class = self.aux_classifier(fake, training=False)
-            g_adv = self.bce(tf.ones_like(fake_logits), fake_logits)
-            g_aux = self.cce(labels, fake_class)
-            g_loss = g_adv + self.aux_weight * g_aux
-        _descend(self.g_optimizer, tape, g_loss, self.generator)
+    def _g_loss(self, real, labels):
+        fake = self.generator([self._noise(keras.ops.shape(real)[0]), labels], training=True)
+        fake_logits = self.discriminator([fake, labels], training=True)
+        fake_class = self.aux_classifier(fake, training=False)
+        g_adv = self.bce(keras.ops.ones_like(fake_logits), fake_logits)
+        g_aux = self.cce(labels, fake_class)
+        return g_adv + self.aux_weight * g_aux, {"g_adv": g_adv, "g_aux": g_aux,
+                                                  "fake_class": fake_class}
 
+    def _phases(self):
+        """(optimizer, network, loss) in the order of one step: D, then aux classifier, then G."""
+        return ((self.d_optimizer, self.discriminator, self._d_loss),
+                (self.c_optimizer, self.aux_classifier, self._c_loss),
+                (self.g_optimizer, self.generator, self._g_loss))
+
+    def _logs(self, losses, reported, labels) -> list[tuple[str, object]]:
         def accuracy(logits):
-            return tf.reduce_mean(tf.cast(
-                tf.equal(tf.argmax(logits, axis=1, output_type="int32"), labels[:, 0]), "float32"))
+            hits = keras.ops.equal(keras.ops.argmax(logits, axis=1), labels[:, 0])
+            return keras.ops.mean(keras.ops.cast(hits, "float32"))
 
-        for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("g_adv_loss", g_adv),
-                            ("g_aux_loss", g_aux), ("g_aux_acc", accuracy(fake_class)),
-                            ("c_loss", c_loss), ("c_acc", accuracy(real_class))):
+        d_loss, c_loss, g_loss = losses
+        return [("d_loss", d_loss), ("g_loss", g_loss), ("g_adv_loss", reported["g_adv"]),
+                ("g_aux_loss", reported["g_aux"]),
+                ("g_aux_acc", accuracy(reported["fake_class"])),
+                ("c_loss", c_loss), ("c_acc", accuracy(reported["real_class"]))]
+
+    def train_step(self, *args):
+        """One D, aux-classifier and G update. JAX calls ``(state, data)``, TensorFlow ``(data)``."""
+        if keras.backend.backend() == "jax":
+            return self._jax_train_step(*args)
+        if keras.backend.backend() == "tensorflow":
+            return self._tf_train_step(*args)
+        raise NotImplementedError(f"ConditionalGAN trains under the tensorflow and jax Keras "
+                                  f"backends, not {keras.backend.backend()!r}")
+
+    def _tf_train_step(self, data):
+        import tensorflow as tf
+
+        real, labels = _batch(data)
+        losses, reported = [], {}
+        for optimizer, net, loss_fn in self._phases():
+            with tf.GradientTape() as tape:
+                loss, extra = loss_fn(real, labels)
+            variables = net.trainable_variables
+            optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+            losses.append(loss)
+            reported.update(extra)
+        for name, value in self._logs(losses, reported, labels):
             self.trackers[name].update_state(value)
         return {name: t.result() for name, t in self.trackers.items()}
 
+    def _jax_train_step(self, state, data):
+        import jax
 
-def _descend(optimizer, tape: tf.GradientTape, loss, net: keras.Model) -> None:
-    """One optimizer step of ``net``'s trainable weights on ``loss``."""
-    variables = net.trainable_variables
-    optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        real, labels = _batch(data)
+        variables = [*self.trainable_variables, *self.non_trainable_variables,
+                     *self.optimizer.variables, *self.metrics_variables]
+        values = {id(v): value for v, value in zip(variables, [x for part in state for x in part],
+                                                   strict=True)}
+
+        def scope(over, current):
+            return keras.StatelessScope(state_mapping=[(v, current[id(v)]) for v in over])
+
+        losses, reported = [], {}
+        for optimizer, net, loss_fn in self._phases():
+            net_vars = net.trainable_variables
+
+            def stateless_loss(net_values, net_vars=net_vars, loss_fn=loss_fn):
+                current = {**values, **dict(zip(map(id, net_vars), net_values, strict=True))}
+                with scope(variables, current) as s:
+                    loss, extra = loss_fn(real, labels)
+                # Batch-norm statistics and the noise seed advance.
+                updates = [s.get_current_value(v) for v in self.non_trainable_variables]
+                return loss, (extra, updates)
+
+            before = [values[id(v)] for v in net_vars]
+            (loss, (extra, updates)), grads = jax.value_and_grad(stateless_loss, has_aux=True)(
+                before)
+            values.update(zip(map(id, self.non_trainable_variables), updates, strict=True))
+            new_net, new_opt = optimizer.stateless_apply(
+                [values[id(v)] for v in optimizer.variables], grads, before)
+            values.update(zip(map(id, net_vars), new_net, strict=True))
+            values.update(zip(map(id, optimizer.variables), new_opt, strict=True))
+            losses.append(loss)
+            reported.update(extra)
+        with scope(self.metrics_variables, values) as s:
+            for name, value in self._logs(losses, reported, labels):
+                self.trackers[name].update_state(value)
+            logs = {name: t.result() for name, t in self.trackers.items()}
+            values.update((id(v), s.get_current_value(v)) for v in self.metrics_variables)
+        return logs, tuple([values[id(v)] for v in part] for part in (
+            self.trainable_variables, self.non_trainable_variables, self.optimizer.variables,
+            self.metrics_variables))
+
+
+def _batch(data):
+    """(images, labels (b, 1) int32) as backend tensors (eager steps get NumPy arrays)."""
+    real, labels = data
+    labels = keras.ops.reshape(keras.ops.cast(labels, "int32"), (-1, 1))
+    return keras.ops.convert_to_tensor(real, "float32"), labels
+
+
+class _Optimizers:
+    """The three optimizers seen as one by ``fit``: their variables in a fixed order."""
+
+    built = True
+
+    def __init__(self, *optimizers: keras.optimizers.Optimizer):
+        self.optimizers = optimizers
+
+    @property
+    def variables(self) -> list:
+        return [v for opt in self.optimizers for v in opt.variables]
+
+    def scale_loss(self, loss):
+        return loss
 
 
 def build_conditional_gan(arch: GanArchitecture, train: GanTrainConfig, *, seed: int,
@@ -416,16 +509,12 @@ def train_conditional_gan(x: np.ndarray, y: np.ndarray, arch: GanArchitecture,
     ckpt = GanCheckpoint(checkpoint_dir, train.checkpoint_every, epochs,
                          history=state["history"], seconds=state["seconds"])
     if start < epochs:
-        # Epoch e's batches depend on (seed, e) only, so a run resumed at epoch `start` sees
-        # the batches an uninterrupted run sees: one reshuffled pass per epoch, repeated,
-        # with the passes of the epochs already done skipped.
-        steps = -(-len(y) // train.batch_size)
-        ds = (tf.data.Dataset.from_tensor_slices((to_gan_range(x), np.asarray(y, np.int32)))
-              .cache().shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
-              .batch(train.batch_size).repeat().skip(start * steps).prefetch(tf.data.AUTOTUNE))
-        gan.fit(ds, epochs=epochs, initial_epoch=start, steps_per_epoch=steps, verbose=0,
-                shuffle=False,  # ds shuffles itself; Keras warns on shuffle=True with a Dataset
-                callbacks=[EpochLog(name, epochs), ckpt, *(callbacks or [])])
+        # Epoch e's order depends on (seed, e) only, so a run resumed at epoch `start` sees
+        # the batches an uninterrupted run sees.
+        ds = ArrayBatches(to_gan_range(x), np.asarray(y, np.int32), train.batch_size, seed=seed)
+        gan.fit(ds, epochs=epochs, initial_epoch=start, verbose=0,
+                shuffle=False,  # ArrayBatches shuffles itself (seeded)
+                callbacks=[ds.callback(), EpochLog(name, epochs), ckpt, *(callbacks or [])])
     seconds = ckpt.seconds if start < epochs else float(state["seconds"])
     return GanTrainResult(gan.generator, gan, ckpt.history, seconds, max(start, epochs), start,
                           used)

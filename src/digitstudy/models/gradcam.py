@@ -4,7 +4,24 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
+
+
+def _gradient(fn, x):
+    """``fn(x) -> (scalar, aux)``: (d scalar / d x, aux), under the TensorFlow or JAX backend."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return jax.grad(fn, has_aux=True)(x)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.convert_to_tensor(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            total, aux = fn(x)
+        return tape.gradient(total, x), aux
+    raise NotImplementedError(f"grad_cam runs under the tensorflow and jax backends, not {backend!r}")
 
 
 def grad_cam(model: keras.Model, images: np.ndarray, layer_name: str,
@@ -15,15 +32,21 @@ def grad_cam(model: keras.Model, images: np.ndarray, layer_name: str,
     the class probability (the predicted class unless ``classes`` is given), summed over
     channels, rectified, normalised per image and resized bilinearly to the input size.
     """
-    grad_model = keras.Model(model.inputs, [model.get_layer(layer_name).output, model.output])
-    x = tf.convert_to_tensor(images, dtype=tf.float32)
-    with tf.GradientTape() as tape:
-        features, probs = grad_model(x, training=False)  # (N, h, w, C), (N, K)
-        target = tf.argmax(probs, axis=1) if classes is None else tf.constant(classes)
-        score = tf.gather(probs, target, axis=1, batch_dims=1)  # (N,)
-    grads = tape.gradient(score, features)
-    weights = tf.reduce_mean(grads, axis=(1, 2), keepdims=True)  # (N, 1, 1, C)
-    cam = tf.nn.relu(tf.reduce_sum(features * weights, axis=-1, keepdims=True))
-    cam = tf.image.resize(cam, images.shape[1:3], method="bilinear")[..., 0]
-    peak = tf.reduce_max(cam, axis=(1, 2), keepdims=True)
-    return (cam / tf.maximum(peak, 1e-12)).numpy()
+    ops = keras.ops
+    layer = model.get_layer(layer_name)
+    features_model = keras.Model(model.inputs, layer.output)
+    head = keras.Model(layer.output, model.output)  # the rest of the network, from the maps
+    features = features_model(ops.convert_to_tensor(images, "float32"), training=False)
+    probs = ops.convert_to_numpy(head(features, training=False))
+    target = probs.argmax(axis=1) if classes is None else np.asarray(classes)
+    onehot = ops.one_hot(ops.convert_to_tensor(target.astype(np.int32)), probs.shape[1])
+
+    def score(f):  # the summed target-class probabilities: each image's gradient is its own
+        return ops.sum(head(f, training=False) * onehot), None
+
+    grads, _ = _gradient(score, features)  # (N, h, w, C)
+    weights = ops.mean(grads, axis=(1, 2), keepdims=True)  # (N, 1, 1, C)
+    cam = ops.relu(ops.sum(features * weights, axis=-1, keepdims=True))
+    cam = ops.image.resize(cam, images.shape[1:3], interpolation="bilinear")[..., 0]
+    peak = ops.max(cam, axis=(1, 2), keepdims=True)
+    return ops.convert_to_numpy(cam / ops.maximum(peak, 1e-12))

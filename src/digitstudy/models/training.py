@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from digitstudy.config import TrainConfig
 
@@ -16,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and TensorFlow (weights, dropout, shuffling)."""
+    """Seed Python, NumPy and the Keras backend (weights, dropout, noise)."""
     keras.utils.set_random_seed(seed)
 
 
@@ -44,12 +43,47 @@ class FitResult:
     epochs_run: int
 
 
-def make_dataset(x, y, batch_size: int, *, shuffle_seed: int | None = None) -> tf.data.Dataset:
-    """A cached, prefetched tf.data pipeline over in-memory arrays (shuffled when seeded)."""
-    ds = tf.data.Dataset.from_tensor_slices((x, y)).cache()
-    if shuffle_seed is not None:
-        ds = ds.shuffle(len(y), seed=shuffle_seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+def _take(x, index):
+    """Rows ``index`` of an array or of each array of a tuple (a multi-input model's x)."""
+    return tuple(a[index] for a in x) if isinstance(x, tuple | list) else x[index]
+
+
+class ArrayBatches(keras.utils.PyDataset):
+    """Batches of in-memory arrays for any Keras backend (no tf.data).
+
+    With a ``seed``, epoch ``e``'s order is the permutation drawn from ``(seed, e)`` alone,
+    so a fit resumed at epoch ``e`` sees the batches an uninterrupted fit sees; without one,
+    the order is the arrays' own (validation, evaluation). Fit with :meth:`callback`, which
+    sets the epoch from Keras's own count before each epoch's batches are read (the data
+    adapter's epoch hooks are called a backend-dependent number of times).
+    """
+
+    def __init__(self, x, y, batch_size: int, *, seed: int | None = None):
+        super().__init__()
+        self.x, self.y, self.batch_size, self.seed = x, np.asarray(y), batch_size, seed
+        self.set_epoch(0)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        n = len(self.y)
+        self._order = (np.arange(n) if self.seed is None
+                       else np.random.default_rng((self.seed, epoch)).permutation(n))
+
+    def callback(self) -> keras.callbacks.Callback:
+        batches = self
+
+        class EpochOrder(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                batches.set_epoch(epoch)
+
+        return EpochOrder()
+
+    def __len__(self) -> int:
+        return -(-len(self.y) // self.batch_size)
+
+    def __getitem__(self, i: int):
+        index = self._order[i * self.batch_size:(i + 1) * self.batch_size]
+        return _take(self.x, index), self.y[index]
 
 
 def fit(
@@ -81,11 +115,12 @@ def fit(
         cbs.append(keras.callbacks.ReduceLROnPlateau(
             monitor="val_loss", factor=cfg.reduce_lr.factor, patience=cfg.reduce_lr.patience))
     cbs.extend(callbacks or [])
-    train_ds = make_dataset(x, y, cfg.batch_size, shuffle_seed=seed)
-    val_ds = make_dataset(*validation, cfg.batch_size) if validation is not None else None
+    train_ds = ArrayBatches(x, y, cfg.batch_size, seed=seed)
+    cbs.append(train_ds.callback())
+    val_ds = ArrayBatches(*validation, cfg.batch_size) if validation is not None else None
     t0 = time.perf_counter()
     hist = model.fit(train_ds, validation_data=val_ds, epochs=cfg.epochs, callbacks=cbs, verbose=0,
-                     shuffle=False)  # the dataset shuffles itself (seeded)
+                     shuffle=False)  # ArrayBatches shuffles itself (seeded)
     seconds = time.perf_counter() - t0
     history = {k: [float(v) for v in vals] for k, vals in hist.history.items()}
     return FitResult(history=history, seconds=seconds, epochs_run=len(hist.epoch))

@@ -265,6 +265,8 @@ def write_report(records: list[ResultRecord], out: Path, run_id: str, profile_na
 
     meta = {"run": run_id, "profile": profile_name, "records": len(records),
             "parts": ", ".join(sorted({r.part for r in records}))}
+    if profile is not None:
+        meta["backend"] = f"Keras {profile.backend}"
     header = run_header(profile, records, sources) if profile is not None else []
     intro = []
     if study_scale != 1.0:
