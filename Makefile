@@ -22,7 +22,6 @@ TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 4 ? n :
 # A fixed test order by default (CI reproducible); `make test-random` shuffles it (pytest-randomly,
 # seed printed; SEED=<n> repeats one order): a test may depend on no other test's leftovers.
 PYTEST = $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -p no:randomly
-SEED ?=
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONWARNINGS ?= ignore::FutureWarning
@@ -70,8 +69,9 @@ test: $(VENV_STAMP) ## run every test (cluster-only checks skip with a reason un
 test-fast: $(VENV_STAMP) ## every test but the slow ones that train models or run the DAG (about 2 minutes)
 	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
-test-random: $(VENV_STAMP) ## every test in a random order (pytest-randomly prints the seed; SEED=<n> repeats it)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(if $(SEED),--randomly-seed=$(SEED)) $(PYTEST_ARGS)
+test-random: $(VENV_STAMP) ## every test in a random order (pytest-randomly; the seed is printed, SEED=<n> repeats it)
+	@seed=$${SEED:-$$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}; echo "test order seed: $$seed (make test-random SEED=$$seed repeats it)"; \
+	  $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -p randomly --randomly-seed=$$seed $(PYTEST_ARGS)
 
 lint: $(VENV_STAMP) ## ruff over the code
 	$(PY) -m ruff check src components pipelines tests scripts
