@@ -124,15 +124,27 @@ def jax_problems(version: str, copies: dict[str, list[metadata.Distribution]]) -
     for part in ("cuda_runtime", "cudnn", "cublas", "cufft", "cusparse", "cusolver", "cupti"):
         built = getattr(cuda, f"{part}_build_version")()
         try:
-            print(f"check_image: {part} built for {built}, loaded {getattr(cuda, f'{part}_get_version')()}")
+            loaded = getattr(cuda, f"{part}_get_version")()
         except Exception as e:  # noqa: BLE001 (the plugin raises RuntimeError or its own types)
-            print(f"check_image: {part} built for {built}, loaded version unreadable here: {e}")
+            problems.append(f"{part}: the plugin cannot read the loaded library's version: {e}")
+            continue
+        print(f"check_image: {part} built for {built}, loaded {loaded}")
+        if loaded < built:
+            problems.append(f"{part} {loaded} is older than the {built} JAX's plugin was built for")
+    print("check_image: NVIDIA wheels " + ", ".join(
+        f"{name} {found[0].version}" for name, found in sorted(copies.items())
+        if name.startswith("nvidia-")))
+    try:
+        ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        print("check_image: no NVIDIA driver here (libcuda.so.1; on a GPU node the container toolkit "
+              "mounts it): JAX's CUDA plugin cannot initialize (cuInit) and jax falls back to its "
+              "CPU backend")
     import jax
     import keras
 
     jax.print_environment_info()  # jax, jaxlib, numpy, python; nvidia-smi where there is one
-    print(f"check_image: jax devices {jax.devices()} (no GPU is needed here: without one, jax falls "
-          f"back to its CPU backend)")
+    print(f"check_image: jax devices {jax.devices()}")
     if keras.backend.backend() != "jax":
         problems.append(f"keras runs on {keras.backend.backend()!r} (KERAS_BACKEND="
                         f"{os.environ.get('KERAS_BACKEND', '')!r}), not jax")
