@@ -9,6 +9,9 @@ IMAGE_TAG := $(shell scripts/image_tag.sh 2>/dev/null || echo dev)
 endif
 CPU_IMAGE ?= $(IMAGE_REGISTRY)/digitstudy-cpu:$(IMAGE_TAG)
 GPU_IMAGE ?= $(IMAGE_REGISTRY)/digitstudy-gpu:$(IMAGE_TAG)
+# The JAX GPU image (profile backend: jax on GPU nodes): the training steps run it when the
+# compile/submit step is given GPU_IMAGE=<this name> (make image-gpu-jax prints it).
+GPU_JAX_IMAGE ?= $(IMAGE_REGISTRY)/digitstudy-gpu-jax:$(IMAGE_TAG)
 # components/settings.py reads these: the compiled pipeline names exactly these images.
 export DIGITSTUDY_IMAGE := $(CPU_IMAGE)
 export DIGITSTUDY_GPU_IMAGE := $(GPU_IMAGE)
@@ -22,8 +25,9 @@ BASE_IMAGE ?= digitstudy-base:bookworm-py3.11
 # Host networking: these machines' engines run without a bridge (dockerd --bridge=none).
 DOCKER_BUILD_FLAGS ?= --network host
 TF_VERSION := $(shell sed -n 's/^tensorflow_cpu==\([^; ]*\).*/\1/p' requirements.lock)
+JAX_VERSION := $(shell sed -n 's/^jax==\([^; ]*\).*/\1/p' requirements-dev.lock)
 
-.PHONY: images image-cpu image-gpu images-push base-image base-image-gpu
+.PHONY: images image-cpu image-gpu image-gpu-jax images-push base-image base-image-gpu
 
 images: image-cpu image-gpu ## build the CPU and GPU images, tagged with the git commit (needs a Docker engine)
 
@@ -36,6 +40,12 @@ image-gpu: ## build only the GPU image (TF_GPU_IMAGE=<base>, DOCKER_BUILD_FLAGS=
 	docker build $(DOCKER_BUILD_FLAGS) $(if $(TF_GPU_IMAGE),--build-arg TF_GPU_IMAGE=$(TF_GPU_IMAGE)) \
 	  -f images/Dockerfile.gpu -t $(GPU_IMAGE) .
 	@echo "built $(GPU_IMAGE)"
+
+image-gpu-jax: ## build the JAX GPU image: the CPU image's layers + jax[cuda12] at the locked version (PYTHON_IMAGE=<base>)
+	docker build $(DOCKER_BUILD_FLAGS) $(if $(PYTHON_IMAGE),--build-arg PYTHON_IMAGE=$(PYTHON_IMAGE)) \
+	  --build-arg JAX_VERSION=$(JAX_VERSION) --build-arg KERAS_BACKEND=jax \
+	  -f images/Dockerfile.cpu -t $(GPU_JAX_IMAGE) .
+	@echo "built $(GPU_JAX_IMAGE)"
 
 images-push: ## push both images to IMAGE_REGISTRY (for a real cluster)
 	docker push $(CPU_IMAGE)

@@ -4,7 +4,8 @@
 # uncommitted changes to what goes into the image add "-dirty-<hash of those changes>".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-paths=(src pyproject.toml README.md requirements.lock images .dockerignore)
+# requirements-dev.lock: its jax pin goes into the JAX GPU image (make image-gpu-jax).
+paths=(src pyproject.toml README.md requirements.lock requirements-dev.lock images .dockerignore)
 commit=$(git rev-parse --short=12 HEAD)
 if [ -z "$(git status --porcelain -- "${paths[@]}")" ]; then
   echo "$commit"

@@ -65,6 +65,41 @@ def test_gpu_base_is_tensorflow_gpu_at_the_locked_version():
     assert "prune_shadowed.py requirements.lock --gpu" in text  # --ignore-installed leftovers
 
 
+def test_jax_gpu_image_is_the_cpu_image_plus_jax_cuda_at_the_locked_version():
+    """make image-gpu-jax: Dockerfile.cpu with JAX_VERSION from requirements-dev.lock, installed
+    between the lock layer (shared with the CPU image) and the project, checked with --jax."""
+    jax = lock("requirements-dev.lock")["jax"]
+    if shutil.which("make") is None:
+        missing_tool("make", "not on PATH", "apt-get install make")
+    recipe = subprocess.run(["make", "-s", "-n", "image-gpu-jax", "PYTHON_IMAGE=base:1", "IMAGE_TAG=t1"],
+                            cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    build = " ".join(recipe.replace("\\\n", " ").split("\n")[0].split())
+    assert build == ("docker build --network host --build-arg PYTHON_IMAGE=base:1 "
+                     f"--build-arg JAX_VERSION={jax} --build-arg KERAS_BACKEND=jax "
+                     "-f images/Dockerfile.cpu -t ghcr.io/digitstudy/digitstudy-gpu-jax:t1 .")
+    text = DOCKERFILES["cpu"].read_text()
+    lock_layer = text.index("-r requirements.lock && pip check")
+    jax_arg, project = text.index("ARG JAX_VERSION=\n"), text.index("COPY src ./src")
+    assert lock_layer < jax_arg < project  # the CPU image's layers up to the lock are shared
+    assert 'pip install -c requirements.lock "jax[cuda12]==${JAX_VERSION}" && pip check' in text
+    assert "ENV KERAS_BACKEND=${KERAS_BACKEND}" in text
+    assert "check_image.py requirements.lock ${JAX_VERSION:+--jax=${JAX_VERSION}}" in text
+
+
+def test_jax_check_needs_the_cuda_plugin_at_the_locked_version():
+    """This venv has CPU jax only: the check names the missing CUDA plugin and a wrong version."""
+    jax = lock("requirements-dev.lock")["jax"]
+    check = [sys.executable, str(ROOT / "images" / "check_image.py"), str(ROOT / "requirements.lock")]
+    out = subprocess.run([*check, f"--jax={jax}"], capture_output=True, text=True)
+    assert out.returncode == 1
+    assert out.stderr.splitlines() == [f"check_image: jax-cuda12-plugin: not installed, --jax says {jax}",
+                                       f"check_image: jax-cuda12-pjrt: not installed, --jax says {jax}"]
+    assert out.stdout.strip().endswith(f"FAILED ({ROOT / 'requirements.lock'}, gpu=False, jax={jax})")
+    out = subprocess.run([*check, "--jax=0.0.1"], capture_output=True, text=True)
+    assert f"check_image: jax: {jax}, --jax says 0.0.1" in out.stderr.splitlines()
+    assert f"check_image: jaxlib: {lock('requirements-dev.lock')['jaxlib']}, --jax says 0.0.1" in out.stderr
+
+
 def test_kfp_in_the_images_is_the_sdk_version():
     from importlib.metadata import version
 

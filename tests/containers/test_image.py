@@ -1,8 +1,14 @@
-"""The CPU image itself: the locked runtime set, no dev tools, any uid, a read-only root."""
+"""The images themselves: the CPU image (the locked runtime set, no dev tools, any uid, a read-only
+root), and the GPU images when they are built (the tests do not build them)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_check_image_passes_inside(docker_run):
@@ -68,6 +74,52 @@ def test_gpu_image_check_passes_inside(engine):
     assert done.returncode == 0, done.stdout[-1000:] + done.stderr[-3000:]
     assert done.stdout.strip().endswith("check_image: ok (/opt/digitstudy/requirements.lock, gpu=True)")
     assert "libcudnn.so.9 loads" in done.stdout
+
+
+def jax_gpu_image(engine) -> str:
+    """make image-gpu-jax's tag for this commit, or skip: CI does not build GPU images."""
+    import docker
+
+    from components import settings
+
+    image = f"{settings.REGISTRY}/digitstudy-gpu-jax:{settings.IMAGE_TAG}"
+    try:
+        engine.images.get(image)
+    except docker.errors.ImageNotFound:
+        pytest.skip(f"{image} not built (make image-gpu-jax [PYTHON_IMAGE=...])")
+    return image
+
+
+def test_jax_gpu_image_check_passes_inside(engine):
+    """When the JAX GPU image for this commit is in the engine (make image-gpu-jax; the tests
+    do not build it): the lock, jax/jaxlib and the CUDA plugin at the locked version, the plugin's
+    libraries and its CUDA runtime, cuBLAS and cuDNN load, Keras on jax. No GPU is used."""
+    import subprocess
+
+    jax = re.search(r"^jax==(\S+)$", (ROOT / "requirements-dev.lock").read_text(), re.M).group(1)
+    done = subprocess.run(["docker", "run", "--rm", "--network", "none", jax_gpu_image(engine), "sh", "-c",
+                           'test -z "$(ls -A /tmp)" || { echo "build left in /tmp:" /tmp/*; exit 1; }; '
+                           f"python3 /usr/local/bin/check_image.py /opt/digitstudy/requirements.lock --jax={jax}"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    assert done.stdout.strip().endswith(
+        f"check_image: ok (/opt/digitstudy/requirements.lock, gpu=False, jax={jax})")
+    assert "libcudnn.so.9 loads" in done.stdout and "jax-cuda12-pjrt" in done.stdout
+
+
+def test_jax_gpu_image_runs_keras_on_jax_as_an_arbitrary_uid_on_a_read_only_root(engine):
+    """Its default backend is jax (no KERAS_BACKEND given), and the CLI runs (the image's CMD)."""
+    import subprocess
+
+    run = ["docker", "run", "--rm", "--network", "none", "--user", "12345:12345", "--read-only",
+           "--tmpfs", "/tmp", jax_gpu_image(engine)]
+    done = subprocess.run([*run, "python3", "-c", "import keras; print('backend', keras.backend.backend())"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == ["backend", "jax"]
+    cli = subprocess.run(run, capture_output=True, text=True, timeout=600)  # CMD: digitstudy list
+    assert cli.returncode == 0, cli.stderr[-3000:]
+    assert "p3-train-gan " in cli.stdout, cli.stdout
 
 
 def test_app_user_takes_over_a_base_s_uid_1000(docker_run):
