@@ -31,6 +31,9 @@ def image_tag() -> str:
 IMAGE_TAG = os.environ.get("DIGITSTUDY_IMAGE_TAG") or image_tag()
 CPU_IMAGE = os.environ.get("DIGITSTUDY_IMAGE") or f"{REGISTRY}/digitstudy-cpu:{IMAGE_TAG}"
 GPU_IMAGE = os.environ.get("DIGITSTUDY_GPU_IMAGE") or f"{REGISTRY}/digitstudy-gpu:{IMAGE_TAG}"
+# the training image of a profile with ``backend: jax`` on the gpu target (make image-gpu-jax)
+GPU_JAX_IMAGE = (os.environ.get("DIGITSTUDY_GPU_JAX_IMAGE")
+                 or f"{REGISTRY}/digitstudy-gpu-jax:{IMAGE_TAG}")
 BASE_IMAGE = CPU_IMAGE
 
 

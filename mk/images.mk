@@ -9,12 +9,13 @@ IMAGE_TAG := $(shell scripts/image_tag.sh 2>/dev/null || echo dev)
 endif
 CPU_IMAGE ?= $(IMAGE_REGISTRY)/digitstudy-cpu:$(IMAGE_TAG)
 GPU_IMAGE ?= $(IMAGE_REGISTRY)/digitstudy-gpu:$(IMAGE_TAG)
-# The JAX GPU image (profile backend: jax on GPU nodes): the training steps run it when the
-# compile/submit step is given GPU_IMAGE=<this name> (make image-gpu-jax prints it).
+# The JAX GPU image: the gpu target's training image for a profile with backend: jax
+# (pipelines/placement.py picks it by the profile's backend; make image-gpu-jax prints it).
 GPU_JAX_IMAGE ?= $(IMAGE_REGISTRY)/digitstudy-gpu-jax:$(IMAGE_TAG)
 # components/settings.py reads these: the compiled pipeline names exactly these images.
 export DIGITSTUDY_IMAGE := $(CPU_IMAGE)
 export DIGITSTUDY_GPU_IMAGE := $(GPU_IMAGE)
+export DIGITSTUDY_GPU_JAX_IMAGE := $(GPU_JAX_IMAGE)
 export DIGITSTUDY_IMAGE_TAG := $(IMAGE_TAG)
 
 # Bases: empty = the Dockerfiles' defaults (official python / TensorFlow GPU images, from a

@@ -50,6 +50,7 @@ class Placement:
     cluster: ClusterConfig | None = None
     cpu_image: str = images.CPU_IMAGE
     gpu_image: str = images.GPU_IMAGE
+    gpu_jax_image: str = images.GPU_JAX_IMAGE
 
     @classmethod
     def local(cls) -> Placement:
@@ -57,10 +58,11 @@ class Placement:
 
     @classmethod
     def for_cluster(cls, target: str, cluster: ClusterConfig, *, cpu_image: str = images.CPU_IMAGE,
-                    gpu_image: str = images.GPU_IMAGE) -> Placement:
+                    gpu_image: str = images.GPU_IMAGE,
+                    gpu_jax_image: str = images.GPU_JAX_IMAGE) -> Placement:
         if target not in TARGETS:
             raise ValueError(f"target {target!r}: choose one of {', '.join(TARGETS)}")
-        return cls(target, cluster, cpu_image, gpu_image)
+        return cls(target, cluster, cpu_image, gpu_image, gpu_jax_image)
 
     @property
     def on_cluster(self) -> bool:
@@ -79,8 +81,8 @@ class Placement:
 
     def train(self, component, **inputs):
         """Model training: retried on a cluster, on a GPU with the gpu target."""
-        image = self.gpu_image if self.kind == "gpu" else self.cpu_image
-        task = _in_image(component, image)(**inputs).set_caching_options(True)
+        task = _in_image(component, self._training_image(inputs["settings"]["backend"]))(
+            **inputs).set_caching_options(True)
         # The profile's Keras backend (its settings carry it: digitstudy.steps.Step.reads);
         # the step selects it too, so a runner that drops task variables (kfp.local) agrees.
         task.set_env_variable("KERAS_BACKEND", inputs["settings"]["backend"])
@@ -117,6 +119,17 @@ class Placement:
         return task
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _training_image(self, backend: str) -> str:
+        """The image of a training task: the CPU image holds TensorFlow only, so a JAX
+        profile's training runs in the JAX GPU image, on the gpu target alone."""
+        if self.kind == "gpu":
+            return self.gpu_jax_image if backend == "jax" else self.gpu_image
+        if backend == "jax" and self.on_cluster:
+            raise ValueError("profile backend 'jax': the CPU image holds TensorFlow only; "
+                             "compile with TARGET=gpu (the JAX GPU image, make image-gpu-jax) "
+                             "or set backend: tensorflow")
+        return self.cpu_image
 
     @staticmethod
     def _requests(task, resources) -> None:

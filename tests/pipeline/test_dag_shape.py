@@ -6,6 +6,7 @@ import re
 
 import pytest
 import yaml
+from profile_overrides import profile_with
 
 from digitstudy.config import load_profile, profile_from_dict
 from digitstudy.steps import STEPS
@@ -125,6 +126,19 @@ def test_gpu_image_is_chosen_by_the_placement(tmp_path):
     assert images == {"exec-fetch-mnist": "cpu:1", "exec-p4a-reduced-mnist": "cpu:1",
                       "exec-p4a-attention-mnist": "gpu:1",
                       "exec-aggregate-results": "cpu:1"}
+
+
+def test_a_jax_profile_trains_in_the_jax_gpu_image_and_only_on_the_gpu_target(tmp_path):
+    jax = profile_with(backend="jax")
+    gpu = Placement.for_cluster("gpu", jax.cluster, cpu_image="cpu:1", gpu_image="gpu:1",
+                                gpu_jax_image="gpu-jax:1")
+    spec = compile_spec(tmp_path, jax, "p4a", gpu)
+    images = {n: e["container"]["image"] for n, e in spec["deploymentSpec"]["executors"].items()}
+    assert images["exec-p4a-attention-mnist"] == "gpu-jax:1"
+    assert images["exec-p4a-reduced-mnist"] == images["exec-aggregate-results"] == "cpu:1"
+    cpu = Placement.for_cluster("cpu", jax.cluster, cpu_image="cpu:1")
+    with pytest.raises(ValueError, match="backend 'jax'.*TARGET=gpu"):
+        compile_spec(tmp_path, jax, "p4a", cpu)
 
 
 def loops_of(spec) -> dict[str, tuple[list, dict]]:
