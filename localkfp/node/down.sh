@@ -101,11 +101,11 @@ left=()
 mapfile -t rest < <(shims; pod_tasks)
 [ ${#rest[@]} -eq 0 ] || left+=("processes: ${rest[*]}")
 for f in "$pids"/*.pid; do
-  [ -e "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && left+=("process $(cat "$f") ($f)")
+  if [ -e "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; then left+=("process $(cat "$f") ($f)"); fi
 done
 ! ip netns list | grep -qw "$NODE_NETNS" || left+=("network namespace $NODE_NETNS")
 ! ip link show "$HOST_VETH" > /dev/null 2>&1 || left+=("veth $HOST_VETH")
-m=$(grep -E " ($LOCALKFP_STATE|/run/netns/$NODE_NETNS)[/ ]" /proc/self/mountinfo | awk '{print $5}' | tr '\n' ' ')
+m=$(grep -E " ($LOCALKFP_STATE|/run/netns/$NODE_NETNS)[/ ]" /proc/self/mountinfo | awk '{print $5}' | tr '\n' ' ' || true)
 [ -z "$m" ] || left+=("mounts: $m")
 for c in /sys/fs/cgroup/*/kubepods; do [ ! -d "$c" ] || left+=("cgroup $c"); done
 if [ ${#left[@]} -gt 0 ]; then

@@ -96,7 +96,8 @@ image_tar() {
   printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["%s/layer.tar"]}]' \
     "$config_sha" "$ref" "$layer_sha" > "$work/manifest.json"
   mkdir -p "$(dirname "$out")"
-  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$work" -cf "$out.tmp" .
+  tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$work" -cf "$out.tmp" \
+    manifest.json "$config_sha.json" "$layer_sha"
   mv "$out.tmp" "$out"
   rm -rf "$work"
 }

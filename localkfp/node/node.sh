@@ -132,7 +132,7 @@ start containerd containerd --config "$state/containerd.toml"
 wait_for containerd 30 ctr --address "$sock" version
 for tar in "$LOCALKFP_IMAGES"/*.tar; do
   [ -e "$tar" ] || continue
-  ctr --address "$sock" -n k8s.io images import --no-unpack "$tar" > /dev/null \
+  ctr --address "$sock" -n k8s.io images import "$tar" > /dev/null \
     || { echo "localkfp: containerd: importing $tar failed" >&2; exit 1; }
 done
 log "images: $(ctr --address "$sock" -n k8s.io images ls -q | grep -c .) in containerd"
