@@ -50,7 +50,7 @@ stop_pidfile() {
 shims() {
   local f
   for f in /proc/[0-9]*/cmdline; do
-    tr '\0' ' ' < "$f" 2>/dev/null | grep -qF -- "-address $sock" && { f=${f#/proc/}; echo "${f%/cmdline}"; }
+    tr '\0' ' ' 2>/dev/null < "$f" | grep -qF -- "-address $sock" && { f=${f#/proc/}; echo "${f%/cmdline}"; }
   done
   return 0
 }
