@@ -41,9 +41,10 @@ def needed() -> list[Path]:
 
 
 def require_node() -> None:
-    missing = [str(p) for p in needed() if not p.exists()]
+    missing = [p.name for p in needed() if not p.exists()]
     if missing:
-        message = f"the local node's build cache lacks {', '.join(missing)}; build it with: make cluster-build"
+        message = (f"the local node's build cache {cache_dir()} lacks {', '.join(missing)}; "
+                   "build it with: make cluster-build")
         if in_ci():
             pytest.fail(f"CI=true and {message}", pytrace=False)
         pytest.skip(message)
