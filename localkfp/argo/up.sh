@@ -7,8 +7,9 @@
 # - the namespace $ARGO_NAMESPACE (default kubeflow, where KFP runs its workflows);
 # - Argo's CRDs (manifests/base/crds/minimal, as KFP 2.17 installs them) and its
 #   workflow-controller-configmap, taken from the module cache (go mod download) and patched by
-#   kustomize with workflow-controller-configmap-patch.yaml (+ the files in
-#   $ARGO_EXTRA_PATCHES, space-separated: e.g. KFP's artifactRepository);
+#   kustomize with workflow-controller-configmap-patch.yaml, then the files in
+#   $ARGO_EXTRA_PATCHES (space-separated: e.g. KFP's artifactRepository); each data key is one
+#   string, so a later patch that sets workflowDefaults must carry the hostAliases too (checked);
 # - the upstream `executor` Role (quick-start/base/executor/emissary) for the pods' service accounts;
 # - workflow-controller as a process in the node's network namespace (localkfp/node/daemon.sh,
 #   log $LOCALKFP_STATE/logs/workflow-controller.log), with the admin kubeconfig, watching every
@@ -47,8 +48,17 @@ t0=$SECONDS
 "${kubectl[@]}" kustomize --load-restrictor LoadRestrictionsNone "$work" | "${kubectl[@]}" apply -f - > /dev/null
 "${kubectl[@]}" wait --for=condition=Established --timeout=60s crd/workflows.argoproj.io \
   crd/workflowtaskresults.argoproj.io > /dev/null
+# A patch in ARGO_EXTRA_PATCHES that sets workflowDefaults replaces ours whole (one string)
+"${kubectl[@]}" -n "$ns" get configmap workflow-controller-configmap \
+  -o jsonpath='{.data.workflowDefaults}' | grep -qF "$NODE_IP" \
+  || die "workflow-controller-configmap's workflowDefaults lost the hostAliases to $NODE_IP: a patch in ARGO_EXTRA_PATCHES replaced it; put them in that patch's workflowDefaults"
 log "argo: CRDs, configmap and executor Role applied in namespace $ns ($((SECONDS - t0)) s)"
 
+pidfile=$LOCALKFP_STATE/pids/50-workflow-controller.pid
+if [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+  log "workflow-controller running already (pid $(cat "$pidfile")): it reloads its configmap itself"
+  exit 0
+fi
 LEADER_ELECTION_DISABLE=true "$LOCALKFP_DIR/node/daemon.sh" workflow-controller \
   --wait "curl -sf http://127.0.0.1:6060/healthz" 60 -- \
   "$ARGO_BIN/workflow-controller" --kubeconfig "$LOCALKFP_STATE/kubeconfig" --namespace "$ns" \
