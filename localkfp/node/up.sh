@@ -8,6 +8,8 @@
 #    10.96.0.1 on the node's lo. No bridge, no default route, no iptables, nothing on the host
 #    but the host's end of the pair;
 # 2. fresh state in $LOCALKFP_STATE (default /var/lib/localkfp): certificates (openssl), etcd data;
+#    everything else in it is removed but logs.prev (the last run's logs), images (containerd's
+#    image store) and the folders named in $LOCALKFP_KEEP_DIRS;
 # 3. node.sh, inside the namespace: containerd, etcd, kube-apiserver, controller-manager,
 #    scheduler, kubelet; the images from the build cache imported into containerd;
 # 4. waits until the node is Ready and the default service account exists.
@@ -52,7 +54,10 @@ if [ -d "$LOCALKFP_STATE" ]; then
   rm -rf "$LOCALKFP_STATE/logs.prev"
   [ ! -d "$LOCALKFP_STATE/logs" ] || mv "$LOCALKFP_STATE/logs" "$LOCALKFP_STATE/logs.prev"
   [ "${LOCALKFP_FRESH_IMAGES:-}" != 1 ] || rm -rf "$LOCALKFP_STATE/images"
-  find "$LOCALKFP_STATE" -mindepth 1 -maxdepth 1 ! -name logs.prev ! -name images -exec rm -rf {} +
+  # LOCALKFP_KEEP_DIRS: more top-level folders of the state to keep (space-separated names)
+  keep=(! -name logs.prev ! -name images)
+  for k in ${LOCALKFP_KEEP_DIRS:-}; do keep+=(! -name "$k"); done
+  find "$LOCALKFP_STATE" -mindepth 1 -maxdepth 1 "${keep[@]}" -exec rm -rf {} +
 fi
 mkdir -p "$LOCALKFP_STATE/logs" "$LOCALKFP_STATE/pids"
 # Was /run/netns a mount point before (ip netns add makes it one)? down.sh undoes only its own
