@@ -8,7 +8,7 @@ import pytest
 import yaml
 from kfp import components
 
-from components.settings import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
+from components.images import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
 from digitstudy.config import load_profile
 from digitstudy.steps import STEPS
 from pipelines import placement
