@@ -12,7 +12,7 @@ GPU_IMAGE ?= $(IMAGE_REGISTRY)/digitstudy-gpu:$(IMAGE_TAG)
 # The JAX GPU image: the gpu target's training image for a profile with backend: jax
 # (pipelines/placement.py picks it by the profile's backend; make image-gpu-jax prints it).
 GPU_JAX_IMAGE ?= $(IMAGE_REGISTRY)/digitstudy-gpu-jax:$(IMAGE_TAG)
-# components/settings.py reads these: the compiled pipeline names exactly these images.
+# components/images.py reads these: the compiled pipeline names exactly these images.
 export DIGITSTUDY_IMAGE := $(CPU_IMAGE)
 export DIGITSTUDY_GPU_IMAGE := $(GPU_IMAGE)
 export DIGITSTUDY_GPU_JAX_IMAGE := $(GPU_JAX_IMAGE)

@@ -7,7 +7,7 @@ annotations`: KFP reads the component's annotations as types.)"""
 
 from kfp import dsl
 
-from components.settings import CPU_IMAGE
+from components.images import CPU_IMAGE
 
 RETRIES = {"num_retries": 2, "backoff_duration": "5s", "backoff_factor": 2,
            "backoff_max_duration": "900s"}

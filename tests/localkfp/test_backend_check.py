@@ -25,7 +25,7 @@ import pytest
 import yaml
 from tooling import missing_tool
 
-from components.settings import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
+from components.images import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
 from digitstudy import checkpoints
 from digitstudy.config import load_profile
 from digitstudy.config.cluster import seconds
