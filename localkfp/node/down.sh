@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Tears the node down (make node-down; run as root) and checks that nothing is left:
+#
+#   localkfp/node/down.sh
+#
+# Order: the daemons started with daemon.sh (newest first), the kubelet, scheduler and
+# controller-manager; then every pod (crictl, through the node's containerd), then the API
+# server, etcd and containerd, then any process still in the node's network namespace or in the
+# kubelet's cgroups; then the namespace (its veth pair goes with it), the kubelet's cgroups and
+# /run/netns if up.sh mounted it. Processes are stopped by their ids (TERM, then KILL after 10 s).
+# The mounts node.sh made live in the private mount namespace, which ends with its last process.
+# Prints what remains, if anything, and then exits 1. Logs stay in $LOCALKFP_STATE/logs.
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+[ "$(id -u)" = 0 ] || die "tearing the node down needs root"
+
+pids=$LOCALKFP_STATE/pids
+sock=$LOCALKFP_STATE/run/containerd/containerd.sock
+t0=$SECONDS
+
+# stop PID...: TERM, then KILL whatever still runs after 10 s
+stop() {
+  local p alive
+  [ $# -gt 0 ] || return 0
+  kill -TERM "$@" 2>/dev/null || true
+  for _ in $(seq 40); do
+    alive=()
+    for p in "$@"; do ! kill -0 "$p" 2>/dev/null || alive+=("$p"); done
+    [ ${#alive[@]} -gt 0 ] || return 0
+    sleep 0.25
+  done
+  log "still running after 10 s, killing: ${alive[*]}"
+  kill -KILL "${alive[@]}" 2>/dev/null || true
+  sleep 0.5
+}
+
+# stop_pidfile FILE: the process it names, then the file
+stop_pidfile() {
+  local f=$1 p
+  p=$(cat "$f" 2>/dev/null || true)
+  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
+    log "stopping $(basename "$f" .pid | cut -d- -f2-) (pid $p)"
+    stop "$p"
+  fi
+  rm -f "$f"
+}
+
+# The processes whose command line names this node's containerd socket (containerd's shims)
+shims() {
+  local f
+  for f in /proc/[0-9]*/cmdline; do
+    tr '\0' ' ' 2>/dev/null < "$f" | grep -qF -- "-address $sock" && { f=${f#/proc/}; echo "${f%/cmdline}"; }
+  done
+  return 0
+}
+
+# The processes in the kubelet's cgroups (the pods' containers)
+pod_tasks() {
+  [ -d /sys/fs/cgroup/pids/kubepods ] || return 0
+  find /sys/fs/cgroup/pids/kubepods -name tasks -exec cat {} + 2>/dev/null | sort -u
+}
+
+if [ -d "$pids" ]; then
+  # daemons (50-*) newest first, then kubelet (06), scheduler, controller-manager
+  mapfile -t files < <(find "$pids" -name '*.pid' | sort -r)
+  for f in "${files[@]}"; do
+    case $(basename "$f") in 0[1-3]-*) continue ;; esac
+    stop_pidfile "$f"
+  done
+  if [ -S "$sock" ] && [ -x "$CRICTL_BIN/crictl" ]; then
+    log "removing every pod"
+    timeout 60 "$CRICTL_BIN/crictl" -r "unix://$sock" rmp -fa > /dev/null 2>&1 || true
+  fi
+  mapfile -t files < <(find "$pids" -name '*.pid' | sort -r)
+  for f in "${files[@]}"; do stop_pidfile "$f"; done
+fi
+# Left over: shims of the node's containerd, pods' processes, anything in the namespace
+mapfile -t rest < <(shims; pod_tasks; ip netns pids "$NODE_NETNS" 2>/dev/null || true)
+if [ ${#rest[@]} -gt 0 ]; then
+  log "stopping what is left: ${rest[*]}"
+  stop "${rest[@]}"
+fi
+
+if ip netns list | grep -qw "$NODE_NETNS"; then
+  log "deleting network namespace $NODE_NETNS (and its veth pair)"
+  ip netns del "$NODE_NETNS"
+fi
+! ip link show "$HOST_VETH" > /dev/null 2>&1 || ip link del "$HOST_VETH"
+# The kubelet's cgroups (on the host's hierarchies: node.sh mounted the same ones)
+for c in /sys/fs/cgroup/*/kubepods; do
+  if [ -d "$c" ]; then find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null || true; fi
+done
+if [ -e "$LOCALKFP_STATE/netns-mount-ours" ] && [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then
+  umount /run/netns 2>/dev/null || true
+  rm -f "$LOCALKFP_STATE/netns-mount-ours"
+fi
+
+# What remains?
+left=()
+mapfile -t rest < <(shims; pod_tasks)
+[ ${#rest[@]} -eq 0 ] || left+=("processes: ${rest[*]}")
+for f in "$pids"/*.pid; do
+  if [ -e "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null; then left+=("process $(cat "$f") ($f)"); fi
+done
+! ip netns list | grep -qw "$NODE_NETNS" || left+=("network namespace $NODE_NETNS")
+! ip link show "$HOST_VETH" > /dev/null 2>&1 || left+=("veth $HOST_VETH")
+m=$(grep -E " ($LOCALKFP_STATE|/run/netns/$NODE_NETNS)[/ ]" /proc/self/mountinfo | awk '{print $5}' | tr '\n' ' ' || true)
+[ -z "$m" ] || left+=("mounts: $m")
+for c in /sys/fs/cgroup/*/kubepods; do [ ! -d "$c" ] || left+=("cgroup $c"); done
+if [ ${#left[@]} -gt 0 ]; then
+  echo "localkfp: node-down left behind:" >&2
+  printf '  %s\n' "${left[@]}" >&2
+  exit 1
+fi
+log "node down in $((SECONDS - t0)) s: no process, mount, namespace, veth or cgroup of it left (logs in $LOCALKFP_STATE/logs)"
