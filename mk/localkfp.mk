@@ -45,3 +45,19 @@ node-check: ## run a two-step Argo workflow on the node (output parameter passed
 node-down: ## stop the node and everything started in it; prints anything left behind (root)
 	localkfp/node/down.sh
 # ---- end of the node's targets -----------------------------------------------------------------
+
+# --- the whole local cluster: node, Argo, KFP's backend, MLMD, UI --------------------------------
+.PHONY: cluster-build cluster-up cluster-down
+
+cluster-build: ## every binary and image of the local KFP into the build cache (LOCALKFP_LOCK=<file>: builds under flock)
+	localkfp/cluster_build.sh
+
+cluster-up: $(VENV_STAMP) ## start the local KFP 2.17 (root); prints KFP_HOST, the UI's URL, KUBECONFIG
+	localkfp/cluster_up.sh
+
+cluster-down: ## stop the local KFP and the node; prints anything left behind (root)
+	localkfp/node/down.sh
+
+.PHONY: print-local-cpu-image
+print-local-cpu-image: ## the CPU image's name on the local cluster (localkfp/kfp/project_image.sh imports it)
+	@echo localkfp/digitstudy-cpu:$(IMAGE_TAG)
