@@ -27,7 +27,13 @@ log "creating $VENV with $("$PYTHON" --version) from $req"
 rm -rf "$VENV"
 "$PYTHON" -m venv "$VENV"
 install=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-virtualenv -r "$req")
-if command -v flock >/dev/null; then flock "$HEAVY_LOCK" "${install[@]}"; else "${install[@]}"; fi
+if command -v flock >/dev/null; then
+  # shellcheck disable=SC2016 # expanded by the inner bash
+  flock "$HEAVY_LOCK" bash -c 'echo "mlmd-venv: (waited $(( $(date +%s) - $1 )) s for the CPU lock)" >&2; t=$SECONDS; shift
+    "$@" && echo "mlmd-venv: pip install took $((SECONDS - t)) s" >&2' _ "$(date +%s)" "${install[@]}"
+else
+  "${install[@]}"
+fi
 "$VENV/bin/python" -c 'import ml_metadata, sonora, grpc, google.protobuf as p; print("mlmd-venv: ml-metadata", ml_metadata.__version__, "protobuf", p.__version__, "grpcio", grpc.__version__)' >&2
 echo "$want" >"$VENV/.requirements.sha256"
 log "done in $((SECONDS - t0)) s"

@@ -109,21 +109,30 @@ def _unary(store: Store, method) -> grpc.RpcMethodHandler:
                 found = single_response_cls.FromString(data).contexts
                 if found:
                     getattr(out.contexts[context_id], field).extend(found)
-            return out.SerializeToString()
+            return _Message(out.SerializeToString())
     else:
         def handler(request: bytes, context):
             data, status, error = store.call(name, request)
             if status:
                 log.info("%s -> %s: %s", name, _CODES.get(status, status), error)
                 context.abort(_CODES.get(status, grpc.StatusCode.UNKNOWN), error)
-            return data
-    # bytes in, bytes out: identity (de)serializers (sonora calls them unconditionally)
+            return _Message(data)
+    # bytes in, bytes out (sonora calls the (de)serializers unconditionally)
     return grpc.unary_unary_rpc_method_handler(
-        handler, request_deserializer=_same, response_serializer=_same)
+        handler, request_deserializer=_same, response_serializer=bytes)
 
 
 def _same(data: bytes) -> bytes:
     return data
+
+
+class _Message(bytes):
+    """A serialized response, true even when empty: sonora sends no message frame for a
+    false response, and the grpc-web JS client fails a unary call that has none
+    ("Incomplete response"); an empty message (no types yet, PutParentContexts) is valid."""
+
+    def __bool__(self) -> bool:
+        return True
 
 
 def generic_handler(store: Store) -> grpc.GenericRpcHandler:

@@ -149,6 +149,18 @@ def grpc_web_post(url: str, message: bytes, **headers) -> tuple[int, dict, bytes
         return answer.status, dict(answer.headers.items()), answer.read()
 
 
+def test_grpc_web_empty_response_is_still_a_message_frame(shim):
+    """The grpc-web JS client fails a unary call without a message frame ("Incomplete
+    response"): an empty response (here: no artifact 999999) is a frame of length 0."""
+    host, _, web_port = shim
+    message = b"\x08\xbf\x84\x3d"  # GetArtifactsByIDRequest{artifact_ids: [999999]}
+    status, headers, payload = grpc_web_post(
+        f"http://{host}:{web_port}/ml_metadata.MetadataStoreService/GetArtifactsByID", message)
+    assert status == 200
+    assert payload[:5] == b"\x00\x00\x00\x00\x00"  # an uncompressed message of 0 bytes
+    assert payload[5] == 0x80 and re.search(rb"grpc-status: ?0\r\n", payload[10:])
+
+
 def test_grpc_web_error_is_a_trailer_and_cors_answers_the_origin(shim):
     host, _, web_port = shim
     # GetArtifactTypeRequest{type_name: "absent"}: field 1, length-delimited
