@@ -2,7 +2,7 @@
 
 The shim runs in its own virtualenv (ml-metadata wants protobuf < 5), built by
 `make cluster-build-mlmd`; the checks run there too (localkfp/mlmd/check.py), as
-subprocesses of this test, against a server on free ports of 127.0.0.1 with a fresh SQLite
+subprocesses of this test, against a server (the `shim` fixture, conftest.py) on free ports of 127.0.0.1 with a fresh SQLite
 file. Without the virtualenv the tests skip (locally) or fail (CI=true), naming the command.
 """
 
@@ -10,65 +10,17 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import struct
 import subprocess
-import time
 import urllib.request
 from pathlib import Path
 
-import pytest
 from tooling import missing_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 MLMD = ROOT / "localkfp" / "mlmd"
 CACHE = Path(os.environ.get("DIGITSTUDY_CACHE", Path.home() / ".cache" / "digitstudy")) / "localkfp"
 KFP_SRC = Path(os.environ.get("KFP_SRC", CACHE / "kfp-src" / "2.17.0-4a3592cb"))
-BUILD = "make cluster-build-mlmd"
-
-
-def _version() -> str:
-    text = (MLMD / "requirements.txt").read_text()
-    return re.search(r"^ml-metadata==(\S+)", text, re.M).group(1)
-
-
-@pytest.fixture(scope="module")
-def venv_python() -> Path:
-    venv = Path(os.environ.get("MLMD_VENV", CACHE / f"mlmd-venv-{_version()}"))
-    python = venv / "bin" / "python"
-    if not (venv / ".requirements.sha256").exists() or not python.exists():
-        missing_tool("the MLMD shim's virtualenv", f"{venv} is not built", BUILD)
-    return python
-
-
-@pytest.fixture(scope="module")
-def shim(venv_python, tmp_path_factory):
-    """A shim on free ports (gRPC, gRPC-Web) over a fresh SQLite file: (host, grpc, web)."""
-    state = tmp_path_factory.mktemp("mlmd")
-    ready = state / "ready"
-    log = (state / "shim.log").open("w")
-    proc = subprocess.Popen(
-        [str(MLMD / "serve.sh"), "--host", "127.0.0.1", "--grpc-port", "0",
-         "--grpc-web-port", "0", "--db", str(state / "metadata.sqlite"),
-         "--ready-file", str(ready)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "MLMD_VENV": str(venv_python.parents[1])})
-    try:
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the shim did not start: {(state / 'shim.log').read_text()[-2000:]}")
-            time.sleep(0.1)
-        host, grpc_port, web_port = ready.read_text().split()
-        yield host, int(grpc_port), int(web_port)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-    assert proc.returncode == 0, (state / "shim.log").read_text()[-2000:]
 
 
 def run_in_venv(venv_python: Path, code: str, *args: str) -> subprocess.CompletedProcess:
