@@ -186,6 +186,7 @@ def grpc_web_app(handler: grpc.GenericRpcHandler):
 class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 64  # the UI opens several calls at once (the stdlib default is 5)
 
 
 class _QuietHandler(WSGIRequestHandler):
