@@ -194,8 +194,22 @@ class _QuietHandler(WSGIRequestHandler):
         log.debug("grpc-web %s %s", self.address_string(), format % args)
 
 
-def serve(host: str, grpc_port: int, web_port: int, db: str, workers: int = 16):
-    store = Store(connection_config(db))
+def open_store(db: str, wait: float) -> Store:
+    """The store; a database that refuses connections is retried for `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return Store(connection_config(db))
+        except RuntimeError as e:  # the extension's error: the database is not up (yet)
+            if time.monotonic() >= deadline:
+                raise SystemExit(f"mlmd-shim: cannot open the store {_redacted(db)}: {e}") from e
+            log.info("store %s not ready (%s); retrying", _redacted(db), e)
+            time.sleep(1)
+
+
+def serve(host: str, grpc_port: int, web_port: int, db: str, workers: int = 16,
+          wait: float = 0):
+    store = open_store(db, wait)
     handler = generic_handler(store)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=workers),
                          options=[("grpc.max_receive_message_length", 100 * 1024 * 1024),
@@ -234,6 +248,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--db", default=env("MLMD_DB", f"{state}/mlmd/metadata.sqlite"),
                    help="SQLite file or postgresql://user:pw@host:port/db "
                         "(MLMD_DB; default $LOCALKFP_STATE/mlmd/metadata.sqlite)")
+    p.add_argument("--wait-db", type=float, default=float(env("MLMD_WAIT_DB", "30")),
+                   help="seconds to retry a database that refuses connections (MLMD_WAIT_DB; 30)")
     p.add_argument("--ready-file", default=env("MLMD_READY_FILE", ""),
                    help="once both ports serve, write 'host grpc_port grpc_web_port' here")
     p.add_argument("--list", action="store_true", help="print every RPC and how it is served")
@@ -250,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}\t{how}")
         return 0
     t0 = time.monotonic()
-    server, grpc_port, web = serve(args.host, args.grpc_port, args.grpc_web_port, args.db)
+    server, grpc_port, web = serve(args.host, args.grpc_port, args.grpc_web_port, args.db,
+                                   wait=args.wait_db)
     web_port = web.server_address[1] if web else -1
     log.info("serving %d RPCs of %s: gRPC on %s:%d, gRPC-Web on %s:%s, store %s (%.2f s)",
              len(SERVICE.methods), SERVICE.full_name, args.host, grpc_port, args.host,

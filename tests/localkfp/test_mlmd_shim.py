@@ -91,6 +91,32 @@ def test_composed_rpcs_and_status_codes(venv_python, shim):
     assert lines[3:] == ["error NOT_FOUND", "error UNIMPLEMENTED"]
 
 
+CONCURRENT = r"""
+import sys, grpc
+from concurrent.futures import ThreadPoolExecutor
+from ml_metadata.proto import metadata_store_pb2 as pb, metadata_store_service_pb2 as svc
+from ml_metadata.proto import metadata_store_service_pb2_grpc as svc_grpc
+stub = svc_grpc.MetadataStoreServiceStub(grpc.insecure_channel(sys.argv[1]))
+t = stub.PutExecutionType(svc.PutExecutionTypeRequest(
+    execution_type=pb.ExecutionType(name="concurrent"))).type_id
+def writer(i):
+    for j in range(20):
+        stub.PutExecution(svc.PutExecutionRequest(execution=pb.Execution(type_id=t, name=f"{i}-{j}")))
+        stub.GetExecutionsByType(svc.GetExecutionsByTypeRequest(type_name="concurrent"))
+with ThreadPoolExecutor(8) as pool:
+    list(pool.map(writer, range(8)))
+print(len(stub.GetExecutionsByType(svc.GetExecutionsByTypeRequest(type_name="concurrent")).executions))
+"""
+
+
+def test_concurrent_writers(venv_python, shim):
+    """8 clients at once (a ParallelFor's drivers): every write lands, none is refused."""
+    host, grpc_port, _ = shim
+    out = run_in_venv(venv_python, CONCURRENT, f"{host}:{grpc_port}")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["160"]
+
+
 def grpc_web_post(url: str, message: bytes, **headers) -> tuple[int, dict, bytes]:
     """One unary gRPC-Web call as the UI's JS client makes it (mode=grpcweb: binary frames)."""
     body = b"\x00" + struct.pack(">I", len(message)) + message
