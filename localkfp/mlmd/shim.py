@@ -18,6 +18,7 @@ import argparse
 import logging
 import os
 import signal
+import socket
 import socketserver
 import sys
 import threading
@@ -189,6 +190,10 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     request_queue_size = 64  # the UI opens several calls at once (the stdlib default is 5)
 
 
+class _ThreadingWSGIServer6(_ThreadingWSGIServer):
+    address_family = socket.AF_INET6
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 (the base class's name)
         log.debug("grpc-web %s %s", self.address_string(), format % args)
@@ -215,14 +220,21 @@ def serve(host: str, grpc_port: int, web_port: int, db: str, workers: int = 16,
                          options=[("grpc.max_receive_message_length", 100 * 1024 * 1024),
                                   ("grpc.max_send_message_length", 100 * 1024 * 1024)])
     server.add_generic_rpc_handlers((handler,))
-    bound = server.add_insecure_port(f"{host}:{grpc_port}")
-    if not bound:
-        raise SystemExit(f"mlmd-shim: cannot bind gRPC to {host}:{grpc_port}")
+    address = f"[{host}]" if ":" in host else host  # an IPv6 literal in brackets
+    try:
+        bound = server.add_insecure_port(f"{address}:{grpc_port}")
+    except RuntimeError as e:
+        raise SystemExit(f"mlmd-shim: cannot bind gRPC to {address}:{grpc_port}: {e}") from e
     server.start()
     web = None
     if web_port >= 0:
-        web = make_server(host, web_port, grpc_web_app(handler),
-                          server_class=_ThreadingWSGIServer, handler_class=_QuietHandler)
+        server_class = _ThreadingWSGIServer6 if ":" in host else _ThreadingWSGIServer
+        try:
+            web = make_server(host, web_port, grpc_web_app(handler),
+                              server_class=server_class, handler_class=_QuietHandler)
+        except OSError as e:
+            server.stop(grace=None)
+            raise SystemExit(f"mlmd-shim: cannot bind gRPC-Web to {address}:{web_port}: {e}") from e
         threading.Thread(target=web.serve_forever, name="grpc-web", daemon=True).start()
     return server, bound, web
 
