@@ -115,8 +115,11 @@ def _unary(store: Store, method) -> grpc.RpcMethodHandler:
         def handler(request: bytes, context):
             data, status, error = store.call(name, request)
             if status:
-                log.info("%s -> %s: %s", name, _CODES.get(status, status), error)
-                context.abort(_CODES.get(status, grpc.StatusCode.UNKNOWN), error)
+                code = _CODES.get(status, grpc.StatusCode.UNKNOWN)
+                # NOT_FOUND is routine (KFP asks for a type before creating it)
+                log.log(logging.DEBUG if code == grpc.StatusCode.NOT_FOUND else logging.INFO,
+                        "%s -> %s: %s", name, code.name, error)
+                context.abort(code, error)
             return _Message(data)
     # bytes in, bytes out (sonora calls the (de)serializers unconditionally)
     return grpc.unary_unary_rpc_method_handler(

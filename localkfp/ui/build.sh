@@ -22,14 +22,17 @@ NODE_FALLBACK=${NODE_FALLBACK:-0}
 
 log() { echo "ui-build: $*"; }
 die() { echo "ui-build: FAILED: $*" >&2; exit 1; }
-# heavy CMD...: CMD under the CPU lock shared with other builds; says how long it waited
+# heavy CMD...: CMD under the CPU lock shared with other builds; the wait is added to $WAITED
+WAITED=$(mktemp)
+trap 'rm -f "$WAITED"' EXIT
 heavy() {
   if ! command -v flock >/dev/null; then "$@"; return; fi
   # shellcheck disable=SC2016 # expanded by the inner bash
-  flock "$HEAVY_LOCK" bash -c 'echo "ui-build:   (waited $(( $(date +%s) - $1 )) s for the CPU lock)"; shift; exec "$@"' \
-    _ "$(date +%s)" "$@"
+  flock "$HEAVY_LOCK" bash -c 'echo $(( $(date +%s) - $1 )) >>"$2"; shift 2; exec "$@"' \
+    _ "$(date +%s)" "$WAITED" "$@"
 }
-# step NAME CMD...: run CMD unless NAME's stamp exists; print the step's wall time
+waited() { awk '{s += $1} END {print s + 0}' "$WAITED"; }
+# step NAME CMD...: run CMD unless NAME's stamp exists; print its time, less the lock's waits
 step() {
   local name=$1; shift
   local stamp="$UI_DIR/.stamps/$name"
@@ -38,14 +41,18 @@ step() {
     return 0
   fi
   log "$name: running"
+  : >"$WAITED"
   local t0=$SECONDS
   if ! "$@"; then
     log "$name: failed after $((SECONDS - t0)) s"
     return 1
   fi
+  local wait took
+  wait=$(waited)
+  took=$((SECONDS - t0 - wait))
   mkdir -p "$UI_DIR/.stamps"
-  echo "built in $((SECONDS - t0)) s on $(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$stamp"
-  log "$name: done in $((SECONDS - t0)) s"
+  echo "built in $took s (+$wait s waiting for the CPU lock) on $(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$stamp"
+  log "$name: done in $took s (+$wait s waiting for the CPU lock)"
 }
 
 [[ -d $KFP_SRC/frontend ]] || die "no KFP checkout at $KFP_SRC (make kfp-src takes it from KFP's release tag $KFP_VERSION)"
