@@ -125,6 +125,9 @@ if [[ $NODE_FALLBACK != 1 ]]; then
 fi
 if [[ -z $NODE ]]; then
   NODE=$(command -v node) || die "no node on PATH and Node $NODE_VERSION could not be installed"
+  # frontend/.npmrc has engine-strict=true and package.json's engines names $NODE_VERSION only
+  export npm_config_engine_strict=false
+  log "engine-strict off: building with $("$NODE" --version) instead of the pinned $NODE_VERSION"
 fi
 # npm and npx run under the chosen node (npm's node package also links node into .bin)
 PATH=$(dirname "$NODE"):$PATH
