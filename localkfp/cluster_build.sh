@@ -4,11 +4,11 @@
 # heavy step under flock(1) on it, where other builds share the machine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=localkfp/node/lib.sh
+# shellcheck source=node/lib.sh
 . "$here/node/lib.sh"
-# shellcheck source=localkfp/kfp/env.sh
+# shellcheck source=kfp/env.sh
 . "$here/kfp/env.sh"
-# shellcheck source=localkfp/scripts/common.sh
+# shellcheck source=scripts/common.sh
 . "$here/scripts/common.sh"
 export HEAVY_LOCK=${LOCALKFP_LOCK:-}
 

@@ -4,9 +4,9 @@
 # and what `make doctor` reports. A component that fails: its name and its log's last lines.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=localkfp/node/lib.sh
+# shellcheck source=node/lib.sh
 . "$here/node/lib.sh"
-# shellcheck source=localkfp/kfp/env.sh
+# shellcheck source=kfp/env.sh
 . "$here/kfp/env.sh"
 start=$SECONDS
 "$here/cluster_build.sh"

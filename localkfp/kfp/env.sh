@@ -17,4 +17,4 @@ UI_PORT=${UI_PORT:-3000}
 KFP_STATE=$LOCALKFP_STATE/kfp
 # made at bring-up, never committed: the object store's and the database's credentials
 KFP_CREDENTIALS=$KFP_STATE/credentials.env
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+PG_BIN=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n 1)

@@ -3,7 +3,7 @@
 # named localkfp/digitstudy-cpu:<its tag> (the name pipelines compiled for the local cluster use:
 # DIGITSTUDY_IMAGE). Skipped when the tarball of that tag is there.
 set -euo pipefail
-# shellcheck source=localkfp/node/lib.sh
+# shellcheck source=../node/lib.sh
 . "$(dirname "$0")/../node/lib.sh"
 repo=$(cd "$LOCALKFP_DIR/.." && pwd)
 tag=$(DIGITSTUDY_IMAGE_TAG='' make -s -C "$repo" --no-print-directory print-image-tag)

@@ -7,11 +7,11 @@
 # and its log's last lines (daemon.sh), exit 1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=localkfp/node/lib.sh
+# shellcheck source=../node/lib.sh
 . "$here/../node/lib.sh"
-# shellcheck source=localkfp/kfp/env.sh
+# shellcheck source=env.sh
 . "$here/env.sh"
-# shellcheck source=localkfp/scripts/common.sh
+# shellcheck source=../scripts/common.sh
 . "$LOCALKFP_DIR/scripts/common.sh"
 REPO=$(cd "$LOCALKFP_DIR/.." && pwd)
 KUBECTL=("$KUBE_BIN/kubectl" --kubeconfig "$LOCALKFP_STATE/kubeconfig")
@@ -146,6 +146,7 @@ daemon kfp-apiserver --wait "curl -sf http://$NODE_IP:$KFP_HTTP_PORT/apis/v2beta
 mkdir -p "$KFP_STATE/tokens" /run/secrets/kubeflow/tokens
 "${KUBECTL[@]}" create token ml-pipeline-persistenceagent -n "$KFP_NAMESPACE" \
   --audience=pipelines.kubeflow.org --duration=48h > "$KFP_STATE/tokens/persistenceagent-sa-token"
+# shellcheck disable=SC2016  # expanded by the inner bash
 daemon kfp-persistenceagent -- unshare -m bash -c \
   'mount --bind "$0" /run/secrets/kubeflow/tokens && exec "$@"' "$KFP_STATE/tokens" \
   "$kfp_bin/persistence_agent" --kubeconfig="$LOCALKFP_STATE/kubeconfig" \

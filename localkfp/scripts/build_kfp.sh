@@ -4,7 +4,7 @@
 # version. Programs: apiserver persistence_agent driver launcher-v2 (default: all). Each one
 # present is skipped; each build prints its time. Prints the binaries' folder last.
 set -euo pipefail
-# shellcheck source=localkfp/scripts/common.sh
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 need_kfp_src
 command -v go >/dev/null || { echo "localkfp: no Go toolchain (go) on PATH" >&2; exit 1; }
