@@ -12,9 +12,8 @@ KFP_HTTP_PORT=8888
 MLMD_GRPC_PORT=8080
 MLMD_GRPC_WEB_PORT=9091
 S3_PORT=9000
-PG_PORT=5432
+DB_PORT=3306
 UI_PORT=${UI_PORT:-3000}
 KFP_STATE=$LOCALKFP_STATE/kfp
 # made at bring-up, never committed: the object store's and the database's credentials
 KFP_CREDENTIALS=$KFP_STATE/credentials.env
-PG_BIN=$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin 2>/dev/null | sort -V | tail -n 1)

