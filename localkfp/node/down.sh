@@ -3,11 +3,12 @@
 #
 #   localkfp/node/down.sh
 #
-# Order: the daemons started with daemon.sh (newest first), the kubelet, scheduler and
+# Order: the daemons started with daemon.sh, the kubelet, scheduler and
 # controller-manager; then every pod (crictl, through the node's containerd), then the API
 # server, etcd and containerd, then any process still in the node's network namespace or in the
 # kubelet's cgroups; then the namespace (its veth pair goes with it), the kubelet's cgroups and
-# /run/netns if up.sh mounted it. Processes are stopped by their ids (TERM, then KILL after 10 s).
+# /run/netns if up.sh mounted it. Processes are stopped by their ids (TERM, then KILL
+# after $LOCALKFP_STOP_GRACE s, default 5; each group at once).
 # The mounts node.sh made live in the private mount namespace, which ends with its last process.
 # Prints what remains, if anything, and then exits 1. Logs stay in $LOCALKFP_STATE/logs.
 set -euo pipefail
@@ -19,31 +20,42 @@ pids=$LOCALKFP_STATE/pids
 sock=$LOCALKFP_STATE/run/containerd/containerd.sock
 t0=$SECONDS
 
-# stop PID...: TERM, then KILL whatever still runs after 10 s
+grace=${LOCALKFP_STOP_GRACE:-5}
+
+# stop PID...: TERM, then KILL whatever still runs after $grace s
 stop() {
   local p alive
   [ $# -gt 0 ] || return 0
   kill -TERM "$@" 2>/dev/null || true
-  for _ in $(seq 40); do
+  for _ in $(seq $((grace * 4))); do
     alive=()
     for p in "$@"; do ! kill -0 "$p" 2>/dev/null || alive+=("$p"); done
     [ ${#alive[@]} -gt 0 ] || return 0
     sleep 0.25
   done
-  log "still running after 10 s, killing: ${alive[*]}"
+  log "still running after $grace s, killing: ${alive[*]}"
   kill -KILL "${alive[@]}" 2>/dev/null || true
   sleep 0.5
 }
 
-# stop_pidfile FILE: the process it names, then the file
-stop_pidfile() {
-  local f=$1 p
-  p=$(cat "$f" 2>/dev/null || true)
-  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
-    log "stopping $(basename "$f" .pid | cut -d- -f2-) (pid $p)"
-    stop "$p"
+# stop_group GLOB: the processes the pid files $pids/GLOB.pid name, together; then the files
+stop_group() {
+  local f p names=() ids=()
+  # shellcheck disable=SC2231  # GLOB is a pattern
+  for f in "$pids"/$1.pid; do
+    [ -e "$f" ] || continue
+    p=$(cat "$f" 2>/dev/null || true)
+    if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then
+      names+=("$(basename "$f" .pid | cut -d- -f2-)")
+      ids+=("$p")
+    fi
+  done
+  if [ ${#ids[@]} -gt 0 ]; then
+    log "stopping ${names[*]}"
+    stop "${ids[@]}"
   fi
-  rm -f "$f"
+  # shellcheck disable=SC2086  # GLOB is a pattern
+  rm -f "$pids"/$1.pid
 }
 
 # The processes whose command line names this node's containerd socket (containerd's shims)
@@ -62,18 +74,15 @@ pod_tasks() {
 }
 
 if [ -d "$pids" ]; then
-  # daemons (50-*) newest first, then kubelet (06), scheduler, controller-manager
-  mapfile -t files < <(find "$pids" -name '*.pid' | sort -r)
-  for f in "${files[@]}"; do
-    case $(basename "$f") in 0[1-3]-*) continue ;; esac
-    stop_pidfile "$f"
-  done
+  stop_group '[5-9]*'   # the services daemon.sh started (workflow-controller, KFP's...)
+  stop_group '0[4-9]-*' # kubelet, scheduler, controller-manager
   if [ -S "$sock" ] && [ -x "$CRICTL_BIN/crictl" ]; then
     log "removing every pod"
     timeout 60 "$CRICTL_BIN/crictl" -r "unix://$sock" rmp -fa > /dev/null 2>&1 || true
   fi
-  mapfile -t files < <(find "$pids" -name '*.pid' | sort -r)
-  for f in "${files[@]}"; do stop_pidfile "$f"; done
+  stop_group '03-*'     # kube-apiserver
+  stop_group '02-*'     # etcd
+  stop_group '0[01]-*'  # containerd
 fi
 # Left over: shims of the node's containerd, pods' processes, anything in the namespace
 mapfile -t rest < <(shims; pod_tasks; ip netns pids "$NODE_NETNS" 2>/dev/null || true)

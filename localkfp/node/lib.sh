@@ -47,7 +47,7 @@ POD_ROUTE=10.244.0.0/16
 
 go_version() { go env GOVERSION; }
 
-log() { echo "localkfp: $*"; }
+log() { echo "localkfp: $(date +%T) $*"; }
 die() { echo "localkfp: $*" >&2; exit 1; }
 
 # step NAME COMMAND...: prints the step and its wall time (a lock wait is not counted: the

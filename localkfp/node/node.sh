@@ -20,7 +20,7 @@ pids=$state/pids
 pki=$state/pki
 run=$state/run
 sock=$run/containerd/containerd.sock
-mkdir -p "$logs" "$pids" "$run/containerd" "$run/runc" "$state/cni/net.d" "$state/cni/lib" \
+mkdir -p "$logs" "$pids" "$state/images" "$run/containerd" "$run/runc" "$state/cni/net.d" "$state/cni/lib" \
   "$state/kubelet" "$state/kubelet-plugins" "$state/sysctl" "$state/etcd"
 
 # --- the private mount namespace: cgroups, sysctls, paths the programs hard-code ---
@@ -77,7 +77,7 @@ wait_for() {
 # --- containerd (Debian's), CRI with a local pause image, CNI ptp ---
 cat > "$state/containerd.toml" <<EOF
 version = 2
-root = "$state/containerd/root"
+root = "$state/images/containerd"
 state = "$run/containerd/state"
 disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
   "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs",
@@ -130,12 +130,20 @@ cat > "$state/cni/net.d/10-localkfp.conflist" <<EOF
 EOF
 start containerd containerd --config "$state/containerd.toml"
 wait_for containerd 30 ctr --address "$sock" version
+# Every tarball of the build cache's images folder, unless this image store has it already (same
+# name, size and time)
+mkdir -p "$state/images/imported"
+t0=$SECONDS
 for tar in "$LOCALKFP_IMAGES"/*.tar; do
   [ -e "$tar" ] || continue
+  seen=$state/images/imported/$(basename "$tar")
+  [ "$(stat -c '%s %Y' "$tar")" != "$(cat "$seen" 2>/dev/null)" ] || continue
   ctr --address "$sock" -n k8s.io images import "$tar" > /dev/null \
     || { echo "localkfp: containerd: importing $tar failed" >&2; exit 1; }
+  stat -c '%s %Y' "$tar" > "$seen"
+  log "imported $(basename "$tar")"
 done
-log "images: $(ctr --address "$sock" -n k8s.io images ls -q | grep -c .) in containerd"
+log "images: $(ctr --address "$sock" -n k8s.io images ls -q | grep -vc '^sha256:') in containerd ($((SECONDS - t0)) s)"
 
 # --- etcd ---
 start etcd "$ETCD_BIN/etcd" --name localkfp --data-dir "$state/etcd" \

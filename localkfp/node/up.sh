@@ -46,11 +46,13 @@ failed() {
   exit 1
 }
 
-# Fresh state: the previous run's logs kept in logs.prev
+# Fresh state: the previous run's logs kept in logs.prev; containerd's image store ("images",
+# its root) kept unless LOCALKFP_FRESH_IMAGES=1, so a warm bring-up imports only changed tarballs
 if [ -d "$LOCALKFP_STATE" ]; then
   rm -rf "$LOCALKFP_STATE/logs.prev"
   [ ! -d "$LOCALKFP_STATE/logs" ] || mv "$LOCALKFP_STATE/logs" "$LOCALKFP_STATE/logs.prev"
-  find "$LOCALKFP_STATE" -mindepth 1 -maxdepth 1 ! -name logs.prev -exec rm -rf {} +
+  [ "${LOCALKFP_FRESH_IMAGES:-}" != 1 ] || rm -rf "$LOCALKFP_STATE/images"
+  find "$LOCALKFP_STATE" -mindepth 1 -maxdepth 1 ! -name logs.prev ! -name images -exec rm -rf {} +
 fi
 mkdir -p "$LOCALKFP_STATE/logs" "$LOCALKFP_STATE/pids"
 # Was /run/netns a mount point before (ip netns add makes it one)? down.sh undoes only its own

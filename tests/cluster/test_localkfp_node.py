@@ -41,14 +41,20 @@ def needed() -> list[Path]:
 
 
 def require_node() -> None:
-    missing = [str(p) for p in needed() if not p.exists()]
+    missing = [p.name for p in needed() if not p.exists()]
     if missing:
-        message = f"the local node's build cache lacks {', '.join(missing)}; build it with: make cluster-build"
+        message = (f"the local node's build cache {cache_dir()} lacks {', '.join(missing)}; "
+                   "build it with: make cluster-build")
         if in_ci():
             pytest.fail(f"CI=true and {message}", pytrace=False)
         pytest.skip(message)
     if os.geteuid() != 0:
         pytest.skip("the local node needs root (network namespace, mounts, containerd): run as root")
+    if Path("/run/netns/localkfp").exists():
+        message = "a local node is up already (network namespace localkfp): stop it with make cluster-down"
+        if in_ci():
+            pytest.fail(f"CI=true and {message}", pytrace=False)
+        pytest.skip(message)
 
 
 def run(script: Path, env: dict[str, str], timeout: int) -> subprocess.CompletedProcess:
@@ -57,9 +63,10 @@ def run(script: Path, env: dict[str, str], timeout: int) -> subprocess.Completed
 
 @pytest.mark.slow
 @pytest.mark.localcluster
-def test_node_runs_a_two_step_argo_workflow_and_leaves_nothing_behind(tmp_path):
+def test_node_runs_a_two_step_argo_workflow_and_leaves_nothing_behind():
     require_node()
-    env = os.environ | {"LOCALKFP_STATE": str(tmp_path / "state")}
+    # the default state folder (LOCALKFP_STATE, /var/lib/localkfp): its image store is reused
+    env = dict(os.environ)
     up = run(NODE / "up.sh", env, 300)
     try:
         assert up.returncode == 0, f"node up failed:\n{up.stdout}\n{up.stderr}"
