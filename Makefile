@@ -74,7 +74,7 @@ test-random: $(VENV_STAMP) ## every test in a random order (pytest-randomly; the
 	  $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -p randomly --randomly-seed=$$seed $(PYTEST_ARGS)
 
 lint: $(VENV_STAMP) ## ruff over the code
-	$(PY) -m ruff check src components pipelines tests scripts
+	$(PY) -m ruff check src components pipelines tests scripts localkfp
 
 # Training benchmark: the paper's models at BENCH_SCALE x their data and epochs (synthetic data).
 BENCH_SCALE ?= 0.1

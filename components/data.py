@@ -1,73 +1,82 @@
 """Data-preparation components: fetch the raw datasets and derive features from them.
 
-Each is one call of its library step (``digitstudy.steps``) under the same name; ``settings``
+Each is one call of its registry step (``digitstudy.steps``, named in its decorator); ``settings``
 is the step's own share of the profile, so its cache key moves only with those settings."""
 
 from kfp.dsl import Dataset, Input, Model, Output
 
-from components.settings import component
+from components import component
+from digitstudy import steps
 
 
-@component
+@component(steps.FETCH_FSDD)
 def fetch_fsdd(settings: dict, source: str, fingerprint: str, dataset: Output[Dataset]):
     """FSDD wavs from a local folder, s3://datasets/... or the canonical release
     (``fingerprint``: of the objects under an s3:// source; in the cache key only)."""
-    from digitstudy.steps import run_step
+    from digitstudy import steps
+    from digitstudy.runner import run_step
 
-    run_step("fetch-fsdd", settings, dataset=dataset.path, source=source)
+    run_step(steps.FETCH_FSDD, settings, dataset=dataset.path, source=source)
 
 
-@component
+@component(steps.FETCH_MNIST)
 def fetch_mnist(settings: dict, source: str, fingerprint: str, dataset: Output[Dataset]):
     """MNIST idx/npz files from a local folder, s3://datasets/... or the canonical files
     (``fingerprint``: of the objects under an s3:// source; in the cache key only)."""
-    from digitstudy.steps import run_step
+    from digitstudy import steps
+    from digitstudy.runner import run_step
 
-    run_step("fetch-mnist", settings, dataset=dataset.path, source=source)
+    run_step(steps.FETCH_MNIST, settings, dataset=dataset.path, source=source)
 
 
-@component
+@component(steps.MFCC_FEATURES)
 def mfcc_features(settings: dict, dataset: Input[Dataset], features: Output[Dataset]):
-    from digitstudy.steps import run_step
+    from digitstudy import steps
+    from digitstudy.runner import run_step
 
-    run_step("mfcc-features", settings, dataset=dataset.path, features=features.path)
+    run_step(steps.MFCC_FEATURES, settings, dataset=dataset.path, features=features.path)
 
 
-@component
+@component(steps.SPECTROGRAM_IMAGES)
 def spectrogram_images(settings: dict, dataset: Input[Dataset], images: Output[Dataset]):
-    from digitstudy.steps import run_step
+    from digitstudy import steps
+    from digitstudy.runner import run_step
 
-    run_step("spectrogram-images", settings, dataset=dataset.path, images=images.path)
+    run_step(steps.SPECTROGRAM_IMAGES, settings, dataset=dataset.path, images=images.path)
 
 
-@component
+@component(steps.REDUCED_MNIST)
 def reduced_mnist(settings: dict, dataset: Input[Dataset], reduced: Output[Dataset]):
-    from digitstudy.steps import run_step
+    from digitstudy import steps
+    from digitstudy.runner import run_step
 
-    run_step("reduced-mnist", settings, dataset=dataset.path, reduced=reduced.path)
+    run_step(steps.REDUCED_MNIST, settings, dataset=dataset.path, reduced=reduced.path)
 
 
-@component
+@component(steps.P4A_REDUCED_MNIST)
 def p4a_reduced_mnist(settings: dict, dataset: Input[Dataset], reduced: Output[Dataset]):
     """Part A's ReducedMNIST sample, shared by all its model x seed tasks."""
-    from digitstudy.steps import run_step
+    from digitstudy import steps
+    from digitstudy.runner import run_step
 
-    run_step("p4a-reduced-mnist", settings, dataset=dataset.path, reduced=reduced.path)
+    run_step(steps.P4A_REDUCED_MNIST, settings, dataset=dataset.path, reduced=reduced.path)
 
 
-@component
+@component(steps.P2_AUGMENT)
 def p2_augment(settings: dict, real_size: int, reduced: Input[Dataset], pools: Output[Dataset],
                figure: Output[Dataset]):
     """The augmented pool of one real size (smaller generated counts are its prefixes)."""
-    from digitstudy.steps import run_step
+    from digitstudy import steps
+    from digitstudy.runner import run_step
 
-    run_step("p2-augment", settings, reduced=reduced.path, pools=pools.path, figure=figure.path,
+    run_step(steps.P2_AUGMENT, settings, reduced=reduced.path, pools=pools.path, figure=figure.path,
              real_size=real_size)
 
 
-@component
+@component(steps.P3_SYNTHESIZE)
 def p3_synthesize(settings: dict, variant: str, gan: Input[Model], synthetic: Output[Dataset]):
     """A balanced, labelled synthetic pool from one trained generator ("" or a variant label)."""
-    from digitstudy.steps import run_step
+    from digitstudy import steps
+    from digitstudy.runner import run_step
 
-    run_step("p3-synthesize", settings, gan=gan.path, synthetic=synthetic.path, variant=variant)
+    run_step(steps.P3_SYNTHESIZE, settings, gan=gan.path, synthetic=synthetic.path, variant=variant)

@@ -6,10 +6,11 @@ Every result input is optional: the DAG wires only the parts it was built with."
 from kfp import dsl
 from kfp.dsl import Artifact, Dataset, Input, Markdown, Metrics, Output
 
-from components.settings import component
+from components import component
+from digitstudy import steps
 
 
-@component
+@component(steps.AGGREGATE_RESULTS)
 def aggregate_results(settings: dict, run_id: str, parts: str, fsdd_source: str,
                       mnist_source: str, report: Output[Artifact],
                       summary: Output[Metrics], report_md: Output[Markdown],
@@ -34,21 +35,23 @@ def aggregate_results(settings: dict, run_id: str, parts: str, fsdd_source: str,
                       p4a_models: Input[list[Artifact]] = None,
                       p4b_models: Input[list[Artifact]] = None):
     """Tables (MD/HTML/CSV), figures, headline Metrics for Compare runs. The record inputs
-    are digitstudy.steps.AGGREGATOR_INPUTS (tests/pipeline/test_registry.py checks this
-    signature against it)."""
+    are the parameters named for a part (``p1_...`` to ``p4b_...``; ``*_figures`` carry
+    figures), one per fan-in of the DAG (tests/pipeline/test_registry.py checks the wiring)."""
     import json
     import shutil
     from pathlib import Path
 
-    from digitstudy.steps import aggregator_paths, run_step
-    from digitstudy.storage import publish_report
+    from digitstudy import steps
+    from digitstudy.reporting.report import fan_in_paths
+    from digitstudy.runner import run_step
+    from digitstudy.storage import upload_report_if_configured
 
-    paths = aggregator_paths(locals())
-    run_step("aggregate-results", settings, results=paths["results"], figures=paths["figures"],
+    paths = fan_in_paths(locals())
+    run_step(steps.AGGREGATE_RESULTS, settings, results=paths["results"], figures=paths["figures"],
              report=report.path, run_id=run_id, parts=parts, fsdd_source=fsdd_source,
              mnist_source=mnist_source)
     out = Path(report.path)
-    publish_report(out, run_id)  # results/<run id>/ in MinIO on a cluster; a no-op locally
+    upload_report_if_configured(out, run_id)  # results/<run id>/ in MinIO; a no-op locally
     for name, value in json.loads((out / "headline.json").read_text()).items():
         summary.log_metric(name, value)
     shutil.copy(out / "report.md", report_md.path)

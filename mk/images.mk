@@ -12,7 +12,7 @@ GPU_IMAGE ?= $(IMAGE_REGISTRY)/digitstudy-gpu:$(IMAGE_TAG)
 # The JAX GPU image: the gpu target's training image for a profile with backend: jax
 # (pipelines/placement.py picks it by the profile's backend; make image-gpu-jax prints it).
 GPU_JAX_IMAGE ?= $(IMAGE_REGISTRY)/digitstudy-gpu-jax:$(IMAGE_TAG)
-# components/settings.py reads these: the compiled pipeline names exactly these images.
+# components/images.py reads these: the compiled pipeline names exactly these images.
 export DIGITSTUDY_IMAGE := $(CPU_IMAGE)
 export DIGITSTUDY_GPU_IMAGE := $(GPU_IMAGE)
 export DIGITSTUDY_GPU_JAX_IMAGE := $(GPU_JAX_IMAGE)
@@ -59,3 +59,10 @@ base-image-gpu: ## offline GPU base: $(BASE_IMAGE) + tensorflow[and-cuda] at the
 	docker build $(DOCKER_BUILD_FLAGS) --build-arg PYTHON_IMAGE=$(BASE_IMAGE) --build-arg TF_VERSION=$(TF_VERSION) \
 	  -f images/Dockerfile.base-gpu -t $(BASE_IMAGE)-gpu .
 	@echo "built $(BASE_IMAGE)-gpu"
+
+.PHONY: print-image-tag print-cpu-image
+print-image-tag: ## the image tag of this tree (scripts/image_tag.sh)
+	@echo $(IMAGE_TAG)
+
+print-cpu-image: ## the CPU image's name and tag
+	@echo $(CPU_IMAGE)

@@ -17,12 +17,12 @@ names the run). Secret values never enter the compiled YAML: only the Secret's n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from kfp import dsl, kubernetes
 
-from components import settings as images
+from components import images
 from digitstudy import checkpoints
 from digitstudy.config.cluster import ClusterConfig
 from digitstudy.storage import CHECKPOINTS_BUCKET
@@ -48,21 +48,23 @@ def _in_image(component, image: str):
 class Placement:
     kind: str  # "local", "cpu" or "gpu"
     cluster: ClusterConfig | None = None
-    cpu_image: str = images.CPU_IMAGE
-    gpu_image: str = images.GPU_IMAGE
-    gpu_jax_image: str = images.GPU_JAX_IMAGE
+    # the image names are looked up when a placement is made, not at import
+    cpu_image: str = field(default_factory=lambda: images.CPU_IMAGE)
+    gpu_image: str = field(default_factory=lambda: images.GPU_IMAGE)
+    gpu_jax_image: str = field(default_factory=lambda: images.GPU_JAX_IMAGE)
 
     @classmethod
     def local(cls) -> Placement:
         return cls("local")
 
     @classmethod
-    def for_cluster(cls, target: str, cluster: ClusterConfig, *, cpu_image: str = images.CPU_IMAGE,
-                    gpu_image: str = images.GPU_IMAGE,
-                    gpu_jax_image: str = images.GPU_JAX_IMAGE) -> Placement:
+    def for_cluster(cls, target: str, cluster: ClusterConfig, *, cpu_image: str | None = None,
+                    gpu_image: str | None = None,
+                    gpu_jax_image: str | None = None) -> Placement:
         if target not in TARGETS:
             raise ValueError(f"target {target!r}: choose one of {', '.join(TARGETS)}")
-        return cls(target, cluster, cpu_image, gpu_image, gpu_jax_image)
+        return cls(target, cluster, cpu_image or images.CPU_IMAGE, gpu_image or images.GPU_IMAGE,
+                   gpu_jax_image or images.GPU_JAX_IMAGE)
 
     @property
     def on_cluster(self) -> bool:

@@ -18,10 +18,10 @@ from functools import cached_property
 from kfp import dsl
 from kfp.dsl import Artifact
 
-from components import component_for
+from components import data, experiments, report
 from digitstudy.config import Profile
 from digitstudy.plan import StudyPlan, plan_study
-from digitstudy.steps import STEPS, step_settings
+from digitstudy.runner import step_settings
 from pipelines.placement import Placement
 
 DESCRIPTION = ("Autoencoders, augmentation, GANs and attention for scarce-data digit "
@@ -58,11 +58,12 @@ class StudyDag:
         self.data_fingerprint = data_fingerprint
         self.parallelism = profile.pipeline.parallelism
 
-    def task(self, step: str, **inputs):
-        """A task of the registry step ``step``: its component, its share of the profile,
-        placed as the registry says (data, train or report)."""
-        place = getattr(self.place, STEPS[step].kind)
-        return place(component_for(step), settings=step_settings(step, self.profile), **inputs)
+    def task(self, component, **inputs):
+        """A task of ``component``: its registry step's share of the profile, placed as the
+        registry says (data, train or report)."""
+        step = component.step
+        place = getattr(self.place, step.kind)
+        return place(component, settings=step_settings(step, self.profile), **inputs)
 
     def loop(self, items):
         return dsl.ParallelFor(list(items), parallelism=self.parallelism)
@@ -71,27 +72,28 @@ class StudyDag:
 
     @cached_property
     def fsdd(self):
-        return self.task("fetch-fsdd", source=self.fsdd_source,
+        return self.task(data.fetch_fsdd, source=self.fsdd_source,
                          fingerprint=self.data_fingerprint).outputs["dataset"]
 
     @cached_property
     def mnist(self):
-        return self.task("fetch-mnist", source=self.mnist_source,
+        return self.task(data.fetch_mnist, source=self.mnist_source,
                          fingerprint=self.data_fingerprint).outputs["dataset"]
 
     @cached_property
     def mfcc(self):
-        return self.task("mfcc-features", dataset=self.fsdd).outputs["features"]
+        return self.task(data.mfcc_features, dataset=self.fsdd).outputs["features"]
 
     @cached_property
     def images(self):
-        return self.task("spectrogram-images", dataset=self.fsdd).outputs["images"]
+        return self.task(data.spectrogram_images, dataset=self.fsdd).outputs["images"]
 
     @cached_property
     def reduced(self):
-        return self.task("reduced-mnist", dataset=self.mnist).outputs["reduced"]
+        return self.task(data.reduced_mnist, dataset=self.mnist).outputs["reduced"]
 
-    # --- the parts: each returns the aggregator inputs it produces --------------------------------
+    # --- the parts: each returns its fan-ins, named as the aggregator's parameters --------------
+    # (components/report.py; KFP refuses an unknown name when the DAG is built)
 
     # Data steps are created (on first use) before a part's loops, never inside one: a task
     # inside a ParallelFor cannot feed tasks outside it (kfp/compiler/compiler_utils.py
@@ -100,28 +102,30 @@ class StudyDag:
     def p1(self) -> dict:
         features = self.mfcc
         with self.loop(self.plan.p1_baseline) as cell:
-            baseline = self.task("p1-baseline", seed=cell.seed, split_index=cell.split_index,
-                                 features=features)
+            baseline = self.task(experiments.p1_baseline, seed=cell.seed,
+                                 split_index=cell.split_index, features=features)
         # the L2 scope is a string axis: its own loop level around the (int-only) cells
-        with self.loop(self.plan.p1_l2_scopes) as scope, self.loop(self.plan.p1_autoencoder) as cell:
-            autoencoder = self.task("p1-autoencoder", bottleneck=cell.bottleneck, l2_scope=scope,
-                                    seed=cell.seed, split_index=cell.split_index,
+        with self.loop(self.plan.p1_l2_scopes) as scope, \
+                self.loop(self.plan.p1_autoencoder) as cell:
+            autoencoder = self.task(experiments.p1_autoencoder, bottleneck=cell.bottleneck,
+                                    l2_scope=scope, seed=cell.seed, split_index=cell.split_index,
                                     features=features)
         with self.loop(self.plan.p1_seeds) as seed:
-            utterance = self.task("p1-utterance-embedding", seed=seed, features=features)
+            utterance = self.task(experiments.p1_utterance_embedding, seed=seed,
+                                  features=features)
         return {"p1_baseline": dsl.Collected(baseline.outputs["result"]),
                 "p1_autoencoder": dsl.Collected(autoencoder.outputs["result"]),
                 "p1_utterance": dsl.Collected(utterance.outputs["result"])}
 
     def augment(self, real_size, reduced):
-        return self.task("p2-augment", real_size=real_size, reduced=reduced)
+        return self.task(data.p2_augment, real_size=real_size, reduced=reduced)
 
     def p2(self) -> dict:
         reduced = self.reduced
         with self.loop(self.plan.p2_real_sizes) as real_size:
             augment = self.augment(real_size, reduced)
             with self.loop(self.plan.p2_cells) as cell:
-                cells = self.task("p2-classifier-cell", real_size=real_size,
+                cells = self.task(experiments.p2_classifier_cell, real_size=real_size,
                                   generated=cell.generated, seed=cell.seed, reduced=reduced,
                                   pools=augment.outputs["pools"])
         return {"p2_cells": dsl.Collected(cells.outputs["result"]),
@@ -129,31 +133,32 @@ class StudyDag:
 
     def synthesize_and_score(self, gan, reduced):
         """A trained GAN's synthetic pool and its quality record (GAN-test / GAN-train)."""
-        synthetic = self.task("p3-synthesize", variant="",
+        synthetic = self.task(data.p3_synthesize, variant="",
                               gan=gan.outputs["gan"]).outputs["synthetic"]
         return synthetic, self.score(gan, synthetic, reduced)
 
     def score(self, gan, synthetic, reduced):
-        return self.task("p3-gan-quality", reduced=reduced, gan=gan.outputs["gan"],
+        return self.task(experiments.p3_gan_quality, reduced=reduced, gan=gan.outputs["gan"],
                          synthetic=synthetic).outputs["result"]
 
     def specific_row(self, real_size, reduced):
         """A Table 5 row: its size-specific GAN, pool and quality, its cells nested."""
-        gan = self.task("p3-train-gan", real_size=real_size, reduced=reduced)
+        gan = self.task(experiments.p3_train_gan, real_size=real_size, reduced=reduced)
         synthetic, quality = self.synthesize_and_score(gan, reduced)
         with self.loop(self.plan.p3_specific_cells) as cell:
-            cells = self.task("p3-synthetic-cell", real_size=real_size,
+            cells = self.task(experiments.p3_synthetic_cell, real_size=real_size,
                               synthetic_count=cell.synthetic_count, gan_kind="specific",
                               seed=cell.seed, reduced=reduced, synthetic=synthetic)
         return gan, quality, cells
 
     def variant_pool(self, gan, real_size, variant, reduced):
         """A labelled row's pool of ``gan``, its quality and its synthetic cells."""
-        synthetic = self.task("p3-synthesize-variant", real_size=real_size, variant=variant,
-                              reduced=reduced, gan=gan.outputs["gan"]).outputs["synthetic"]
+        synthetic = self.task(experiments.p3_synthesize_variant, real_size=real_size,
+                              variant=variant, reduced=reduced,
+                              gan=gan.outputs["gan"]).outputs["synthetic"]
         quality = self.score(gan, synthetic, reduced)
         with self.loop(self.plan.p3_variant_cells) as cell:
-            cells = self.task("p3-synthetic-cell", real_size=real_size,
+            cells = self.task(experiments.p3_synthetic_cell, real_size=real_size,
                               synthetic_count=cell.synthetic_count, gan_kind="specific",
                               seed=cell.seed, reduced=reduced, synthetic=synthetic)
         return quality, cells
@@ -183,10 +188,10 @@ class StudyDag:
             out |= collected("p3_pooled_row", quality, cells)
             out |= collected("p3_pool_variant", pool_quality, pool_cells)
         if plan.p3_full:
-            gan = self.task("p3-train-gan-full", dataset=mnist, reduced=reduced)
+            gan = self.task(experiments.p3_train_gan_full, dataset=mnist, reduced=reduced)
             synthetic, quality = self.synthesize_and_score(gan, reduced)
             with self.loop(plan.p3_full_cells) as cell:
-                cells = self.task("p3-synthetic-cell", real_size=cell.real_size,
+                cells = self.task(experiments.p3_synthetic_cell, real_size=cell.real_size,
                                   synthetic_count=cell.synthetic_count, gan_kind="full",
                                   seed=cell.seed, reduced=reduced, synthetic=synthetic)
             out |= {"p3_full_quality": quality,
@@ -195,38 +200,40 @@ class StudyDag:
         if plan.p3_gan_variants:
             with self.loop(plan.p3_gan_variants) as variant, \
                     self.loop(plan.p3_variant_sizes) as real_size:
-                gan = self.task("p3-train-gan-variant", real_size=real_size, variant=variant,
-                                reduced=reduced)
+                gan = self.task(experiments.p3_train_gan_variant, real_size=real_size,
+                                variant=variant, reduced=reduced)
                 quality, cells = self.variant_pool(gan, real_size, variant, reduced)
             out |= collected("p3_gan_variant", quality, cells)
         # the proposed pipeline (section 3.4): real + augmented -> GAN -> synthetic
         pools = self.augment(self.profile.p3.proposed.real_size, reduced).outputs["pools"]
-        gan = self.task("p3-train-gan-proposed", reduced=reduced, pools=pools)
+        gan = self.task(experiments.p3_train_gan_proposed, reduced=reduced, pools=pools)
         synthetic, quality = self.synthesize_and_score(gan, reduced)
         with self.loop(plan.p3_proposed_cells) as cell:
-            cells = self.task("p3-proposed-cell", synthetic_count=cell.synthetic_count,
+            cells = self.task(experiments.p3_proposed_cell, synthetic_count=cell.synthetic_count,
                               seed=cell.seed, reduced=reduced, pools=pools, synthetic=synthetic)
         return out | {"p3_proposed_quality": quality,
                       "p3_proposed_cells": dsl.Collected(cells.outputs["result"])}
 
-    def models_by_seeds(self, step: str, models, seeds, **data):
+    def models_by_seeds(self, component, models, seeds, **inputs):
         """One training task per model x seed (string models: their own loop level)."""
         with self.loop(models) as model, self.loop(seeds) as seed:
-            runs = self.task(step, model=model, seed=seed, **data)
+            runs = self.task(component, model=model, seed=seed, **inputs)
         return dsl.Collected(runs.outputs["result"])
 
     def p4a(self) -> dict:
-        reduced = self.task("p4a-reduced-mnist", dataset=self.mnist).outputs["reduced"]
-        return {"p4a_models": self.models_by_seeds(
-            "p4a-attention-mnist", self.plan.p4a_models, self.plan.p4a_seeds, reduced=reduced)}
+        reduced = self.task(data.p4a_reduced_mnist, dataset=self.mnist).outputs["reduced"]
+        return {"p4a_models": self.models_by_seeds(experiments.p4a_attention_mnist,
+                                                   self.plan.p4a_models, self.plan.p4a_seeds,
+                                                   reduced=reduced)}
 
     def p4b(self) -> dict:
-        return {"p4b_models": self.models_by_seeds(
-            "p4b-attention-speech", self.plan.p4b_models, self.plan.p4b_seeds, images=self.images)}
+        return {"p4b_models": self.models_by_seeds(experiments.p4b_attention_speech,
+                                                   self.plan.p4b_models, self.plan.p4b_seeds,
+                                                   images=self.images)}
 
     def report(self, run_id, parts):
         results: dict = {}
         for part in self.plan.parts:
             results |= getattr(self, part)()
-        return self.task("aggregate-results", run_id=run_id, parts=parts,
+        return self.task(report.aggregate_results, run_id=run_id, parts=parts,
                          fsdd_source=self.fsdd_source, mnist_source=self.mnist_source, **results)

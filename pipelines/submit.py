@@ -120,7 +120,7 @@ def submit(profile_name: str, target: str, host: str, *, data_source: str | None
            namespace: str | None = None, token: str | None = None,
            report_dir: Path = Path("report/cluster-runs"), minio_env: str | None = None,
            build_dir: Path = Path("build"), pipeline_root: str = PIPELINE_ROOT) -> int:
-    from components.settings import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
+    from components.images import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
     from pipelines.compile import output_path
 
     profile = load_profile(profile_name)

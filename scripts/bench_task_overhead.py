@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kfp import dsl, local  # noqa: E402
 
-from components.settings import component  # noqa: E402
+from components import image_component as component  # noqa: E402
 from pipelines.local.runs import RunFolder  # noqa: E402
 from pipelines.local.warm_python import WarmPython  # noqa: E402
 from pipelines.local.watch import watched  # noqa: E402

@@ -26,11 +26,12 @@ import subprocess
 import time
 from pathlib import Path
 
+from digitstudy import steps
 from digitstudy.config import load_profile
 from digitstudy.logs import load_average, setup_logging
 from digitstudy.reporting.records import RECORD_FILE, load_records
 from digitstudy.reporting.seed_tables import p1_seed_table
-from digitstudy.steps import run_step
+from digitstudy.runner import run_step
 
 
 def busy_processes() -> list[str]:
@@ -47,17 +48,17 @@ def cells(profile, seeds: list[int], sweep_seeds: list[int], speaker_bottleneck:
     speakers = profile.p1.splits.kinds.index("speakers")
     plan = {
         "core": [cell for s in seeds for cell in (
-            (f"baseline_s{s}", "p1-baseline", {"seed": s, "split_index": 0}),
-            *((f"ae300_{sc}_s{s}", "p1-autoencoder",
+            (f"baseline_s{s}", steps.P1_BASELINE, {"seed": s, "split_index": 0}),
+            *((f"ae300_{sc}_s{s}", steps.P1_AUTOENCODER,
                {"bottleneck": 300, "l2_scope": sc, "seed": s, "split_index": 0}) for sc in scopes),
-            (f"utterance_s{s}", "p1-utterance-embedding", {"seed": s}))],
+            (f"utterance_s{s}", steps.P1_UTTERANCE_EMBEDDING, {"seed": s}))],
         "speakers": [
-            *((f"speakers_baseline_s{s}", "p1-baseline", {"seed": s, "split_index": speakers})
+            *((f"speakers_baseline_s{s}", steps.P1_BASELINE, {"seed": s, "split_index": speakers})
               for s in seeds),
-            *((f"speakers_ae{speaker_bottleneck}_{sc}_s{seeds[0]}", "p1-autoencoder",
+            *((f"speakers_ae{speaker_bottleneck}_{sc}_s{seeds[0]}", steps.P1_AUTOENCODER,
                {"bottleneck": speaker_bottleneck, "l2_scope": sc, "seed": seeds[0],
                 "split_index": speakers}) for sc in scopes)],
-        "sweep": [(f"ae{b}_{sc}_s{s}", "p1-autoencoder",
+        "sweep": [(f"ae{b}_{sc}_s{s}", steps.P1_AUTOENCODER,
                    {"bottleneck": b, "l2_scope": sc, "seed": s, "split_index": 0})
                   for s in sweep_seeds for b in profile.p1.autoencoder.bottleneck_dims
                   if not (b == 300 and s in seeds) for sc in scopes],
@@ -119,15 +120,15 @@ def main() -> None:
         return
     setup_logging()
     profile = load_profile(args.profile)
-    for step, kwargs in (("fetch-fsdd", {"dataset": out / "dataset", "source": args.data_dir}),
+    for step, kwargs in ((steps.FETCH_FSDD, {"dataset": out / "dataset", "source": args.data_dir}),
                          ("mfcc-features", {"dataset": out / "dataset",
                                             "features": out / "features"})):
-        done = out / f".{step}.done"
+        done = out / f".{step.name}.done"
         if not done.is_file():
             t0 = time.perf_counter()
             run_step(step, profile, **kwargs)
             done.write_text(f"{time.perf_counter() - t0:.1f}\n")
-            print(f"[time] {step}: {done.read_text().strip()}s", flush=True)
+            print(f"[time] {step.name}: {done.read_text().strip()}s", flush=True)
     bottleneck = args.speaker_bottleneck or profile.p1.splits.bottleneck
     run_cells(profile, out, cells(profile, args.seeds, args.sweep_seeds, bottleneck, args.phases))
     print(summary(out))

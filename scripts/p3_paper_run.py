@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digitstudy import steps
 from digitstudy.config import load_profile, profile_from_dict
 from digitstudy.config.p3 import FILTERED
 from digitstudy.data.reduced_mnist import load_source
@@ -39,7 +40,7 @@ from digitstudy.logs import load_average, setup_logging
 from digitstudy.reporting.records import RECORD_FILE, ResultRecord, load_record
 from digitstudy.reporting.seed_tables import table5_over_seeds
 from digitstudy.reporting.significance import SignificanceSettings
-from digitstudy.steps import run_step
+from digitstudy.runner import run_step
 
 
 def local_profile(data: Path, epochs: int | None) -> tuple[dict, list[str]]:
@@ -75,9 +76,9 @@ def up_to_date(result: Path, *made_from: Path) -> bool:
     return record.is_file() and all(record.stat().st_mtime >= f.stat().st_mtime for f in made_from)
 
 
-def timed(label: str, times: dict, name: str, profile, **kwargs):
+def timed(label: str, times: dict, step, profile, **kwargs):
     t0 = time.perf_counter()
-    out = run_step(name, profile, **kwargs)
+    out = run_step(step, profile, **kwargs)
     times[label] = time.perf_counter() - t0
     print(f"[time] {label}: {times[label]:.0f}s", flush=True)
     return out
@@ -99,13 +100,13 @@ def main() -> None:
     setup_logging()
     out = Path(args.out)
     times: dict[str, float] = {}
-    timed("fetch-mnist", times, "fetch-mnist", "paper", dataset=out / "dataset",
+    timed("fetch-mnist", times, steps.FETCH_MNIST, "paper", dataset=out / "dataset",
           source=args.data_dir)
     prof, notes = local_profile(out / "dataset", args.epochs)
     profile = profile_from_dict(prof, source="paper (local data)")
     for n in notes:
         print(f"[note] {n}", flush=True)
-    timed("reduced-mnist", times, "reduced-mnist", profile, dataset=out / "dataset",
+    timed("reduced-mnist", times, steps.REDUCED_MNIST, profile, dataset=out / "dataset",
           reduced=out / "reduced")
     kinds = {"specific": str(args.real_size)}
     if args.full_epochs:
@@ -115,17 +116,17 @@ def main() -> None:
             {**prof, "p3": {**prof["p3"], "train": {**prof["p3"]["train"],
                                                      "epochs": args.full_epochs}}})
         if kind == "specific":
-            timed(f"p3-train-gan {ts}", times, "p3-train-gan", p, reduced=out / "reduced",
+            timed(f"p3-train-gan {ts}", times, steps.P3_TRAIN_GAN, p, reduced=out / "reduced",
                   gan=out / f"gan_{ts}", real_size=args.real_size)
         else:
-            timed(f"p3-train-gan-full {ts}", times, "p3-train-gan-full", p,
+            timed(f"p3-train-gan-full {ts}", times, steps.P3_TRAIN_GAN_FULL, p,
                   dataset=out / "dataset", reduced=out / "reduced", gan=out / f"gan_{ts}")
         if up_to_date(out / f"quality_{ts}", out / f"gan_{ts}" / GAN_META):
             rec = load_record(out / f"quality_{ts}")
         else:
-            timed(f"p3-synthesize {ts}", times, "p3-synthesize", p, gan=out / f"gan_{ts}",
+            timed(f"p3-synthesize {ts}", times, steps.P3_SYNTHESIZE, p, gan=out / f"gan_{ts}",
                   synthetic=out / f"synthetic_{ts}", variant="")
-            rec = timed(f"gan-quality {ts}", times, "p3-gan-quality", p, reduced=out / "reduced",
+            rec = timed(f"gan-quality {ts}", times, steps.P3_GAN_QUALITY, p, reduced=out / "reduced",
                         gan=out / f"gan_{ts}", synthetic=out / f"synthetic_{ts}",
                         result=out / f"quality_{ts}")
         print(f"[quality {ts}] " + json.dumps({k: round(v, 4) for k, v in rec.metrics.items()}),
@@ -158,7 +159,7 @@ def cell(profile, out: Path, times: dict, *, size: int, count: int, kind: str, p
     if up_to_date(result, *made_from):
         return load_record(result)
     label, before = f"cell {size}+{count} {kind} seed {seed}", load_average()
-    rec = timed(label, times, "p3-synthetic-cell", profile, reduced=out / "reduced",
+    rec = timed(label, times, steps.P3_SYNTHETIC_CELL, profile, reduced=out / "reduced",
                 synthetic=pool, result=result, real_size=size, synthetic_count=count,
                 gan_kind="full" if kind == "full" else "specific", seed=seed)
     line = {"real": size, "synthetic": count, "pool": kind, "seed": seed,
@@ -181,13 +182,13 @@ def variant_pool(profile, out: Path, size: int, variant: str, times: dict) -> Pa
     own_gan = variant in profile.p3.gan_variant_labels
     gan = out / (f"gan_{size}_{variant}" if own_gan else f"gan_{size}")
     if own_gan:
-        timed(f"p3-train-gan-variant {variant}", times, "p3-train-gan-variant", profile,
+        timed(f"p3-train-gan-variant {variant}", times, steps.P3_TRAIN_GAN_VARIANT, profile,
               reduced=out / "reduced", gan=gan, real_size=size, variant=variant)
     syn, qual = out / f"synthetic_{size}_{variant}", out / f"quality_{size}_{variant}"
     if not up_to_date(qual, gan / GAN_META):
-        timed(f"p3-synthesize-variant {variant}", times, "p3-synthesize-variant", profile,
+        timed(f"p3-synthesize-variant {variant}", times, steps.P3_SYNTHESIZE_VARIANT, profile,
               reduced=out / "reduced", gan=gan, synthetic=syn, real_size=size, variant=variant)
-        timed(f"gan-quality {variant}", times, "p3-gan-quality", profile,
+        timed(f"gan-quality {variant}", times, steps.P3_GAN_QUALITY, profile,
               reduced=out / "reduced", gan=gan, synthetic=syn, result=qual)
     rec = load_record(qual)
     print(f"[quality {size} {variant}] " + json.dumps(

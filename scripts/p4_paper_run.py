@@ -20,6 +20,7 @@ import logging
 import time
 from pathlib import Path
 
+from digitstudy import steps
 from digitstudy.config import load_profile
 from digitstudy.features.spectrogram import IMAGES_FILE
 from digitstudy.logs import load_average, setup_logging
@@ -27,25 +28,25 @@ from digitstudy.reporting.records import RECORD_FILE, load_record
 from digitstudy.reporting.report import write_report
 from digitstudy.reporting.seed_tables import attention_seed_tables
 from digitstudy.reporting.significance import SignificanceSettings
-from digitstudy.steps import run_step
+from digitstudy.runner import run_step
 
 log = logging.getLogger("p4_paper_run")
-PARTS = {"p4a": "p4a-attention-mnist", "p4b": "p4b-attention-speech"}
+PARTS = {"p4a": steps.P4A_ATTENTION_MNIST, "p4b": steps.P4B_ATTENTION_SPEECH}
 
 
 def prepare(part: str, profile, data: Path, out: Path) -> dict[str, Path]:
     """The step's data input, made once (a later run reuses it)."""
     if part == "p4a":
         if not any((out / "mnist").glob("*")):
-            run_step("fetch-mnist", profile, dataset=out / "mnist", source=str(data / "mnist"))
+            run_step(steps.FETCH_MNIST, profile, dataset=out / "mnist", source=str(data / "mnist"))
         if not any((out / "p4a-reduced").glob("*")):
-            run_step("p4a-reduced-mnist", profile, dataset=out / "mnist",
+            run_step(steps.P4A_REDUCED_MNIST, profile, dataset=out / "mnist",
                      reduced=out / "p4a-reduced")
         return {"reduced": out / "p4a-reduced"}
     if not (out / "images" / IMAGES_FILE).is_file():
-        run_step("fetch-fsdd", profile, dataset=out / "fsdd", source=str(data / "fsdd"))
+        run_step(steps.FETCH_FSDD, profile, dataset=out / "fsdd", source=str(data / "fsdd"))
         t0 = time.perf_counter()
-        run_step("spectrogram-images", profile, dataset=out / "fsdd", images=out / "images")
+        run_step(steps.SPECTROGRAM_IMAGES, profile, dataset=out / "fsdd", images=out / "images")
         log.info("spectrogram-images: %.0f s", time.perf_counter() - t0)
     return {"images": out / "images"}
 

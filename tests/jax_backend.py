@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def run_under_jax(*selection: str, timeout: float = 900) -> str:
     """``pytest -n 0 <selection>`` with KERAS_BACKEND=jax; its output, or AssertionError."""
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    args = ["-n", "0", "-q", "-p", "no:cacheprovider", "-W", "ignore::DeprecationWarning",
-            *selection]
+    # no shuffling in the child: its order is the files' (the parent's seed is not its own)
+    args = ["-n", "0", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+            "-W", "ignore::DeprecationWarning", *selection]
     # Keras is imported (and its backend checked) before the tests, in the same process.
     child = ("import sys, keras, pytest; b = keras.backend.backend(); "
              "print('keras backend:', b); sys.exit(3 if b != 'jax' else pytest.main(sys.argv[1:]))")

@@ -79,17 +79,18 @@ fresh() {
 
 stamp() { mkdir -p "$1" && go_version > "$1/.go-version"; }
 
-# image_tar NAME:TAG ROOTFS OUT.tar ENTRYPOINT_JSON: a one-layer docker-archive tarball
-# (what `docker save` writes) of the folder ROOTFS, for `ctr -n k8s.io images import`.
+# image_tar NAME:TAG ROOTFS OUT.tar ENTRYPOINT_JSON [USER]: a one-layer docker-archive tarball
+# (what `docker save` writes) of the folder ROOTFS, for `ctr -n k8s.io images import`. USER: a
+# numeric user the image runs as (a pod with runAsNonRoot needs one: kubelet's check).
 image_tar() {
-  local ref=$1 rootfs=$2 out=$3 entrypoint=$4 work layer_sha config config_sha
+  local ref=$1 rootfs=$2 out=$3 entrypoint=$4 user=${5:-} work layer_sha config config_sha
   work=$(mktemp -d)
   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -C "$rootfs" -cf "$work/layer.tar" .
   layer_sha=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
   mkdir "$work/$layer_sha"
   mv "$work/layer.tar" "$work/$layer_sha/layer.tar"
   config=$(printf '{"architecture":"amd64","os":"linux","created":"1970-01-01T00:00:00Z",%s,%s}' \
-    "\"config\":{\"Entrypoint\":$entrypoint,\"Env\":[\"PATH=/usr/local/bin:/usr/bin:/bin\"]}" \
+    "\"config\":{\"Entrypoint\":$entrypoint,${user:+\"User\":\"$user\",}\"Env\":[\"PATH=/usr/local/bin:/usr/bin:/bin\"]}" \
     "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$layer_sha\"]}")
   config_sha=$(printf '%s' "$config" | sha256sum | cut -d' ' -f1)
   printf '%s' "$config" > "$work/$config_sha.json"

@@ -55,7 +55,7 @@ def verbose() -> bool:
     return os.environ.get("VERBOSE", "") not in ("", "0")
 
 
-def publish_report(src: Path, report_root: Path, run_id: str) -> Path:
+def keep_report(src: Path, report_root: Path, run_id: str) -> Path:
     """Keep the run under report/runs/<run id>/ and make it the latest report/."""
     run_dir = report_root / "runs" / run_id
     shutil.copytree(src, run_dir, dirs_exist_ok=True)
@@ -104,7 +104,7 @@ def run(profile_name: str, parts: str | None, data_dir: str | None, report_root:
     times = step_times(watch.console, wall)
     times.to_csv(artifact_dir / "step_times.csv", index=False)
     (artifact_dir / "runner.txt").write_text(f"tasks ran in the {description}\n")
-    run_dir = publish_report(artifact_dir, report_root, run_id)
+    run_dir = keep_report(artifact_dir, report_root, run_id)
     folder.mark("complete")
     print(times.to_string(index=False, float_format=lambda v: f"{v:.1f}"))
     print(f"\ntasks ran in the {description}")

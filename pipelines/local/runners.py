@@ -2,7 +2,7 @@
 
 ``subprocess`` (the default): ``kfp.local.SubprocessRunner``, every component a subprocess of
 this venv. ``docker``: ``kfp.local.DockerRunner``, every component in the image the compiled
-pipeline names (``components.settings``: the image built for this commit by ``make image-cpu``),
+pipeline names (``components.images``: the image built for this commit by ``make image-cpu``),
 with host networking (these engines have no bridge), ``DATA_DIR`` bind-mounted read-only at
 the same path (pipeline arguments carry host paths), and the pipeline root, which kfp.local
 bind-mounts read-write at the same path (kfp/local/docker_task_handler.py:42-76), writable by
@@ -106,9 +106,9 @@ def make_runner(kind: str, pipeline_root: Path, data_dir: str | Path | None = No
     if kind != "docker":
         raise RunnerError(f"runner {kind!r}: expected one of {', '.join(RUNNERS)}")
     if image is None:
-        from components import settings
+        from components import images
 
-        image = settings.CPU_IMAGE
+        image = images.CPU_IMAGE
     client = docker_client()
     try:
         found = local_image(client, image)

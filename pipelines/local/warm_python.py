@@ -36,11 +36,9 @@ SCRIPT_MARKS = ('printf "%s" "$0" > "$program_path/ephemeral_component.py"',
 
 
 def preload_modules() -> list[str]:
-    """The step registry and every step's module (TensorFlow, Keras and librosa with them)."""
-    from digitstudy.steps import STEPS
-
-    modules = {step.target.split(":")[0] for step in STEPS.values()}
-    return ["kfp.dsl.executor_main", "digitstudy.steps", *sorted(modules)]
+    """The step runner and every step's module (TensorFlow, Keras and librosa with them:
+    ``step_targets`` loads each registry step's target)."""
+    return ["kfp.dsl.executor_main", "digitstudy.runner", "pipelines.local.step_targets"]
 
 
 def lightweight_parts(full_command: list[str]) -> tuple[str, list[str]] | None:

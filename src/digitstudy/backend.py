@@ -1,7 +1,7 @@
 """Which Keras backend a training step runs under: the profile's ``backend``, tensorflow by default.
 
 Keras reads ``KERAS_BACKEND`` once, when it is first imported, so a step selects its backend
-before it imports anything that imports Keras (:func:`digitstudy.steps.run_step` does so for
+before it imports anything that imports Keras (:func:`digitstudy.runner.run_step` does so for
 every training step); a process that has already imported Keras under another backend
 cannot switch, and says so.
 """

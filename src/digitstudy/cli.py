@@ -8,7 +8,8 @@ import sys
 
 from digitstudy.errors import UserError
 from digitstudy.logs import setup_logging
-from digitstudy.steps import LIST_INPUTS, STEPS, run_step
+from digitstudy.runner import run_step
+from digitstudy.steps import LIST_INPUTS, STEPS
 
 
 def build_parser() -> argparse.ArgumentParser:

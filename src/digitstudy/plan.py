@@ -52,7 +52,6 @@ class StudyPlan:
     p3_specific_cells: tuple[dict, ...]  # {"synthetic_count", "seed"}; 0 = real only
     p3_full: bool
     p3_full_cells: tuple[dict, ...]  # {"real_size", "synthetic_count", "seed"}
-    p3_proposed: bool
     p3_proposed_cells: tuple[dict, ...]  # {"synthetic_count", "seed"}
     # labelled rows beside Table 5's (p3.variants, "filtered"). A variant that changes how
     # the GAN trains: a string loop level, the variant rows' sizes inside it, each with its
@@ -68,9 +67,6 @@ class StudyPlan:
     p4a_seeds: tuple[int, ...]
     p4b_models: tuple[str, ...]
     p4b_seeds: tuple[int, ...]
-
-    def has(self, part: str) -> bool:
-        return part in self.parts
 
     @property
     def p3_plain_sizes(self) -> tuple[int, ...]:
@@ -107,7 +103,6 @@ def plan_study(profile: Profile, parts: str | list[str] | tuple[str, ...] | None
         p3_full_cells=when("p3", ({"real_size": r, "synthetic_count": k, "seed": s}
                                   for r in p3.real_sizes for k in p3.synthetic_counts if k
                                   for s in p3.seeds) if FULL in p3.train_sets else ()),
-        p3_proposed="p3" in selected,
         p3_proposed_cells=when("p3", ({"synthetic_count": k, "seed": s}
                                       for k in p3.synthetic_counts for s in p3.seeds)),
         p3_gan_variants=when("p3", p3.gan_variant_labels),

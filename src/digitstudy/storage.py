@@ -464,8 +464,8 @@ def upload_report(report_dir: str | Path, run_name: str,
     return f"s3://{RESULTS_BUCKET}/{run_name}/"
 
 
-def publish_report(report_dir: str | Path, run_id: str,
-                   env: Mapping[str, str] | None = None) -> str | None:
+def upload_report_if_configured(report_dir: str | Path, run_id: str,
+                                env: Mapping[str, str] | None = None) -> str | None:
     """The aggregate step's upload: ``report_dir`` to ``results/<run_id>/`` when MinIO is
     configured (on a cluster the digitstudy-minio Secret sets MINIO_*), else a logged no-op
     (``make run``). Upload failures raise: a run's report must not go missing quietly."""

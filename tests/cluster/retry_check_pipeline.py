@@ -1,12 +1,13 @@
 """The pipeline of the live retry check (test_live.py): a step that fails on its first
 attempt (KFP_RETRY_INDEX=0) and succeeds on the next, once outside and twice inside a
-dsl.ParallelFor. Compiled offline by test_retry_check_pipeline.py. (No `from __future__ import
+dsl.ParallelFor. Compiled offline through KFP's own backend compiler by
+tests/localkfp/test_backend_check.py. (No `from __future__ import
 annotations`: KFP reads the component's annotations as types.)"""
 
 
 from kfp import dsl
 
-from components.settings import CPU_IMAGE
+from components.images import CPU_IMAGE
 
 RETRIES = {"num_retries": 2, "backoff_duration": "5s", "backoff_factor": 2,
            "backoff_max_duration": "900s"}

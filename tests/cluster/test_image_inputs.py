@@ -61,13 +61,13 @@ def test_tensorflow_pin_per_platform():
 def test_settings_name_the_tag_image_tag_sh_builds_even_in_a_dirty_tree(tmp_path):
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{ROOT}", str(clone)], check=True)
-    for path in ("components/settings.py", "scripts/image_tag.sh"):  # this tree's (not in the tag)
+    for path in ("components/images.py", "scripts/image_tag.sh"):  # this tree's (not in the tag)
         shutil.copy(ROOT / path, clone / path)
     (clone / "README.md").write_text("changed\n")  # goes into the image: a dirty tag
     script = subprocess.run([str(clone / "scripts" / "image_tag.sh")], capture_output=True,
                             text=True, check=True).stdout.strip()
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(clone)}
-    named = subprocess.run([sys.executable, "-c", "from components import settings; print(settings.CPU_IMAGE)"],
+    named = subprocess.run([sys.executable, "-c", "from components import images; print(images.CPU_IMAGE)"],
                            capture_output=True, text=True, check=True, cwd=clone, env=env).stdout.strip()
     assert "-dirty-" in script
     assert named.endswith(f"digitstudy-cpu:{script}")

@@ -228,15 +228,15 @@ def test_put_bytes_is_a_single_object(s3_server, bucket):
     assert not store.exists(bucket, "k")
 
 
-def test_publish_report_uploads_when_configured(s3_server, tree, caplog):
+def test_the_report_upload_happens_only_when_configured(s3_server, tree, caplog):
     config = s3_server.config()
     Storage(config).ensure_buckets([storage.RESULTS_BUCKET])
     env = {"MINIO_ENDPOINT": config.endpoint, "MINIO_ACCESS_KEY": config.access_key,
            "MINIO_SECRET_KEY": config.secret_key}
-    assert storage.publish_report(tree, "run-published", env) == "s3://results/run-published/"
+    assert storage.upload_report_if_configured(tree, "run-published", env) == "s3://results/run-published/"
     complete, _ = Storage(config).complete_prefixes(storage.RESULTS_BUCKET)
     assert "run-published" in complete
-    assert storage.publish_report(tree, "run-local", {}) is None
+    assert storage.upload_report_if_configured(tree, "run-local", {}) is None
     assert "not uploaded to MinIO" in caplog.text
 
 

@@ -99,7 +99,7 @@ def test_submit_sends_pipeline_experiment_and_typed_parameters(kfp_api, tmp_path
     assert kfp_api.find("POST", f"{API}/experiments")[0]["body"]["display_name"] == "digitstudy"
     body = run_body(kfp_api)
     assert body["experiment_id"] == "exp-1"
-    from components.settings import IMAGE_TAG
+    from components.images import IMAGE_TAG
 
     assert re.fullmatch(rf"tiny-{re.escape(IMAGE_TAG)}-\d{{8}}-\d{{6}}", body["display_name"])
     params = body["runtime_config"]["parameters"]

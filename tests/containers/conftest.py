@@ -51,14 +51,14 @@ def engine():
 
 @pytest.fixture(scope="session")
 def cpu_image(engine) -> str:
-    """The tag the compiled pipeline names (components.settings), built now if missing."""
+    """The tag the compiled pipeline names (components.images), built now if missing."""
     import docker
 
-    from components import settings
+    from components import images
 
     try:
-        engine.images.get(settings.CPU_IMAGE)
-        return settings.CPU_IMAGE
+        engine.images.get(images.CPU_IMAGE)
+        return images.CPU_IMAGE
     except docker.errors.ImageNotFound:
         pass
     base = []
@@ -67,10 +67,10 @@ def cpu_image(engine) -> str:
         base = [f"PYTHON_IMAGE={LOCAL_BASE}"]
     except docker.errors.ImageNotFound:
         pass  # the Dockerfile's default: the official python image, from a registry
-    done = subprocess.run(["make", "image-cpu", *base, f"CPU_IMAGE={settings.CPU_IMAGE}"], cwd=ROOT,
+    done = subprocess.run(["make", "image-cpu", *base, f"CPU_IMAGE={images.CPU_IMAGE}"], cwd=ROOT,
                           capture_output=True, text=True)
     assert done.returncode == 0, f"make image-cpu failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-    return settings.CPU_IMAGE
+    return images.CPU_IMAGE
 
 
 @pytest.fixture(scope="session")

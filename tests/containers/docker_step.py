@@ -16,11 +16,11 @@ from pathlib import Path
 from kfp import local
 from kfp.dsl import Dataset, Output
 
-from components import settings
+from components import image_component
 from pipelines.local.runners import make_runner
 
 
-@settings.component
+@image_component
 def probe_step(wav_dir: str, probe: Output[Dataset]):
     import os
     from pathlib import Path

@@ -61,13 +61,13 @@ def test_gpu_image_check_passes_inside(engine):
 
     import docker
 
-    from components import settings
+    from components import images
 
     try:
-        engine.images.get(settings.GPU_IMAGE)
+        engine.images.get(images.GPU_IMAGE)
     except docker.errors.ImageNotFound:
-        pytest.skip(f"{settings.GPU_IMAGE} not built (make image-gpu [TF_GPU_IMAGE=...])")
-    done = subprocess.run(["docker", "run", "--rm", "--network", "none", settings.GPU_IMAGE, "sh", "-c",
+        pytest.skip(f"{images.GPU_IMAGE} not built (make image-gpu [TF_GPU_IMAGE=...])")
+    done = subprocess.run(["docker", "run", "--rm", "--network", "none", images.GPU_IMAGE, "sh", "-c",
                            'test -z "$(ls -A /tmp)" || { echo "build left in /tmp:" /tmp/*; exit 1; }; '
                            "python3 /usr/local/bin/check_image.py /opt/digitstudy/requirements.lock --gpu"],
                           capture_output=True, text=True, timeout=600)
@@ -80,9 +80,9 @@ def jax_gpu_image(engine) -> str:
     """make image-gpu-jax's tag for this commit, or skip: CI does not build GPU images."""
     import docker
 
-    from components import settings
+    from components import images
 
-    image = f"{settings.REGISTRY}/digitstudy-gpu-jax:{settings.IMAGE_TAG}"
+    image = f"{images.REGISTRY}/digitstudy-gpu-jax:{images.IMAGE_TAG}"
     try:
         engine.images.get(image)
     except docker.errors.ImageNotFound:

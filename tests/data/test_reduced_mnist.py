@@ -16,7 +16,7 @@ from digitstudy.data.reduced_mnist import (
     per_class_prefix,
     sample_reduced,
 )
-from digitstudy.steps import run_step
+from digitstudy.runner import run_step
 
 
 def with_ids(labels: np.ndarray, offset: int = 0) -> tuple[np.ndarray, np.ndarray]:

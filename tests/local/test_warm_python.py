@@ -33,7 +33,15 @@ def test_commands_that_install_packages_or_are_not_python_start_cold():
     assert lightweight_parts(["python3", "-m", "kfp.dsl.executor_main"]) is None
 
 
-def test_the_preloads_are_the_step_registrys_modules():
-    modules = preload_modules()
-    assert {"digitstudy.steps", "digitstudy.experiments.problem1",
-            "digitstudy.features.mfcc"} <= set(modules)
+def test_the_preloads_load_every_step_target(monkeypatch):
+    import importlib
+    import sys
+
+    from digitstudy.steps import STEPS, Step
+
+    loaded = []
+    monkeypatch.setattr(Step, "load", lambda self: loaded.append(self.name))
+    assert "pipelines.local.step_targets" in preload_modules()
+    monkeypatch.delitem(sys.modules, "pipelines.local.step_targets", raising=False)
+    importlib.import_module("pipelines.local.step_targets")
+    assert loaded == list(STEPS)

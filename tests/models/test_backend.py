@@ -12,7 +12,8 @@ import pytest
 from digitstudy import backend
 from digitstudy.config import load_profile
 from digitstudy.errors import UserError
-from digitstudy.steps import STEPS, step_settings
+from digitstudy.runner import step_settings
+from digitstudy.steps import STEPS
 
 
 def test_both_profiles_default_to_tensorflow():

@@ -3,7 +3,7 @@ from profile_overrides import profile_with
 
 from digitstudy.features.mfcc import mfcc_step
 from digitstudy.reporting.records import load_record, load_records
-from digitstudy.steps import run_step
+from digitstudy.runner import run_step
 
 pytestmark = pytest.mark.slow
 

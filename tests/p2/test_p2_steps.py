@@ -12,7 +12,7 @@ from digitstudy.cli import main
 from digitstudy.data.reduced_mnist import ReducedMnistError, load_reduced
 from digitstudy.experiments.augmented_pools import FIGURE_FILE, load_pool
 from digitstudy.reporting.records import load_record
-from digitstudy.steps import run_step
+from digitstudy.runner import run_step
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from profile_overrides import small_gan_profile
 
-from digitstudy.steps import run_step
+from digitstudy.runner import run_step
 
 
 @pytest.fixture(scope="session")

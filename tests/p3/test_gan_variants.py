@@ -11,7 +11,7 @@ from digitstudy.config import ProfileError
 from digitstudy.experiments.gan_grid import _tag
 from digitstudy.experiments.gan_variants import train_gan_variant_step, with_variant
 from digitstudy.models import gan as G
-from digitstudy.steps import settings_view
+from digitstudy.runner import settings_view
 
 
 def test_aux_bn_momentum_from_the_profile_reaches_every_batch_norm_layer():

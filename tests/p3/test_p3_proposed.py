@@ -12,7 +12,7 @@ import pytest
 
 from digitstudy.experiments import gan_grid
 from digitstudy.models.gan import train_conditional_gan
-from digitstudy.steps import run_step
+from digitstudy.runner import run_step
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from mnist_fixtures import write_mnist_t10k
 from digitstudy.data.reduced_mnist import load_reduced
 from digitstudy.experiments import gan_grid
 from digitstudy.reporting.records import load_record
-from digitstudy.steps import run_step
+from digitstudy.runner import run_step
 
 pytestmark = pytest.mark.slow
 

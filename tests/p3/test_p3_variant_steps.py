@@ -11,7 +11,7 @@ import pytest
 
 from digitstudy.config import profile_from_dict
 from digitstudy.experiments import gan_grid
-from digitstudy.steps import run_step
+from digitstudy.runner import run_step
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from digitstudy.reporting.p4 import attention_table
 from digitstudy.reporting.records import load_record
 from digitstudy.reporting.study_values import study_tables
 from digitstudy.reporting.tables import ReportContext
-from digitstudy.steps import run_step
+from digitstudy.runner import run_step
 
 pytestmark = pytest.mark.slow
 

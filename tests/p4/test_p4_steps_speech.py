@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from digitstudy.config.p4 import SPEECH_MODEL_NAMES
-from digitstudy.steps import run_step
+from digitstudy.runner import run_step
 
 pytestmark = pytest.mark.slow
 

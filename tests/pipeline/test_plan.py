@@ -42,7 +42,7 @@ def test_unselected_parts_have_no_items():
     plan = plan_study(load_profile("tiny"), "p4a")
     assert plan.parts == ("p4a",)
     assert plan.p1_autoencoder == plan.p2_cells == plan.p3_specific_sizes == plan.p4b_models == ()
-    assert not plan.p3_full and not plan.p3_proposed
+    assert not plan.p3_full and plan.p3_proposed_cells == ()
     assert plan.p4a_models == tuple(load_profile("tiny").p4a.models)
 
 
@@ -55,7 +55,7 @@ def test_p3_cells_are_nested_per_gan():
     # the full GAN serves every row, for the synthetic columns only
     assert {(c["real_size"], c["synthetic_count"]) for c in plan.p3_full_cells} == {
         (r, k) for r in p3.real_sizes for k in p3.synthetic_counts if k}
-    assert plan.p3_full and plan.p3_proposed
+    assert plan.p3_full and plan.p3_proposed_cells
 
 
 GAN_VARIANT = {"label": "no-aux", "overrides": {"aux_weight": 0}}  # trains its own GAN

@@ -4,7 +4,8 @@ import pytest
 
 from digitstudy.config import load_profile
 from digitstudy.config.sections import settings_for
-from digitstudy.steps import STEPS, settings_view, step_settings
+from digitstudy.runner import settings_view, step_settings
+from digitstudy.steps import STEPS
 
 
 def test_settings_hold_only_the_declared_paths():

@@ -17,7 +17,8 @@ from digitstudy.reporting.claims import (
     study_claims,
     verdict_text,
 )
-from digitstudy.reporting.tables import Cell, ReportContext, Runs, build_tables
+from digitstudy.reporting.study_tables import build_tables
+from digitstudy.reporting.tables import Cell, ReportContext, Runs
 
 CTX = ReportContext("test", 0.1)
 A_VS_B = "p1-approach-a-beats-b"

@@ -11,14 +11,14 @@ from digitstudy.config import load_profile
 from digitstudy.reporting.layouts import VARIANT_MARK, grid_html, grid_markdown, long_grid
 from digitstudy.reporting.records import classification_record
 from digitstudy.reporting.report import write_report
+from digitstudy.reporting.study_tables import TABLE_SPECS
 from digitstudy.reporting.study_values import study_tables
-from digitstudy.reporting.tables import TABLE_SPECS, ReportContext, load_part_modules
+from digitstudy.reporting.tables import ReportContext
 
 CTX = ReportContext("tiny", 0.1)
 
 
 def spec(name: str):
-    load_part_modules()
     return next(s for s in TABLE_SPECS if s.name == name)
 
 

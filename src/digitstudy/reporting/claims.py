@@ -31,11 +31,10 @@ from scipy.stats import norm
 
 from digitstudy.reporting.intervals import binomial_se, z_test_pvalue
 from digitstudy.reporting.significance import SignificanceSettings, holm, paired_test
+from digitstudy.reporting.study_tables import TABLE_SPECS
 from digitstudy.reporting.tables import (
-    TABLE_SPECS,
     Cell,
     ReportContext,
-    load_part_modules,
     signed,
 )
 
@@ -186,7 +185,6 @@ def cells_by_key(tables, ctx: ReportContext | None = None) -> dict[Key, Cell]:
     records, so a part this run left out still shows the study's side), overlaid by the
     run's cells from ``build_tables``."""
     ctx = ctx or ReportContext()
-    load_part_modules()
     out = {(c.table, c.row, c.column): c for spec in TABLE_SPECS for c in spec.build([], ctx)}
     out.update({(c.table, c.row, c.column): c for _, cells in tables for c in cells})
     return out

@@ -21,10 +21,9 @@ from digitstudy.reporting.tables import (
     Runs,
     TableSpec,
     metric_runs,
-    register,
-    register_figures,
     select,
 )
+from digitstudy.steps import P1_AUTOENCODER, P1_BASELINE, P1_UTTERANCE_EMBEDDING, Step
 
 ACC = "Test accuracy"
 DIM = "Feature dimension"
@@ -34,7 +33,7 @@ def study_cells(records: list[ResultRecord]) -> list[ResultRecord]:
     return [r for r in records if "variant" not in r.cell]
 
 
-def by_variant(records: list[ResultRecord], experiment: str, **cell) -> dict[str, list[ResultRecord]]:
+def by_variant(records: list[ResultRecord], experiment: Step, **cell) -> dict[str, list[ResultRecord]]:
     """The labelled variant records of ``experiment`` (and ``cell``), by label, in label order."""
     out: dict[str, list[ResultRecord]] = {}
     for r in select(records, experiment, **cell):
@@ -45,7 +44,7 @@ def by_variant(records: list[ResultRecord], experiment: str, **cell) -> dict[str
 
 def _per_dim_accuracy(records: list[ResultRecord]) -> dict[int, Runs]:
     out: dict[int, Runs] = {}
-    for r in select(study_cells(records), "p1-autoencoder"):
+    for r in select(study_cells(records), P1_AUTOENCODER):
         out.setdefault(int(r.cell["bottleneck"]), Runs()).add(r)
     return out
 
@@ -56,16 +55,16 @@ def variant_rows(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     ref, sweep, t = study_tables()["table_1"], study_tables()["table_1_sweep"], "Table 1"
     cells = [Cell(t, f"Baseline ({label})", ACC, ref["baseline_mean_mfcc_mlp"]["test_accuracy"][0],
                   metric_runs(rs, "test_accuracy"), variant_of="Baseline")
-             for label, rs in by_variant(records, "p1-baseline").items()]
+             for label, rs in by_variant(records, P1_BASELINE).items()]
     groups: dict[tuple[int, str], list[ResultRecord]] = {}
-    for label, rs in by_variant(records, "p1-autoencoder").items():
+    for label, rs in by_variant(records, P1_AUTOENCODER).items():
         for r in rs:
             if r.cell["bottleneck"] == 300 or "split" in r.cell:
                 groups.setdefault((int(r.cell["bottleneck"]), label), []).append(r)
     cells += [Cell(t, f"Approach A ({dim}D, {label})", ACC, sweep.get(dim),
                    metric_runs(rs, "test_accuracy"), variant_of="Approach A (300D)")
               for (dim, label), rs in sorted(groups.items())]
-    for label, rs in by_variant(records, "p1-utterance-embedding").items():
+    for label, rs in by_variant(records, P1_UTTERANCE_EMBEDDING).items():
         row = f"Approach B diagnostic: {label}"
         cells += [Cell(t, row, ACC, None, metric_runs(rs, "test_accuracy"), variant_of="Approach B"),
                   Cell(t, row, "Median cosine to the chained embedding (test)", None,
@@ -76,9 +75,9 @@ def variant_rows(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
 def table_1(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     ref = study_tables()["table_1"]
     study = study_cells(records)
-    base = select(study, "p1-baseline")
-    a300 = select(study, "p1-autoencoder", bottleneck=300)
-    b = select(study, "p1-utterance-embedding")
+    base = select(study, P1_BASELINE)
+    a300 = select(study, P1_AUTOENCODER, bottleneck=300)
+    b = select(study, P1_UTTERANCE_EMBEDDING)
     table_acc, text_acc = ref["baseline_mean_mfcc_mlp"]["test_accuracy"]
     per_dim = _per_dim_accuracy(records)
     means = {d: sum(v) / len(v) for d, v in per_dim.items()}
@@ -110,7 +109,7 @@ def table_1(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
 def _scope_variants(records: list[ResultRecord]) -> dict[str, dict[int, list[ResultRecord]]]:
     """Approach A variants that differ from the study rows by L2 scope only: label -> dim -> records."""
     out: dict[str, dict[int, list[ResultRecord]]] = {}
-    for label, rs in by_variant(records, "p1-autoencoder").items():
+    for label, rs in by_variant(records, P1_AUTOENCODER).items():
         for r in rs:
             if "split" not in r.cell:
                 out.setdefault(label, {}).setdefault(int(r.cell["bottleneck"]), []).append(r)
@@ -139,7 +138,7 @@ AE_MEASURES = (("reconstruction_mse_val", "Reconstruction MSE (val)", 4),
 def autoencoder_table(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     """Per Approach A cell: what its autoencoder reconstructs and how many codes are dead."""
     groups: dict[tuple[int, bool, str], list[ResultRecord]] = {}
-    for r in select(records, "p1-autoencoder"):
+    for r in select(records, P1_AUTOENCODER):
         if AE_MEASURES[0][0] not in r.metrics:  # a record from before these were measured
             continue
         label = r.cell.get("variant", f"study: {L2_LABELS[r.cell.get('l2_scope', 'all')]}")
@@ -166,12 +165,14 @@ TABLE_1_NOTE = (
     "settings. The study's Approach B value rests on its merger's incidental error and "
     "cannot be recovered from its description.")
 
-register(TableSpec("Table 1", "Problem 1: baseline, Approach A and Approach B (test accuracy)", "p1",
+TABLES: list[TableSpec] = []  # this part's tables, in report order (reporting.study_tables)
+add_spec = TABLES.append
+add_spec(TableSpec("Table 1", "Problem 1: baseline, Approach A and Approach B (test accuracy)", "p1",
                    table_1, note=TABLE_1_NOTE))
-register(TableSpec("Table 1 sweep", "Problem 1, Approach A: test accuracy per bottleneck dimension "
+add_spec(TableSpec("Table 1 sweep", "Problem 1, Approach A: test accuracy per bottleneck dimension "
                    "(section 1.2.2, Figure 2), with the L2-scope variants beside each", "p1",
                    table_1_sweep))
-register(TableSpec("Table 1 autoencoders", "Problem 1, Approach A: reconstruction MSE (without the "
+add_spec(TableSpec("Table 1 autoencoders", "Problem 1, Approach A: reconstruction MSE (without the "
                    "L2 term) and dead bottleneck units (ReLU codes that are zero for every train "
                    "and test utterance) per cell", "p1", autoencoder_table,
                    note="Not in the study; explains the sweep. Mean \u00b1 sd over seeds.",
@@ -191,15 +192,15 @@ def figures(records: list[ResultRecord], out: Path) -> list[Figure]:
     """Figures 1-4 of the study for this run (first seed of each model), plus confusion
     matrices; curves and matrices are folded away beside Table 1, the sweep beside its table."""
     figs: list[Figure] = []
-    named = [("p1-baseline", {}, "Baseline MLP (Figure 1)"),
-             ("p1-autoencoder", {"bottleneck": 300}, "Approach A, 300D bottleneck (Figure 3)"),
-             ("p1-utterance-embedding", {}, "Approach B (Figure 4)")]
+    named = [(P1_BASELINE, {}, "Baseline MLP (Figure 1)"),
+             (P1_AUTOENCODER, {"bottleneck": 300}, "Approach A, 300D bottleneck (Figure 3)"),
+             (P1_UTTERANCE_EMBEDDING, {}, "Approach B (Figure 4)")]
     study = study_cells(records)
     for experiment, cell, title in named:
         found = select(study, experiment, **cell)
         if not found:
             continue
-        slug = experiment + "".join(f"-{v}" for v in cell.values())
+        slug = experiment.name + "".join(f"-{v}" for v in cell.values())
         figs.append(Figure(f"{title}: training curves (a widening train-validation gap is "
                            "overfitting)",
                            plots.training_curves(found[0], out / f"{slug}-curves.png", title),
@@ -211,7 +212,7 @@ def figures(records: list[ResultRecord], out: Path) -> list[Figure]:
                            "Table 1", folded=True))
     per_dim = _per_dim_accuracy(records)
     if per_dim:
-        base = metric_runs(select(study, "p1-baseline"), "test_accuracy")
+        base = metric_runs(select(study, P1_BASELINE), "test_accuracy")
         ref = study_tables()
         path = plots.bottleneck_sweep(per_dim, ref["table_1_sweep"], sum(base) / len(base) if base else None,
                                       ref["table_1"]["baseline_mean_mfcc_mlp"]["test_accuracy"][0],
@@ -224,4 +225,3 @@ def figures(records: list[ResultRecord], out: Path) -> list[Figure]:
     return figs
 
 
-register_figures("p1", figures)

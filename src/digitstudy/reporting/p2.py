@@ -5,7 +5,8 @@ from __future__ import annotations
 from digitstudy.reporting.layouts import matrix_grid
 from digitstudy.reporting.records import ResultRecord
 from digitstudy.reporting.study_values import study_tables
-from digitstudy.reporting.tables import Cell, ReportContext, Runs, TableSpec, register, select
+from digitstudy.reporting.tables import Cell, ReportContext, Runs, TableSpec, select
+from digitstudy.steps import P2_CLASSIFIER_CELL
 
 
 def study_size(run_size: int, scale: float) -> int:
@@ -32,12 +33,14 @@ def grid_table(table: str, records: list[ResultRecord], scale: float, row_key: s
 
 
 def table_3(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
-    return grid_table("Table 3", select(records, "p2-classifier-cell"), ctx.study_scale,
+    return grid_table("Table 3", select(records, P2_CLASSIFIER_CELL), ctx.study_scale,
                       "real", "generated",
                       study_tables()["table_3"], "generated")
 
 
-register(TableSpec(
+TABLES: list[TableSpec] = []  # this part's tables, in report order (reporting.study_tables)
+add_spec = TABLES.append
+add_spec(TableSpec(
     "Table 3", "Problem 2: ReducedMNIST CNN accuracy, real x augmented images per class", "p2",
     table_3, note="Rows and columns are per-class sizes of the study; a profile with "
     "study_scale < 1 runs them scaled down (tiny: 1/10) and is reported on the study's cells. "

@@ -14,9 +14,9 @@ from digitstudy.reporting.tables import (
     Runs,
     TableSpec,
     metric_runs,
-    register,
     select,
 )
+from digitstudy.steps import P3_GAN_QUALITY, P3_PROPOSED_CELL, P3_SYNTHETIC_CELL
 
 KINDS = {"specific": 0, "full": 1}  # position in the study's [specific, full] pairs
 STUDY_PROPOSED_REAL = 300  # Table 6's real images per class (section 3.4)
@@ -42,12 +42,12 @@ def table_5(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     study = study_tables()["table_5"]
     scale = ctx.study_scale
     runs: dict[tuple[int, int, str, str], Runs] = {}
-    for r in select(records, "p3-synthetic-cell"):
+    for r in select(records, P3_SYNTHETIC_CELL):
         key = (study_size(int(r.cell["real"]), scale), study_size(int(r.cell["synthetic"]), scale),
                str(r.cell["gan"]), _variant(r))
         runs.setdefault(key, Runs()).add(r)
     quality: dict[tuple[int, str], list[ResultRecord]] = {}
-    for r in select(records, "p3-gan-quality"):
+    for r in select(records, P3_GAN_QUALITY):
         if str(r.cell["train_set"]).isdigit():
             quality.setdefault((study_size(int(r.cell["train_set"]), scale), _variant(r)),
                                []).append(r)
@@ -84,7 +84,7 @@ def table_6(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     scale = ctx.study_scale
     runs: dict[int, Runs] = {}
     real = None
-    for r in select(records, "p3-proposed-cell"):
+    for r in select(records, P3_PROPOSED_CELL):
         real = study_size(int(r.cell["real"]), scale)
         runs.setdefault(study_size(int(r.cell["synthetic"]), scale), Runs()).add(r)
     real = STUDY_PROPOSED_REAL if real is None else real
@@ -93,7 +93,7 @@ def table_6(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     cells = [Cell("Table 6", label, f"{col} synthetic", row_ref.get(col), runs.get(col, Runs()))
              for col in sorted(set(row_ref) | set(runs))]
     # the study compares with the best 1000-real cell of Table 5
-    with_1000 = select(records, "p3-synthetic-cell", real=int(round(1000 * scale)), variant=None)
+    with_1000 = select(records, P3_SYNTHETIC_CELL, real=int(round(1000 * scale)), variant=None)
     best = (Runs().add(max(with_1000, key=lambda r: r.metrics["test_accuracy"]))
             if with_1000 else Runs())
     cells.append(Cell("Table 6", "Best Table 5 cell with 1000 real", "test accuracy",
@@ -101,7 +101,6 @@ def table_6(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     return cells
 
 
-QUALITY_EXP = "p3-gan-quality"
 QUALITY_COLUMNS = [("gan_test_accuracy", "GAN-test (label fidelity)", 4),
                    ("gan_train_accuracy", "GAN-train (synthetic-only CNN on real test)", 4),
                    ("reference_real_accuracy", "reference CNN on real test", 4),
@@ -111,12 +110,12 @@ QUALITY_COLUMNS = [("gan_test_accuracy", "GAN-test (label fidelity)", 4),
 
 def gan_quality(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     cells = []
-    quality = select(records, QUALITY_EXP)
+    quality = select(records, P3_GAN_QUALITY)
     sets = sorted({str(r.cell["train_set"]) for r in quality},
                   key=lambda t: (not t.isdigit(), int(t) if t.isdigit() else 0, t))
     for ts in sets:
-        for variant in sorted({_variant(r) for r in select(quality, QUALITY_EXP, train_set=ts)}):
-            recs = [r for r in select(quality, QUALITY_EXP, train_set=ts) if _variant(r) == variant]
+        for variant in sorted({_variant(r) for r in select(quality, P3_GAN_QUALITY, train_set=ts)}):
+            recs = [r for r in select(quality, P3_GAN_QUALITY, train_set=ts) if _variant(r) == variant]
             row = (f"{study_size(int(ts), ctx.study_scale)} per class" if ts.isdigit()
                    else {"full": "full MNIST", "proposed": "300 real + 1000 augmented"}.get(ts, ts))
             row += f" [{variant}]" if variant else ""
@@ -126,7 +125,9 @@ def gan_quality(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     return cells
 
 
-register(TableSpec("Table 5", "Problem 3: CNN accuracy, real x synthetic per class "
+TABLES: list[TableSpec] = []  # this part's tables, in report order (reporting.study_tables)
+add_spec = TABLES.append
+add_spec(TableSpec("Table 5", "Problem 3: CNN accuracy, real x synthetic per class "
                    "(size-specific GAN and full-MNIST GAN)", "p3", table_5,
                    note="The study's 0-synthetic column differs from Table 3's 0-augmented column "
                    "(separate runs of one setting). 'full' is the GAN trained on the full MNIST "
@@ -142,11 +143,11 @@ register(TableSpec("Table 5", "Problem 3: CNN accuracy, real x synthetic per cla
                    "Each entry: study / this run (delta; * where it exceeds 1.96 SE), the "
                    "specific and the full GAN on one line each.",
                    layout=lambda cells: matrix_grid(cells, corner="Real per class \u2193 / synthetic \u2192")))
-register(TableSpec("Table 6", "Problem 3, proposed pipeline: 300 real + 1000 augmented per class "
+add_spec(TableSpec("Table 6", "Problem 3, proposed pipeline: 300 real + 1000 augmented per class "
                    "-> GAN -> synthetic", "p3", table_6,
                    note="Each entry: study / this run (delta; * where it exceeds 1.96 SE).",
                    layout=lambda cells: matrix_grid(cells, corner="Training set")))
-register(TableSpec("GAN quality", "Beyond the study: why a GAN helps or hurts", "p3", gan_quality,
+add_spec(TableSpec("GAN quality", "Beyond the study: why a GAN helps or hurts", "p3", gan_quality,
                    note="GAN-test: a CNN trained on real digits classifies the synthetic ones "
                    "(do they look like their label? 0.10 is chance: an undertrained GAN). GAN-train: a CNN trained on synthetic digits "
                    "only, tested on the real test set (are they diverse and useful?). Diversity "

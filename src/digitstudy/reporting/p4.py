@@ -20,13 +20,13 @@ from digitstudy.reporting.tables import (
     ReportContext,
     TableSpec,
     metric_runs,
-    register,
     select,
 )
+from digitstudy.steps import P4A_ATTENTION_MNIST, P4B_ATTENTION_SPEECH
 
-PARTS = {  # table -> (experiment, study key, baseline model)
-    "Table 10": ("p4a-attention-mnist", "table_10", "base_cnn"),
-    "Table 13": ("p4b-attention-speech", "table_13", "baseline_lenet"),
+PARTS = {  # table -> (step, study key, baseline model)
+    "Table 10": (P4A_ATTENTION_MNIST, "table_10", "base_cnn"),
+    "Table 13": (P4B_ATTENTION_SPEECH, "table_13", "baseline_lenet"),
 }
 
 
@@ -122,12 +122,14 @@ def significance_summary(table: str) -> Callable[[list[ResultRecord], ReportCont
     return summary
 
 
-register(TableSpec("Table 10", "Problem 4 Part A: attention on ReducedMNIST (the study: 5000 train / 1000 test)",
+TABLES: list[TableSpec] = []  # this part's tables, in report order (reporting.study_tables)
+add_spec = TABLES.append
+add_spec(TableSpec("Table 10", "Problem 4 Part A: attention on ReducedMNIST (the study: 5000 train / 1000 test)",
                    "p4a", attention_table("Table 10"), summary=significance_summary("Table 10"),
                    note="The study's times are CPU seconds for 10 epochs; this run's are this "
                    "machine's. Seconds/accuracy vs base: mean \u00b1 sd over seeds of the per-seed "
                    "differences to the base CNN. Paired test p: permutation test on per-item "
                    "correctness over the paired seeds; Holm p: adjusted across the table's models."))
-register(TableSpec("Table 13", "Problem 4 Part B: attention on FSDD spectrogram images", "p4b",
+add_spec(TableSpec("Table 13", "Problem 4 Part B: attention on FSDD spectrogram images", "p4b",
                    attention_table("Table 13"), summary=significance_summary("Table 13"),
                    note="The study's times are on a T4 GPU; its accuracies are on 256 test images."))

@@ -25,13 +25,12 @@ from digitstudy.reporting.claims import (
 )
 from digitstudy.reporting.layouts import Grid
 from digitstudy.reporting.report import forest_figures, render, sections_of
+from digitstudy.reporting.study_tables import TABLE_SPECS
 from digitstudy.reporting.tables import (
-    TABLE_SPECS,
     Cell,
     ReportContext,
     Runs,
     cells_frame,
-    load_part_modules,
 )
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,6 @@ def read_cells(path: Path) -> pd.DataFrame:
 def paper_tables(frame: pd.DataFrame, ctx: ReportContext) -> list[tuple]:
     """``[(spec, cells)]`` as ``build_tables`` gives them: each table's study cells (filled
     where the CSV has values) and the CSV's labelled variant rows beside them."""
-    load_part_modules()
     study = cells_by_key([], ctx)
     runs: dict[tuple[str, str, str], Cell] = {}
     for (table, row, column), lines in frame.groupby(["table", "row", "column"], sort=False):

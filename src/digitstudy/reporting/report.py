@@ -34,15 +34,13 @@ from digitstudy.reporting.header import header_markdown, run_header
 from digitstudy.reporting.layouts import Grid, grid_html, grid_markdown, grouped, long_grid
 from digitstudy.reporting.records import ResultRecord, load_record, record_folders
 from digitstudy.reporting.significance import SignificanceSettings
+from digitstudy.reporting.study_tables import FIGURE_BUILDERS, build_tables
 from digitstudy.reporting.tables import (
-    FIGURE_BUILDERS,
     LEGEND,
     Figure,
     ReportContext,
-    build_tables,
     cells_frame,
     facts_line,
-    load_part_modules,
 )
 
 log = logging.getLogger(__name__)
@@ -238,7 +236,6 @@ def write_report(records: list[ResultRecord], out: Path, run_id: str, profile_na
                  sources: dict[str, str] | None = None) -> pd.DataFrame:
     """``profile`` (the run's): the header lists per part its data, epochs and seeds
     against the study's; ``sources``: where each dataset came from (``{"fsdd": path}``)."""
-    load_part_modules()
     out.mkdir(parents=True, exist_ok=True)
     figures_dir = out / "figures"
     stats = SignificanceSettings.of(getattr(profile, "statistics", None))
@@ -303,6 +300,22 @@ def extra_figures(figures: list[Path]) -> list[Figure]:
         more = f" (the first of {len(paths)} data steps' identical kind)" if len(paths) > 1 else ""
         out.append(Figure(caption + more, paths[0], table))
     return out
+
+
+# The aggregator's record inputs: its component's parameters named for a part (one per fan-in
+# of the DAG); those ending in ``_figures`` carry figures, the others result records.
+FAN_IN = re.compile(r"p\d[ab]?_\w+")
+
+
+def fan_in_paths(inputs: dict) -> dict[str, list[str]]:
+    """The aggregator's ``results`` and ``figures`` paths from its component's inputs (a KFP
+    artifact, a list of them, or None where the DAG did not wire that input)."""
+    paths: dict[str, list[str]] = {"results": [], "figures": []}
+    for name, value in inputs.items():
+        if FAN_IN.fullmatch(name) and value:
+            target = "figures" if name.endswith("_figures") else "results"
+            paths[target] += [a.path for a in (value if isinstance(value, list) else [value])]
+    return paths
 
 
 def aggregate_step(profile, *, results: list[Path], figures: list[Path], report: Path,

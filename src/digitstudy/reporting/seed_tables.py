@@ -16,6 +16,7 @@ from digitstudy.reporting.records import ResultRecord
 from digitstudy.reporting.significance import SignificanceSettings, compare_to_baseline, mean_sd
 from digitstudy.reporting.study_values import STUDY_TEST_SIZES, study_tables
 from digitstudy.reporting.tables import fmt
+from digitstudy.steps import P1_AUTOENCODER, P1_BASELINE, P1_UTTERANCE_EMBEDDING
 
 DASH = "\u2013"
 
@@ -38,11 +39,11 @@ def p1_label(r: ResultRecord) -> str:
 
 def p1_study_value(r: ResultRecord) -> float | None:
     ref, sweep = study_tables()["table_1"], study_tables()["table_1_sweep"]
-    if r.experiment == "p1-baseline":
+    if r.experiment == P1_BASELINE.name:
         return ref["baseline_mean_mfcc_mlp"]["test_accuracy"][0]
-    if r.experiment == "p1-autoencoder":
+    if r.experiment == P1_AUTOENCODER.name:
         return sweep.get(int(r.cell["bottleneck"]))
-    if r.experiment == "p1-utterance-embedding" and "variant" not in r.cell:
+    if r.experiment == P1_UTTERANCE_EMBEDDING.name and "variant" not in r.cell:
         return ref["approach_b_utterance_embedding"]["test_accuracy"]
     return None
 
@@ -134,7 +135,7 @@ def attention_seed_tables(records: list[ResultRecord], stats: SignificanceSettin
     the fit seconds (mean ± sd) beside the study's."""
     out = []
     for table, (experiment, key, baseline) in PARTS.items():
-        recs = [r for r in records if r.experiment == experiment]
+        recs = [r for r in records if r.experiment == experiment.name]
         if not any(r.cell["model"] == baseline for r in recs):
             continue
         study = study_tables()[key]

@@ -1,7 +1,7 @@
 """Comparison tables: every run value beside the study's value and the delta.
 
-A table is built by a :class:`TableSpec` from the result records; each part registers
-its specs in :data:`TABLE_SPECS` (see ``p1.py``). Runs over several seeds are averaged; the
+A table is built by a :class:`TableSpec` from the result records; each part lists its
+specs in its ``TABLES`` (``p1.py`` ... ``p4.py``), gathered in ``study_tables``. Runs over several seeds are averaged; the
 tables show mean +/- sd where there is more than one. A test accuracy whose test-set size
 is known (the record's paired predictions) gets its 95% interval, the SE of its difference
 to the study's value (test-set SE of both sides plus the seed spread,
@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import import_module
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +29,7 @@ from digitstudy.reporting.intervals import (
 from digitstudy.reporting.records import ResultRecord
 from digitstudy.reporting.significance import SignificanceSettings
 from digitstudy.reporting.study_values import STUDY_TEST_SIZES
+from digitstudy.steps import Step
 
 CSV_COLUMNS = ["table", "row", "column", "study_value", "run_value", "delta"]
 # after the comparison columns (tools reading the first six need no change)
@@ -146,31 +146,10 @@ class Figure:
     folded: bool = False  # folded away by default (training curves, confusion matrices)
 
 
-TABLE_SPECS: list[TableSpec] = []
-# part -> function(records, figures_dir) -> [Figure]
-FIGURE_BUILDERS: dict[str, Callable] = {}
-
-
-# Modules that register each part's tables and figures.
-PART_MODULES = tuple(f"digitstudy.reporting.{p}" for p in ("p1", "p2", "p3", "p4"))
-
-
-def load_part_modules() -> None:
-    for name in PART_MODULES:
-        import_module(name)
-
-
-def register(spec: TableSpec) -> TableSpec:
-    TABLE_SPECS.append(spec)
-    return spec
-
-
-def register_figures(part: str, build: Callable) -> None:
-    FIGURE_BUILDERS[part] = build
-
-
-def select(records: Iterable[ResultRecord], experiment: str, **cell) -> list[ResultRecord]:
-    return [r for r in records if r.experiment == experiment
+def select(records: Iterable[ResultRecord], step: Step, **cell) -> list[ResultRecord]:
+    """The records of registry step ``step`` (its constant: a typo fails at import) in ``cell``."""
+    name = step.name
+    return [r for r in records if r.experiment == name
             and all(r.cell.get(k) == v for k, v in cell.items())]
 
 
@@ -193,14 +172,6 @@ def cells_frame(cells: list[Cell]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CSV_COLUMNS + EXTRA_COLUMNS).astype(
         {"study_value": float, "run_value": float, "delta": float, "n_test": float,
          "ci_low": float, "ci_high": float, "p_value": float, "se_diff": float})
-
-
-def build_tables(records: list[ResultRecord], ctx: ReportContext | None = None,
-                 ) -> list[tuple[TableSpec, list[Cell]]]:
-    """Specs whose part has records in this run, with their cells."""
-    parts = {r.part for r in records}
-    ctx = ctx or ReportContext()
-    return [(spec, spec.build(records, ctx)) for spec in TABLE_SPECS if spec.part in parts]
 
 
 def fmt(value: float | None, sd: float = math.nan, digits: int = 4) -> str:
