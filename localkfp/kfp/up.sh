@@ -155,11 +155,20 @@ mkdir -p "$KFP_STATE/tokens" /run/secrets/kubeflow/tokens
 "${KUBECTL[@]}" create token ml-pipeline-persistenceagent -n "$KFP_NAMESPACE" \
   --audience=pipelines.kubeflow.org --duration=48h > "$KFP_STATE/tokens/persistenceagent-sa-token"
 # shellcheck disable=SC2016  # expanded by the inner bash
-daemon kfp-persistenceagent -- unshare -m bash -c \
+daemon kfp-persistenceagent -- env KUBECONFIG="$LOCALKFP_STATE/kubeconfig" unshare -m bash -c \
   'mount --bind "$0" /run/secrets/kubeflow/tokens && exec "$@"' "$KFP_STATE/tokens" \
   "$kfp_bin/persistence_agent" --kubeconfig="$LOCALKFP_STATE/kubeconfig" \
   --mlPipelineAPIServerName="$NODE_IP" --mlPipelineServiceHttpPort="$KFP_HTTP_PORT" \
   --mlPipelineServiceGRPCPort="$KFP_GRPC_PORT" --logLevel=info
+
+# its Argo informer reads KUBECONFIG, not its --kubeconfig flag (common/util/service.go ~64)
+sleep 5
+pid=$(cat "$LOCALKFP_STATE/pids/50-kfp-persistenceagent.pid")
+kill -0 "$pid" 2>/dev/null || {
+  echo "localkfp: kfp-persistenceagent exited; last lines of $LOCALKFP_STATE/logs/kfp-persistenceagent.log:" >&2
+  grep -v '^\s\|^goroutine\|^$' "$LOCALKFP_STATE/logs/kfp-persistenceagent.log" | tail -n 25 >&2
+  exit 1
+}
 
 # --- the UI, on the host's loopback -----------------------------------------------------------
 ui_pid=$LOCALKFP_STATE/pids/60-kfp-ui.pid

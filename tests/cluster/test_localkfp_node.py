@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tooling import in_ci
+from tooling import in_ci, local_node
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = ROOT / "localkfp" / "node"
@@ -64,6 +64,11 @@ def run(script: Path, env: dict[str, str], timeout: int) -> subprocess.Completed
 @pytest.mark.slow
 @pytest.mark.localcluster
 def test_node_runs_a_two_step_argo_workflow_and_leaves_nothing_behind():
+    with local_node():
+        node_runs_a_two_step_argo_workflow()
+
+
+def node_runs_a_two_step_argo_workflow():
     require_node()
     # the default state folder (LOCALKFP_STATE, /var/lib/localkfp): its image store is reused
     env = dict(os.environ)
