@@ -24,6 +24,7 @@ import yaml
 
 from digitstudy import storage
 from digitstudy.config import load_profile
+from digitstudy.data import remote
 from digitstudy.logs import setup_logging
 from digitstudy.plan import parse_parts
 from digitstudy.storage import check_run_name
@@ -80,7 +81,7 @@ def add_data_fingerprint(arguments: dict, package: Path, data_source: str | None
     if not data_source:
         return {**arguments, FINGERPRINT_PARAMETER: ""}  # canonical URLs: pinned by sha256
     sources = [arguments[f"{name}_source"] for name in DATASETS]
-    fingerprint = storage.data_fingerprint(sources, storage.config_from(minio_env))
+    fingerprint = remote.data_fingerprint(sources, storage.config_from(minio_env))
     log.info("data fingerprint of %s: %s", ", ".join(sources), fingerprint)
     return {**arguments, FINGERPRINT_PARAMETER: fingerprint}
 

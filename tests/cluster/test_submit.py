@@ -12,6 +12,7 @@ import pytest
 
 from digitstudy import storage
 from digitstudy.cluster import doctor
+from digitstudy.reporting import upload
 from pipelines import submit
 
 API = "/apis/v2beta1"
@@ -126,7 +127,7 @@ def test_existing_experiment_is_reused(kfp_api, tmp_path):
 def test_gpu_submit_requests_gpus_without_extra_placement_and_uses_minio_sources(kfp_api, tmp_path,
                                                                                monkeypatch):
     # the data fingerprint needs the object store; its own test below runs it against one
-    monkeypatch.setattr(submit.storage, "data_fingerprint", lambda sources, config: "fp-1")
+    monkeypatch.setattr(submit.remote, "data_fingerprint", lambda sources, config: "fp-1")
     monkeypatch.setattr(submit.storage, "config_from", lambda minio_env: None)
     assert submit.submit("paper", "gpu", kfp_api.host, data_source="s3://datasets",
                          build_dir=tmp_path) == 0
@@ -157,7 +158,7 @@ def test_wait_downloads_the_report(kfp_api, tmp_path, s3_server, monkeypatch):
     report.mkdir()
     (report / "results.csv").write_text("table,row,column,study_value,run_value,delta\n")
     (report / "index.html").write_text("<html></html>")
-    storage.upload_report(report, "tiny-fixed-20260101-000000", config)
+    upload.upload_report(report, "tiny-fixed-20260101-000000", config)
     monkeypatch.setattr(submit, "make_run_name", lambda *a: "tiny-fixed-20260101-000000")
     for key, value in (("MINIO_ENDPOINT", config.endpoint), ("MINIO_ACCESS_KEY", config.access_key),
                        ("MINIO_SECRET_KEY", config.secret_key)):

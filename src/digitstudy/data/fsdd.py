@@ -214,9 +214,9 @@ def resolve_source(source: str) -> Path:
     if not source:
         return download_fsdd()
     if source.startswith("s3://"):
-        from digitstudy import storage  # deployment extra; see docs/cluster.md
+        from digitstudy.data import remote  # deployment extra; see docs/cluster.md
 
-        return recordings_dir(storage.download_dataset(source))
+        return recordings_dir(remote.download_dataset(source))
     return recordings_dir(Path(source))
 
 

@@ -206,7 +206,7 @@ def resolve_source(source: str) -> Path:
     if source.startswith(("http://", "https://")):
         return download_mnist(source)
     if source.startswith("s3://"):
-        from digitstudy import storage  # deployment extra
+        from digitstudy.data import remote  # deployment extra
 
-        return find_mnist_folder(storage.download_dataset(source))
+        return find_mnist_folder(remote.download_dataset(source))
     return find_mnist_folder(Path(source))
