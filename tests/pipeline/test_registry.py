@@ -31,6 +31,8 @@ def test_every_target_resolves_to_a_function_taking_what_the_step_declares(name)
     params = inspect.signature(step.load()).parameters
     first, *rest = params.values()
     assert first.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD  # the settings view
+    assert first.name == "settings", name
+    assert getattr(first.annotation, "__name__", first.annotation) == "SettingsView", name
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in rest), name
     assert {p.name for p in rest} == declared(step), name
 

@@ -18,6 +18,7 @@ import re
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -42,6 +43,9 @@ from digitstudy.reporting.tables import (
     cells_frame,
     facts_line,
 )
+
+if TYPE_CHECKING:
+    from digitstudy.config.sections import SettingsView
 
 log = logging.getLogger(__name__)
 
@@ -318,7 +322,7 @@ def fan_in_paths(inputs: dict) -> dict[str, list[str]]:
     return paths
 
 
-def aggregate_step(profile, *, results: list[Path], figures: list[Path], report: Path,
+def aggregate_step(settings: SettingsView, *, results: list[Path], figures: list[Path], report: Path,
                    run_id: str, parts: str, fsdd_source: str = "", mnist_source: str = "") -> None:
     """Every result record of the run (the DAG creates tasks for the selected ``parts`` only)
     and the data steps' figures into the report; the sources say where each dataset came
@@ -329,6 +333,6 @@ def aggregate_step(profile, *, results: list[Path], figures: list[Path], report:
     if not records:
         raise ValueError(f"aggregate-results got no result records (parts {parts!r})")
     log.info("aggregate-results: %d records from parts %s", len(records), parts)
-    write_report(records, report, run_id or "unnamed-run", profile.name, record_dirs=dirs,
-                 extra=extra_figures(figures), study_scale=profile.study_scale, profile=profile,
+    write_report(records, report, run_id or "unnamed-run", settings.name, record_dirs=dirs,
+                 extra=extra_figures(figures), study_scale=settings.study_scale, profile=settings,
                  sources=sources)
