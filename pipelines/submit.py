@@ -136,7 +136,8 @@ def submit(profile_name: str, target: str, host: str, *, data_source: str | None
     if "-dirty-" in IMAGE_TAG or IMAGE_TAG == "dev":
         log.warning("image tag %s: the cluster needs these exact images (make images kind-load, "
                     "or images-push)", IMAGE_TAG)
-    log.info("submitting %s (%s, TARGET=%s, images %s) to %s", run_name, package, target, images, host)
+    log.info("submitting %s (%s, TARGET=%s, images %s) to %s", run_name, package, target, images,
+             host)
     quiet = logging.getLogger("urllib3.connectionpool")  # its retry warnings: one line below
     level, quiet.level = quiet.level, logging.ERROR
     try:

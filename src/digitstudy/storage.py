@@ -146,7 +146,8 @@ class StorageConfig:
 
 
 def read_env_file(path: str | Path) -> dict[str, str]:
-    """``KEY=VALUE`` lines (as written by scripts/kind_up.sh); blank lines and # comments skipped."""
+    """``KEY=VALUE`` lines (as written by scripts/kind_up.sh); blank lines and # comments
+    skipped."""
     values = {}
     for number, line in enumerate(Path(path).read_text().splitlines(), 1):
         line = line.strip()
@@ -219,12 +220,15 @@ class Storage:
         if err.code in CREDENTIAL_CODES:
             return CredentialsRejected(
                 f"{what}: MinIO at {self.config.url} rejected the credentials ({err.code}) for "
-                f"access key {self.config.access_key[:4]}…; check MINIO_ACCESS_KEY/MINIO_SECRET_KEY "
+                f"access key {self.config.access_key[:4]}…; check "
+                f"MINIO_ACCESS_KEY/MINIO_SECRET_KEY "
                 "against the digitstudy-minio Secret"
             )
         if err.code == "NoSuchBucket":
             return self._missing(what, bucket or err.bucket_name)
-        return StorageError(f"{what}: MinIO at {self.config.url} answered {err.code}: {err.message}")
+        return StorageError(
+            f"{what}: MinIO at {self.config.url} answered {err.code}: {err.message}"
+        )
 
     def _missing(self, what: str, bucket: str | None) -> BucketMissing:
         return BucketMissing(
@@ -244,7 +248,8 @@ class Storage:
         """Create the buckets that are missing; returns the ones created."""
         created = []
         for bucket in buckets:
-            if not self._call(f"check bucket {bucket}", lambda b=bucket: self.client.bucket_exists(b)):
+            if not self._call(f"check bucket {bucket}",
+                              lambda b=bucket: self.client.bucket_exists(b)):
                 self._call(f"create bucket {bucket}", lambda b=bucket: self.client.make_bucket(b))
                 created.append(bucket)
         return created
@@ -375,7 +380,10 @@ class Storage:
             self._call(f"download {bucket}/{prefix}/{rel}", lambda: self.client.fget_object(
                 bucket, f"{prefix}/{rel}", str(target)), bucket)
             expected = files[rel]
-            if target.stat().st_size != expected["size"] or file_digest(target) != expected["sha256"]:
+            if (
+                target.stat().st_size != expected["size"]
+                or file_digest(target) != expected["sha256"]
+            ):
                 raise IncompleteUpload(f"{bucket}/{prefix}/{rel} does not match its manifest "
                                        "(size or SHA-256); upload it again")
 

@@ -1,4 +1,5 @@
-"""digitstudy.storage against a real SeaweedFS S3 server on 127.0.0.1 (tests/cluster/conftest.py)."""
+"""digitstudy.storage against a real SeaweedFS S3 server on 127.0.0.1
+(tests/cluster/conftest.py)."""
 
 from __future__ import annotations
 
@@ -192,15 +193,18 @@ def test_config_from_env():
                                   "MINIO_ACCESS_KEY": "ak", "MINIO_SECRET_KEY": "sk"})
     assert (cfg.endpoint, cfg.secure, cfg.url) == ("s3.example.org", True, "https://s3.example.org")
     assert "sk" not in repr(cfg)
-    plain = StorageConfig.from_env({"MINIO_ENDPOINT": "minio.kubeflow:9000", "MINIO_ACCESS_KEY": "a",
+    plain = StorageConfig.from_env({"MINIO_ENDPOINT": "minio.kubeflow:9000",
+                                    "MINIO_ACCESS_KEY": "a",
                                     "MINIO_SECRET_KEY": "s"})
     assert not plain.secure and plain.url == "http://minio.kubeflow:9000"
 
 
 def test_env_file(tmp_path):
     path = tmp_path / "minio.env"
-    path.write_text("# written by kind_up.sh\nMINIO_ENDPOINT=localhost:9000\n\nMINIO_ACCESS_KEY='ak'\n")
-    assert storage.read_env_file(path) == {"MINIO_ENDPOINT": "localhost:9000", "MINIO_ACCESS_KEY": "ak"}
+    path.write_text("# written by "
+                    "kind_up.sh\nMINIO_ENDPOINT=localhost:9000\n\nMINIO_ACCESS_KEY='ak'\n")
+    assert storage.read_env_file(path) == {"MINIO_ENDPOINT": "localhost:9000",
+                                           "MINIO_ACCESS_KEY": "ak"}
     path.write_text("garbage line\n")
     with pytest.raises(ConfigMissing, match="minio.env:1"):
         storage.read_env_file(path)

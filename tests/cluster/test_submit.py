@@ -41,7 +41,8 @@ class FakeKfp:
             self.experiments.append(experiment)
             return 200, experiment
         if (method, path) == ("POST", f"{API}/runs"):
-            return 200, {"run_id": "run-1", "display_name": body["display_name"], "state": "PENDING"}
+            return 200, {"run_id": "run-1", "display_name": body["display_name"],
+                         "state": "PENDING"}
         if (method, path) == ("GET", f"{API}/runs/run-1"):
             return 200, {"run_id": "run-1", "state": self.final_state}
         return 404, {"error": f"unexpected {method} {path}"}

@@ -160,7 +160,9 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 def fingerprint(recs: list[Recording]) -> str:
     digest = hashlib.sha256()
     for rec in sorted(recs, key=lambda r: r.path.name):
-        digest.update(f"{rec.path.name} {hashlib.sha256(rec.path.read_bytes()).hexdigest()}\n".encode())
+        digest.update(
+            f"{rec.path.name} {hashlib.sha256(rec.path.read_bytes()).hexdigest()}\n".encode()
+        )
     return digest.hexdigest()
 
 

@@ -2,7 +2,8 @@
 the Table 5 cells (real + synthetic from the size-specific or the full-MNIST GAN).
 
 Artifacts:
-- ``p3-train-gan`` / ``p3-train-gan-full`` -> ``<gan>/generator.keras`` + ``gan.json`` (training set, counts, notes,
+- ``p3-train-gan`` / ``p3-train-gan-full`` -> ``<gan>/generator.keras`` + ``gan.json`` (training
+set, counts, notes,
   history, wall time); ``<gan>/checkpoint/`` (or under ``$DIGITSTUDY_CHECKPOINT_ROOT``)
   while training, mirrored to ``$DIGITSTUDY_CHECKPOINT_STORE`` on a cluster
   (digitstudy.checkpoints), so a restarted or retried step resumes.
@@ -360,7 +361,8 @@ def gan_quality_step(settings: SettingsView, *, reduced: Path, gan: Path, synthe
              f"on {q.samples_per_class} synthetic per class"]
     # The record's test accuracy is GAN-train's: the synthetic-only CNN on the real test set.
     record = classification_record(
-        experiment=settings.step, part=settings.part, cell={"train_set": ts, **variant_cell(smeta)}, seed=seed, profile=settings.name,
+        experiment=settings.step, part=settings.part, cell={"train_set": ts, **variant_cell(smeta)},
+        seed=seed, profile=settings.name,
         accuracy=gtrain.test_accuracy, loss=gtrain.test_loss, y_true=data.y_test,
         y_pred=gtrain.y_pred, train_images=len(y_syn), epochs_run=gtrain.epochs_run,
         train_seconds=float(gmeta["train_seconds"]), history=gmeta["history"], metrics=metrics,

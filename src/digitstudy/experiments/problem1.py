@@ -41,12 +41,14 @@ def labelled(cell: dict, variants: list[str]) -> dict:
     return {**cell, "variant": ", ".join(variants)} if variants else cell
 
 
-def split_features(settings: SettingsView, features: Path, split_index: int) -> tuple[MfccFeatures, dict, list]:
+def split_features(settings: SettingsView, features: Path,
+                   split_index: int) -> tuple[MfccFeatures, dict, list]:
     """The features under ``p1.splits.kinds[split_index]``; the cell keys and variant labels
     that split gives a record (index 0: the study rows' split)."""
     kinds = settings.p1.splits.kinds
     if not 0 <= split_index < len(kinds):
-        raise ValueError(f"split_index {split_index}: p1.splits.kinds has {len(kinds)} entries {kinds}")
+        raise ValueError(f"split_index {split_index}: p1.splits.kinds has {len(kinds)} "
+                         f"entries {kinds}")
     kind = kinds[split_index]
     feats = MfccFeatures.load(features).resplit(kind, settings.p1.splits)
     cell = {"split": kind} if kind != "random" else {}
@@ -97,7 +99,8 @@ def classify(settings: SettingsView, x: dict[str, np.ndarray], y: dict[str, np.n
 
 def baseline_step(settings: SettingsView, *, features: Path, result: Path, seed: int,
                   split_index: int) -> ResultRecord:
-    """1.1: mean normalised MFCC (13-d) -> MLP 256-128-64-32, under ``p1.splits.kinds[split_index]``."""
+    """1.1: mean normalised MFCC (13-d) -> MLP 256-128-64-32, under
+    ``p1.splits.kinds[split_index]``."""
     seed_everything(seed)
     feats, cell, variants = split_features(settings, features, split_index)
     cfg = settings.p1.baseline
@@ -133,7 +136,8 @@ def autoencoder_step(settings: SettingsView, *, features: Path, result: Path, bo
         variants = [L2_LABELS[l2_scope], *variants]
     return classify(
         settings, codes, y, settings.p1.baseline.classifier, cfg.classifier_train,
-        seed=seed, cell=labelled({"bottleneck": bottleneck, "l2_scope": l2_scope, **cell}, variants),
+        seed=seed,
+        cell=labelled({"bottleneck": bottleneck, "l2_scope": l2_scope, **cell}, variants),
         result=result, extra_seconds=ae.seconds,
         extra_history={f"autoencoder_{k}": v for k, v in ae.history.items()},
         extra_metrics={"autoencoder_val_loss": min(ae.history["val_loss"]),
@@ -145,12 +149,14 @@ def autoencoder_step(settings: SettingsView, *, features: Path, result: Path, bo
 
 
 def frame_pairs(seqs: list[np.ndarray]) -> np.ndarray:
-    """Consecutive frame pairs [f_t, f_t+1] of every utterance (a 1-frame utterance pairs with itself)."""
+    """Consecutive frame pairs [f_t, f_t+1] of every utterance (a 1-frame utterance pairs with
+    itself)."""
     return np.concatenate([np.concatenate([s[:-1], s[1:]], axis=1) if len(s) > 1
                            else np.concatenate([s, s], axis=1) for s in seqs]).astype(np.float32)
 
 
-def merger_examples(seqs: list[np.ndarray], encode) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+def merger_examples(seqs: list[np.ndarray],
+                    encode) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
     """Inputs (latent of pair t-2,t-1; frame t) and targets (latent of pair t-1,t) for t >= 2."""
     prev_pairs, frames, next_pairs = [], [], []
     for s in seqs:
@@ -210,7 +216,8 @@ def diagnostic_embeddings(kind: str, seqs: list[np.ndarray], encode) -> np.ndarr
     raise ValueError(f"p1.utterance.diagnostics: unknown diagnostic {kind!r}")
 
 
-def utterance_step(settings: SettingsView, *, features: Path, result: Path, seed: int) -> ResultRecord:
+def utterance_step(settings: SettingsView, *, features: Path, result: Path,
+                   seed: int) -> ResultRecord:
     """1.3: two-frame AE + merger -> 32-d utterance embedding -> improved MLP.
 
     Each of ``p1.utterance.diagnostics`` embeds the utterances another way with the same pair
@@ -252,7 +259,8 @@ def utterance_step(settings: SettingsView, *, features: Path, result: Path, seed
         classify(settings, diag, y, cfg.classifier, cfg.classifier_train,
                  seed=seed, cell=labelled(cell, [DIAGNOSTIC_LABELS[kind]]),
                  result=result / EXTRA_DIR / kind, extra_seconds=ae.seconds,
-                 extra_metrics={**ae_metrics,
-                                "median_cosine_to_chained": median_cosine(diag["test"], emb["test"])},
+                 extra_metrics={
+                     **ae_metrics,
+                     "median_cosine_to_chained": median_cosine(diag["test"], emb["test"])},
                  notes=split_notes(feats, cell))
     return record

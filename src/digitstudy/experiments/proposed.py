@@ -43,7 +43,8 @@ def real_and_augmented(settings: SettingsView, data: ReducedMNIST, pools: Path) 
     return TrainingSet(x, y, desc, data.notes)
 
 
-def train_gan_proposed_step(settings: SettingsView, *, reduced: Path, pools: Path, gan: Path) -> None:
+def train_gan_proposed_step(settings: SettingsView, *, reduced: Path, pools: Path,
+                            gan: Path) -> None:
     """Study 3.4 step 2: the GAN trained on the real + augmented set (``proposed.gan_epochs``)."""
     data = load_reduced(reduced)
     train_and_save_gan(settings, real_and_augmented(settings, data, pools), gan, train_set=PROPOSED,

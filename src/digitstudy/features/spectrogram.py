@@ -42,7 +42,9 @@ def colormap_lut(name: str) -> np.ndarray:
     try:
         cmap = matplotlib.colormaps[name]
     except KeyError:
-        raise ValueError(f"p4b.spectrogram.colormap: unknown matplotlib colormap {name!r}") from None
+        raise ValueError(
+            f"p4b.spectrogram.colormap: unknown matplotlib colormap {name!r}"
+        ) from None
     return np.round(cmap(np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
 
 

@@ -60,7 +60,8 @@ def headline_metrics(frame: pd.DataFrame) -> dict[str, float]:
     if "kind" in filled.columns:
         filled = filled[filled.kind != "fact"]
     return {slug(t, r, c): round(float(v), 6)
-            for t, r, c, v in zip(filled.table, filled.row, filled.column, filled.run_value, strict=True)}
+            for t, r, c, v in zip(filled.table, filled.row, filled.column, filled.run_value,
+                                  strict=True)}
 
 
 def _img(path: Path) -> str:
@@ -93,8 +94,10 @@ STYLE = ("body{font-family:sans-serif;max-width:1200px;margin:1.5em auto;padding
 def _figures_html(figures: list[Figure]) -> str:
     shown = [f for f in figures if not f.folded]
     folded = [f for f in figures if f.folded]
-    out = "".join(f"<figure>{_img(f.path)}<figcaption>{html.escape(f.caption)}</figcaption></figure>"
-                  for f in shown)
+    out = "".join(
+        f"<figure>{_img(f.path)}<figcaption>{html.escape(f.caption)}</figcaption></figure>"
+        for f in shown
+    )
     if folded:
         out += (f"<details><summary>{len(folded)} more figure(s): training curves, confusion "
                 "matrices, other seeds</summary>"
@@ -322,7 +325,8 @@ def fan_in_paths(inputs: dict) -> dict[str, list[str]]:
     return paths
 
 
-def aggregate_step(settings: SettingsView, *, results: list[Path], figures: list[Path], report: Path,
+def aggregate_step(settings: SettingsView, *, results: list[Path], figures: list[Path],
+                   report: Path,
                    run_id: str, parts: str, fsdd_source: str = "", mnist_source: str = "") -> None:
     """Every result record of the run (the DAG creates tasks for the selected ``parts`` only)
     and the data steps' figures into the report; the sources say where each dataset came
