@@ -13,7 +13,7 @@ import pytest
 from digitstudy import storage
 from digitstudy.cluster import doctor
 from digitstudy.reporting import upload
-from pipelines import submit
+from pipelines import arguments, submit
 
 API = "/apis/v2beta1"
 
@@ -232,7 +232,7 @@ def test_data_fingerprint_follows_the_objects_under_the_sources(s3_server, tmp_p
     config = s3_server.config()
     store = storage.Storage(config)
     store.ensure_buckets([storage.DATASETS_BUCKET])
-    for name in submit.DATASETS:
+    for name in arguments.DATASETS:
         store.put_bytes(storage.DATASETS_BUCKET, f"{name}/a.bin", b"v1", "application/octet-stream")
     for key, value in (("MINIO_ENDPOINT", config.endpoint), ("MINIO_ACCESS_KEY", config.access_key),
                        ("MINIO_SECRET_KEY", config.secret_key)):
