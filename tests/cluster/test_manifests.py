@@ -3,6 +3,7 @@ that must agree (Secret keys, launcher config, buckets, NodePorts, GPU placement
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -20,7 +21,7 @@ from digitstudy.config import load_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
-OVERLAYS = ["base", "overlays/kind", "overlays/gpu", "overlays/gpu-multi-user"]
+OVERLAYS = ["base", "overlays/kind", "overlays/gpu", "overlays/gpu-multi-user", "overlays/gpu-shared"]
 K8S_VERSION = "1.34.0"  # the kind node image (kind-config.yaml) runs Kubernetes 1.34
 INSTALL_HINT = "run scripts/install_tools.sh (make tools)"
 
@@ -273,10 +274,155 @@ def test_gpu_overlay_device_plugin_runs_on_every_node():
                      doctor.MINIO)["spec"]["resources"]["requests"]
              ["storage"] for o in OVERLAYS}
     assert sizes == {"base": "20Gi", "overlays/kind": "5Gi", "overlays/gpu": "200Gi",
-                     "overlays/gpu-multi-user": "200Gi"}
+                     "overlays/gpu-multi-user": "200Gi", "overlays/gpu-shared": "200Gi"}
 
 
 def test_profiles_place_nothing_extra_on_gpu_nodes_by_default():
     for name in ("tiny", "paper"):
         gpu = load_profile(name).cluster.gpu
         assert gpu.node_selector is None and gpu.toleration is None, name
+
+
+# --- GPU sharing: NVIDIA device-plugin time-slicing (k8s/components/gpu-time-slicing) --------
+
+TIME_SLICING = K8S / "components" / "gpu-time-slicing" / "time-slicing.yaml"  # the one setting
+PLUGIN_DS = "nvidia-device-plugin-daemonset"
+# The plugin's config format at the version the gpu overlay pins (nvcr.io/nvidia/
+# k8s-device-plugin:v0.17.1), transcribed from NVIDIA/k8s-device-plugin at tag v0.17.1
+# (3c378193). The plugin parses the file with sigs.k8s.io/yaml, i.e. Go's encoding/json, which
+# silently ignores keys it does not know (api/config/v1/config.go:129-130): a misspelt optional
+# key would be dropped without a word, hence the known-key check here (exact spelling: stricter
+# than encoding/json, which also matches keys case-insensitively).
+PLUGIN_CONFIG_KEYS = {"version", "flags", "resources", "sharing", "imex"}  # config.go:33-39
+PLUGIN_SHARING_KEYS = {"timeSlicing", "mps"}  # sharing.go:20-25
+PLUGIN_REPLICATED_KEYS = {"renameByDefault", "failRequestsGreaterThanOne", "resources"}  # replicas.go:29-33
+PLUGIN_RESOURCE_KEYS = {"name", "rename", "devices", "replicas"}  # replicas.go:80-85
+
+
+def time_slicing_errors(config: dict, resource: str) -> list[str]:
+    """What the v0.17.1 plugin would reject, ignore or advertise under another name in a
+    time-slicing config meant to share ``resource`` (an empty list: it is accepted as meant)."""
+    errors = [f"unknown key {k!r}" for k in set(config) - PLUGIN_CONFIG_KEYS]
+    if config.get("version", "v1") != "v1":  # config.go:135-141 ("" means v1)
+        errors.append(f"version {config['version']!r}: only v1 is known")
+    sharing = config.get("sharing") or {}
+    errors += [f"unknown key sharing.{k}" for k in set(sharing) - PLUGIN_SHARING_KEYS]
+    if "mps" in sharing:  # sharing.go:36-52: MPS wins over time-slicing when both are set
+        errors.append("sharing.mps is set: time-slicing and MPS are mutually exclusive")
+    slicing = sharing.get("timeSlicing")
+    if not isinstance(slicing, dict):
+        return [*errors, "no sharing.timeSlicing"]
+    errors += [f"unknown key sharing.timeSlicing.{k}" for k in set(slicing) - PLUGIN_REPLICATED_KEYS]
+    for flag in ("renameByDefault", "failRequestsGreaterThanOne"):  # bool (replicas.go:30-31)
+        if not isinstance(slicing.get(flag, False), bool):
+            errors.append(f"{flag} is not a bool")
+    if slicing.get("renameByDefault"):  # replicas.go:206-210, consts.go:26: <name>.shared
+        errors.append(f"renameByDefault: the GPUs would be advertised as {resource}.shared")
+    resources = slicing.get("resources")
+    if not isinstance(resources, list) or not resources:  # replicas.go:192-204
+        return [*errors, "no resources specified"]
+    for i, item in enumerate(resources):
+        where = f"sharing.timeSlicing.resources[{i}]"
+        errors += [f"unknown key {where}.{k}" for k in set(item) - PLUGIN_RESOURCE_KEYS]
+        if item.get("name") != resource:  # required (replicas.go:223-226)
+            errors.append(f"{where}.name is {item.get('name')!r}, not {resource}")
+        replicas = item.get("replicas")  # required, an int >= 2 (replicas.go:243-255)
+        if type(replicas) is not int or replicas < 2:
+            errors.append(f"{where}.replicas is {replicas!r}: an int >= 2 is required")
+        # rename, and devices other than all, are reset with a warning in v0.17.1
+        # (config.go:88-102, replicas.go:35-65): setting them would not do what it says
+        if "rename" in item or item.get("devices", "all") != "all":
+            errors.append(f"{where}: rename / devices are ignored by v0.17.1")
+    return errors
+
+
+def device_plugin(overlay: str) -> tuple[dict, dict]:
+    """The plugin DaemonSet's container and pod spec in ``overlay``."""
+    spec = find(build(overlay), "DaemonSet", PLUGIN_DS)["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    return container, spec
+
+
+def test_time_slicing_config_is_the_plugins_format_and_shares_what_training_requests():
+    from pipelines.placement import GPU_RESOURCE  # what TARGET=gpu training steps request
+
+    setting = yaml.safe_load(TIME_SLICING.read_text())
+    assert time_slicing_errors(setting, GPU_RESOURCE) == []
+    assert setting["sharing"]["timeSlicing"]["failRequestsGreaterThanOne"] is True
+    # a request above 1 then fails admission (internal/rm/rm.go:78-79): every profile asks 1
+    for name in ("tiny", "paper"):
+        assert load_profile(name).cluster.training.gpus == 1, name
+
+
+def test_time_slicing_checker_rejects_what_the_plugin_would_not_take_as_meant():
+    def config(**resource):
+        return {"version": "v1", "sharing": {"timeSlicing": {"resources": [
+            {"name": "nvidia.com/gpu", "replicas": 4} | resource]}}}
+
+    assert time_slicing_errors(config(), "nvidia.com/gpu") == []
+    for bad in (config(replicas=1), config(replicas="4"), config(replicas=True),
+                config(replica=4), config(name="nvidia.com/mig-1g.10gb"), config(devices=[0]),
+                config(rename="nvidia.com/gpu.shared"), {**config(), "version": "v2"},
+                {"version": "v1", "sharing": {"timeSharing": config()["sharing"]["timeSlicing"]}},
+                {"version": "v1", "sharing": {"timeSlicing": {"resources": []}}}):
+        assert time_slicing_errors(bad, "nvidia.com/gpu"), bad
+    renamed = config()
+    renamed["sharing"]["timeSlicing"]["renameByDefault"] = True
+    assert time_slicing_errors(renamed, "nvidia.com/gpu")
+    misspelt = config()
+    misspelt["sharing"]["timeSlicing"]["failRequestGreaterThanOne"] = True  # would be ignored
+    assert time_slicing_errors(misspelt, "nvidia.com/gpu")
+
+
+def test_gpu_shared_overlay_mounts_the_one_setting_where_the_plugin_reads_it():
+    docs = build("overlays/gpu-shared")
+    container, spec = device_plugin("overlays/gpu-shared")
+    env = {e["name"]: e["value"] for e in container["env"]}
+    path = Path(env["CONFIG_FILE"])  # the plugin's --config-file (main.go:121-126 at v0.17.1)
+    (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == str(path.parent)]
+    assert mount.get("readOnly") is True
+    (volume,) = [v for v in spec["volumes"] if v["name"] == mount["name"]]
+    configmap = find(docs, "ConfigMap", volume["configMap"]["name"])  # the hashed name
+    assert configmap["metadata"]["namespace"] == "kube-system"  # the DaemonSet's namespace
+    assert "items" not in volume["configMap"] and path.name in configmap["data"]
+    # the overlay ships the setting's file unchanged: one replica count, from one place
+    assert yaml.safe_load(configmap["data"][path.name]) == yaml.safe_load(TIME_SLICING.read_text())
+    sharing_maps = [d for d in docs if d["kind"] == "ConfigMap" and "sharing:" in str(d.get("data"))]
+    assert sharing_maps == [configmap]
+    # everything else is the whole-GPU overlay's: same plugin, same env, mounts, tolerations
+    whole, whole_spec = device_plugin("overlays/gpu")
+    assert [e for e in container["env"] if e["name"] != "CONFIG_FILE"] == whole["env"]
+    assert [m for m in container["volumeMounts"] if m is not mount] == whole["volumeMounts"]
+    assert container["image"] == whole["image"] and spec["tolerations"] == whole_spec["tolerations"]
+
+
+def test_plain_gpu_overlays_stay_one_pod_per_gpu():
+    for overlay in ("overlays/gpu", "overlays/gpu-multi-user"):
+        container, _ = device_plugin(overlay)
+        assert "CONFIG_FILE" not in {e["name"] for e in container["env"]}, overlay
+        assert not [d for d in build(overlay) if d["kind"] == "ConfigMap"
+                    and "sharing:" in str(d.get("data"))], overlay
+
+
+def test_replicas_are_set_in_ones_own_overlay_as_the_component_says(tmp_path):
+    """The override in k8s/components/gpu-time-slicing/kustomization.yaml: replacing the
+    generated ConfigMap gives the plugin the new count and renames what the DaemonSet mounts."""
+    mine = yaml.safe_load(TIME_SLICING.read_text())
+    mine["sharing"]["timeSlicing"]["resources"][0]["replicas"] = 3
+    (tmp_path / "mine.yaml").write_text(yaml.safe_dump(mine))
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+        "resources": [os.path.relpath(K8S / "overlays" / "gpu-shared", tmp_path)],  # no absolute
+        "configMapGenerator": [{"name": "nvidia-device-plugin-config", "namespace": "kube-system",
+                                "behavior": "replace", "files": ["config.yaml=mine.yaml"]}]}))
+    assert "behavior: replace" in (TIME_SLICING.parent / "kustomization.yaml").read_text()
+    command = kustomize_command() or missing_tool("kustomize", "no kustomize >= v4", INSTALL_HINT)
+    out = subprocess.run([*command, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    docs = [d for d in yaml.safe_load_all(out.stdout) if d]
+    spec = find(docs, "DaemonSet", PLUGIN_DS)["spec"]["template"]["spec"]
+    (name,) = [v["configMap"]["name"] for v in spec["volumes"] if "configMap" in v]
+    assert yaml.safe_load(find(docs, "ConfigMap", name)["data"]["config.yaml"]) == mine
+    _, shipped = device_plugin("overlays/gpu-shared")
+    assert name not in {v["configMap"]["name"] for v in shipped["volumes"] if "configMap" in v}, \
+        "a changed config must change the pod template (the plugin reads it only at start)"
