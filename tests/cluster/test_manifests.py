@@ -21,7 +21,8 @@ from digitstudy.config import load_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
-OVERLAYS = ["base", "overlays/kind", "overlays/gpu", "overlays/gpu-multi-user", "overlays/gpu-shared"]
+OVERLAYS = ["base", "overlays/kind", "overlays/gpu", "overlays/gpu-multi-user",
+            "overlays/gpu-shared"]
 K8S_VERSION = "1.34.0"  # the kind node image (kind-config.yaml) runs Kubernetes 1.34
 INSTALL_HINT = "run scripts/install_tools.sh (make tools)"
 
@@ -295,7 +296,8 @@ PLUGIN_DS = "nvidia-device-plugin-daemonset"
 # than encoding/json, which also matches keys case-insensitively).
 PLUGIN_CONFIG_KEYS = {"version", "flags", "resources", "sharing", "imex"}  # config.go:33-39
 PLUGIN_SHARING_KEYS = {"timeSlicing", "mps"}  # sharing.go:20-25
-PLUGIN_REPLICATED_KEYS = {"renameByDefault", "failRequestsGreaterThanOne", "resources"}  # replicas.go:29-33
+PLUGIN_REPLICATED_KEYS = {"renameByDefault", "failRequestsGreaterThanOne",
+                          "resources"}  # replicas.go:29-33
 PLUGIN_RESOURCE_KEYS = {"name", "rename", "devices", "replicas"}  # replicas.go:80-85
 
 
@@ -312,7 +314,8 @@ def time_slicing_errors(config: dict, resource: str) -> list[str]:
     slicing = sharing.get("timeSlicing")
     if not isinstance(slicing, dict):
         return [*errors, "no sharing.timeSlicing"]
-    errors += [f"unknown key sharing.timeSlicing.{k}" for k in set(slicing) - PLUGIN_REPLICATED_KEYS]
+    errors += [f"unknown key sharing.timeSlicing.{k}"
+               for k in set(slicing) - PLUGIN_REPLICATED_KEYS]
     for flag in ("renameByDefault", "failRequestsGreaterThanOne"):  # bool (replicas.go:30-31)
         if not isinstance(slicing.get(flag, False), bool):
             errors.append(f"{flag} is not a bool")
@@ -386,8 +389,10 @@ def test_gpu_shared_overlay_mounts_the_one_setting_where_the_plugin_reads_it():
     assert configmap["metadata"]["namespace"] == "kube-system"  # the DaemonSet's namespace
     assert "items" not in volume["configMap"] and path.name in configmap["data"]
     # the overlay ships the setting's file unchanged: one replica count, from one place
-    assert yaml.safe_load(configmap["data"][path.name]) == yaml.safe_load(TIME_SLICING.read_text())
-    sharing_maps = [d for d in docs if d["kind"] == "ConfigMap" and "sharing:" in str(d.get("data"))]
+    shipped = yaml.safe_load(configmap["data"][path.name])
+    assert shipped == yaml.safe_load(TIME_SLICING.read_text())
+    sharing_maps = [d for d in docs
+                    if d["kind"] == "ConfigMap" and "sharing:" in str(d.get("data"))]
     assert sharing_maps == [configmap]
     # everything else is the whole-GPU overlay's: same plugin, same env, mounts, tolerations
     whole, whole_spec = device_plugin("overlays/gpu")
