@@ -61,7 +61,7 @@ def train_and_evaluate(run: Run, profile_name: str, train: Split, validation: Sp
              run.experiment, run.model, run.seed, acc, loss, fitted.seconds, fitted.epochs_run)
     record = classification_record(
         experiment=run.experiment, part=run.part, cell={"model": run.model}, seed=run.seed,
-        settings=profile_name, accuracy=acc, loss=loss, y_true=test.y, y_pred=y_pred,
+        profile=profile_name, accuracy=acc, loss=loss, y_true=test.y, y_pred=y_pred,
         train_images=len(train.y), epochs_run=fitted.epochs_run, train_seconds=fitted.seconds,
         history=fitted.history, metrics={"params": float(model.count_params())}, notes=notes)
     record.files["curves"] = _name(plot_histories(
