@@ -59,3 +59,10 @@ base-image-gpu: ## offline GPU base: $(BASE_IMAGE) + tensorflow[and-cuda] at the
 	docker build $(DOCKER_BUILD_FLAGS) --build-arg PYTHON_IMAGE=$(BASE_IMAGE) --build-arg TF_VERSION=$(TF_VERSION) \
 	  -f images/Dockerfile.base-gpu -t $(BASE_IMAGE)-gpu .
 	@echo "built $(BASE_IMAGE)-gpu"
+
+.PHONY: print-image-tag print-cpu-image
+print-image-tag: ## the image tag of this tree (scripts/image_tag.sh)
+	@echo $(IMAGE_TAG)
+
+print-cpu-image: ## the CPU image's name and tag
+	@echo $(CPU_IMAGE)

@@ -4,7 +4,7 @@
 # the KFP commit, the Go version and the module's sources; prints the binary's path last.
 # A second run with nothing changed finds the binary and takes well under a second.
 set -euo pipefail
-# shellcheck source=localkfp/scripts/common.sh
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 program=${1:?usage: build_go.sh <program under localkfp/cmd>}
 need_kfp_src

@@ -1,7 +1,7 @@
 # Shared by localkfp/scripts/*.sh: the versions, the build cache, timed steps.
 # shellcheck shell=bash
 LOCALKFP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=localkfp/versions.env
+# shellcheck source=../versions.env
 . "$LOCALKFP_DIR/versions.env"
 CACHE_ROOT=${DIGITSTUDY_CACHE:-$HOME/.cache/digitstudy}/localkfp
 KFP_SRC=$CACHE_ROOT/kfp-src/$KFP_TAG-${KFP_COMMIT:0:8}

@@ -3,7 +3,7 @@
 # build cache, outside the repository. KFP_GIT: KFP's public repository (default) or a local
 # mirror of it where GitHub cannot be reached.
 set -euo pipefail
-# shellcheck source=localkfp/scripts/common.sh
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 KFP_GIT=${KFP_GIT:-$KFP_GIT_DEFAULT}
 if [ -f "$KFP_SRC/go.mod" ] && [ "$(git -C "$KFP_SRC" rev-parse HEAD)" = "$KFP_COMMIT" ]; then

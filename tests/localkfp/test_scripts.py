@@ -16,7 +16,7 @@ def test_scripts_pass_shellcheck():
     if shutil.which("shellcheck") is None:
         missing_tool("shellcheck", "not on PATH", "scripts/install_tools.sh (make tools)")
     assert SCRIPTS
-    out = subprocess.run(["shellcheck", "-x", *map(str, SCRIPTS)], capture_output=True,
+    out = subprocess.run(["shellcheck", "-x", "-P", "SCRIPTDIR", *map(str, SCRIPTS)], capture_output=True,
                          text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout
 
