@@ -202,7 +202,8 @@ def test_localkfp_scripts_pass_shellcheck():
 def test_localkfp_scripts_are_strict_and_executable():
     for path in localkfp_scripts():
         if path.stat().st_mode & 0o111 == 0:  # a sourced library
-            assert path.read_text().startswith("# shellcheck shell=bash"), f"{path} is not executable"
+            assert path.read_text().startswith("# shellcheck shell=bash"), \
+                f"{path} is not executable"
             continue
         assert "set -euo pipefail" in path.read_text(), path
         assert subprocess.run(["bash", "-n", str(path)]).returncode == 0
