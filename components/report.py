@@ -43,8 +43,8 @@ def aggregate_results(settings: dict, run_id: str, parts: str, fsdd_source: str,
 
     from digitstudy import steps
     from digitstudy.reporting.report import fan_in_paths
+    from digitstudy.reporting.upload import upload_report_if_configured
     from digitstudy.runner import run_step
-    from digitstudy.storage import upload_report_if_configured
 
     paths = fan_in_paths(locals())
     run_step(steps.AGGREGATE_RESULTS, settings, results=paths["results"], figures=paths["figures"],

@@ -1,1 +1,2 @@
-"""The study DAG, its profiles' pipeline arguments, and the compile / run-local / submit entry points."""
+"""The study DAG, its profiles' pipeline arguments, and the compile / run-local / submit entry
+points."""

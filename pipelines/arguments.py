@@ -25,6 +25,22 @@ def make_run_id(profile: Profile) -> str:
 
 
 DATASETS = ("fsdd", "mnist")
+# The study pipeline's parameters (the signature of ``study`` in pipelines/study.py), named once:
+# every run argument a local run or a submit passes is built from these
+# (tests/pipeline/test_pipeline_parameters.py checks them against the signature).
+PROFILE_NAME = "profile_name"
+PARTS = "parts"
+DATA_FINGERPRINT = "data_fingerprint"
+RUN_ID = "run_id"
+
+
+def source_parameter(dataset: str) -> str:
+    """The pipeline parameter that says where ``dataset`` (one of :data:`DATASETS`) comes from."""
+    return f"{dataset}_source"
+
+
+PIPELINE_PARAMETERS = (PROFILE_NAME, PARTS, *map(source_parameter, DATASETS), DATA_FINGERPRINT,
+                       RUN_ID)
 
 
 def pipeline_arguments(data_dir: str | Path | None, run_id: str) -> dict:
@@ -36,4 +52,4 @@ def pipeline_arguments(data_dir: str | Path | None, run_id: str) -> dict:
         sources = {name: f"{text.rstrip('/')}/{name}" for name in DATASETS}
     else:
         sources = dict.fromkeys(DATASETS, str(Path(text).resolve()) if text else "")
-    return {f"{name}_source": source for name, source in sources.items()} | {"run_id": run_id}
+    return {source_parameter(name): source for name, source in sources.items()} | {RUN_ID: run_id}

@@ -5,7 +5,8 @@
   cluster retries are the cluster's business;
 - :meth:`Placement.cluster` with ``target="cpu"`` or ``"gpu"`` (``make pipeline-compile``,
   ``make pipeline-submit``): resource requests from the profile's ``cluster`` section,
-  retries for training tasks (what Argo retries: digitstudy.config.cluster), MinIO credentials from the ``digitstudy-minio`` Secret for the
+  retries for training tasks (what Argo retries: digitstudy.config.cluster), MinIO credentials from
+the ``digitstudy-minio`` Secret for the
   tasks that read a dataset ``source`` or upload the report; with ``gpu``, training tasks run
   the GPU image and request ``nvidia.com/gpu``.
 

@@ -24,9 +24,18 @@ import yaml
 
 from digitstudy import storage
 from digitstudy.config import load_profile
+from digitstudy.data import remote
 from digitstudy.logs import setup_logging
 from digitstudy.plan import parse_parts
 from digitstudy.storage import check_run_name
+from pipelines.arguments import (
+    DATA_FINGERPRINT,
+    DATASETS,
+    PARTS,
+    PROFILE_NAME,
+    pipeline_arguments,
+    source_parameter,
+)
 
 log = logging.getLogger("digitstudy.submit")
 
@@ -35,14 +44,12 @@ EXPERIMENT = "digitstudy"
 # stays KFP's: the launcher sends this bucket to our MinIO through the `Overrides` entry
 # that k8s/launcher/kfp-launcher-patch.yaml adds to KFP's kfp-launcher ConfigMap.
 PIPELINE_ROOT = storage.PIPELINE_ROOT
-DATASETS = ("fsdd", "mnist")
 FINISHED_OK = "SUCCEEDED"
 # Final run states of the v2beta1 API (kubeflow/pipelines 2.17.0 backend/api/v2beta1/
 # run.proto:224-250). kfp.Client.wait_for_run_completion (kfp 2.17.3 client.py:1384)
 # treats only succeeded/failed/skipped/error as final, so a CANCELED run would be waited
 # on until the timeout: submit waits with its own loop.
 FINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "SKIPPED", "CANCELED"})
-FINGERPRINT_PARAMETER = "data_fingerprint"
 
 
 class KfpUnreachable(RuntimeError):
@@ -57,8 +64,6 @@ def make_run_name(profile_name: str, image_tag: str, now: datetime | None = None
 def run_arguments(data_source: str | None, run_name: str) -> dict:
     """Run arguments; ``data_source`` is ``s3://<bucket>`` (holding fsdd/ and mnist/) or None.
     The profile and parts are bound in the compiled pipeline (PARTS at compile time)."""
-    from pipelines.arguments import pipeline_arguments
-
     if data_source and not data_source.startswith("s3://"):
         raise SystemExit(f"--data-dir {data_source}: on a cluster, datasets come from MinIO "
                          "(s3://datasets after `make data-upload`) or, left empty, from the "
@@ -73,16 +78,16 @@ def add_data_fingerprint(arguments: dict, package: Path, data_source: str | None
     changed. Only passed when the compiled pipeline declares that parameter."""
     spec = next(yaml.safe_load_all(package.read_text()))  # the pipeline spec, then platform spec
     declared = spec.get("root", {}).get("inputDefinitions", {}).get("parameters", {})
-    if FINGERPRINT_PARAMETER not in declared:
+    if DATA_FINGERPRINT not in declared:
         log.warning("the pipeline has no %s parameter: fetch steps stay cached on the source "
-                    "URI alone", FINGERPRINT_PARAMETER)
+                    "URI alone", DATA_FINGERPRINT)
         return arguments
     if not data_source:
-        return {**arguments, FINGERPRINT_PARAMETER: ""}  # canonical URLs: pinned by sha256
-    sources = [arguments[f"{name}_source"] for name in DATASETS]
-    fingerprint = storage.data_fingerprint(sources, storage.config_from(minio_env))
+        return {**arguments, DATA_FINGERPRINT: ""}  # canonical URLs: pinned by sha256
+    sources = [arguments[source_parameter(name)] for name in DATASETS]
+    fingerprint = remote.data_fingerprint(sources, storage.config_from(minio_env))
     log.info("data fingerprint of %s: %s", ", ".join(sources), fingerprint)
-    return {**arguments, FINGERPRINT_PARAMETER: fingerprint}
+    return {**arguments, DATA_FINGERPRINT: fingerprint}
 
 
 def wait_for_run(client, run_id: str, timeout: float, sleep: float = 15.0,
@@ -129,13 +134,14 @@ def submit(profile_name: str, target: str, host: str, *, data_source: str | None
     run_name = make_run_name(profile.name, IMAGE_TAG)
     arguments = run_arguments(data_source, run_name)
     # shown and compared in the Kubeflow UI; the pipeline was compiled for exactly these
-    arguments |= {"profile_name": profile.name, "parts": ",".join(parse_parts(parts))}
+    arguments |= {PROFILE_NAME: profile.name, PARTS: ",".join(parse_parts(parts))}
     arguments = add_data_fingerprint(arguments, package, data_source, minio_env)
     images = CPU_IMAGE + (f" and {GPU_IMAGE}" if target == "gpu" else "")
     if "-dirty-" in IMAGE_TAG or IMAGE_TAG == "dev":
         log.warning("image tag %s: the cluster needs these exact images (make images kind-load, "
                     "or images-push)", IMAGE_TAG)
-    log.info("submitting %s (%s, TARGET=%s, images %s) to %s", run_name, package, target, images, host)
+    log.info("submitting %s (%s, TARGET=%s, images %s) to %s", run_name, package, target, images,
+             host)
     quiet = logging.getLogger("urllib3.connectionpool")  # its retry warnings: one line below
     level, quiet.level = quiet.level, logging.ERROR
     try:

@@ -73,7 +73,8 @@ def main() -> int:
         warm.wait_ready()
         print(f"  warm interpreter preload (once per run): {time.perf_counter() - t0:.2f} s")
         for comp in (noop, registry, tensorflow_import):
-            cold_s, warm_s = timed(comp, args.tasks, root, None), timed(comp, args.tasks, root, warm)
+            cold_s, warm_s = timed(comp, args.tasks, root, None), timed(comp, args.tasks, root,
+                                                                        warm)
             print(f"  {comp.name:>18}: {cold_s:.2f} s cold, {warm_s:.2f} s forked warm")
     return 0
 

@@ -102,7 +102,8 @@ def summary(out: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--profile", default="paper", help="a profile name or YAML (tiny: a smoke test)")
+    parser.add_argument("--profile", default="paper",
+                        help="a profile name or YAML (tiny: a smoke test)")
     parser.add_argument("--data-dir", default="../shared/data")
     parser.add_argument("--out", default="/work/runs/p1/paper")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43, 44])

@@ -126,7 +126,8 @@ def main() -> None:
         else:
             timed(f"p3-synthesize {ts}", times, steps.P3_SYNTHESIZE, p, gan=out / f"gan_{ts}",
                   synthetic=out / f"synthetic_{ts}", variant="")
-            rec = timed(f"gan-quality {ts}", times, steps.P3_GAN_QUALITY, p, reduced=out / "reduced",
+            rec = timed(f"gan-quality {ts}", times, steps.P3_GAN_QUALITY, p,
+                        reduced=out / "reduced",
                         gan=out / f"gan_{ts}", synthetic=out / f"synthetic_{ts}",
                         result=out / f"quality_{ts}")
         print(f"[quality {ts}] " + json.dumps({k: round(v, 4) for k, v in rec.metrics.items()}),

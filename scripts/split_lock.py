@@ -27,8 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNTIME, DEV = ROOT / "requirements.lock", ROOT / "requirements-dev.lock"
 HEADERS = {
     RUNTIME: "# Runtime pins (what the images install): the closure of pyproject's dependencies.\n"
-             "# Generated with requirements-dev.lock from one resolution: python scripts/split_lock.py\n",
-    DEV: "# Dev pins: the runtime lock plus the dev and jax extras and their dependencies (make setup).\n"
+             "# Generated with requirements-dev.lock from one resolution: "
+             "python scripts/split_lock.py\n",
+    DEV: "# Dev pins: the runtime lock plus the dev and jax extras and their dependencies "
+         "(make setup).\n"
          "# Generated with requirements.lock from one resolution: python scripts/split_lock.py\n"
          "-r requirements.lock\n",
 }
@@ -78,7 +80,9 @@ def closure(roots: list[Requirement], pins: dict[str, Requirement]) -> set[str]:
 
 
 def render(path: Path, reqs: list[Requirement]) -> str:
-    return HEADERS[path] + "".join(f"{r}\n" for r in sorted(reqs, key=lambda r: canonicalize_name(r.name)))
+    return HEADERS[path] + "".join(
+        f"{r}\n" for r in sorted(reqs, key=lambda r: canonicalize_name(r.name))
+    )
 
 
 def split() -> dict[Path, str]:

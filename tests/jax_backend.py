@@ -16,11 +16,23 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_under_jax(*selection: str, timeout: float = 900) -> str:
-    """``pytest -n 0 <selection>`` with KERAS_BACKEND=jax; its output, or AssertionError."""
+def child_order(config) -> list[str]:
+    """The child pytest's order options: the parent's pytest-randomly seed when the parent
+    shuffles (``make test-random``: ``SEED=<n>`` repeats the child's order too), the files'
+    order when it does not (``make test``)."""
+    if not config.pluginmanager.hasplugin("randomly"):
+        return ["-p", "no:randomly"]
+    seed = config.getoption("randomly_seed", None)
+    if not isinstance(seed, int) or not config.getoption("randomly_reorganize", True):
+        return ["-p", "no:randomly"]
+    return ["-p", "randomly", f"--randomly-seed={seed}"]
+
+
+def run_under_jax(config, *selection: str, timeout: float = 900) -> str:
+    """``pytest -n 0 <selection>`` with KERAS_BACKEND=jax, in the order :func:`child_order`
+    takes from the parent's ``config``; its output, or AssertionError."""
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    # no shuffling in the child: its order is the files' (the parent's seed is not its own)
-    args = ["-n", "0", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+    args = ["-n", "0", "-q", "-p", "no:cacheprovider", *child_order(config),
             "-W", "ignore::DeprecationWarning", *selection]
     # Keras is imported (and its backend checked) before the tests, in the same process.
     child = ("import sys, keras, pytest; b = keras.backend.backend(); "

@@ -1,15 +1,15 @@
 """``make run``: the study DAG on this machine through ``kfp.local`` (no cluster).
 
 Every component runs as a process of this virtualenv, forked from one interpreter that has
-imported TensorFlow and the step modules once (pipelines/local/warm_python.py; ``--cold-start``:
-a fresh interpreter per task, as a container is), or with ``--runner docker``
-(``make run RUNNER=docker``) in the image built for this commit (pipelines/local/runners.py). Before the DAG starts, the
-pre-flight checks (digitstudy.preflight) look at the profile, PARTS and DATA_DIR. The
-terminal shows a ``[k/N]`` line per task start/finish and the epoch lines (``VERBOSE=1``:
-kfp.local's full logs); every task's log is in ``local_outputs/<run id>/logs/``. Ctrl-C
-ends the run and its steps within seconds. Only a run that completes replaces
-``report/`` (the latest run) and adds ``report/runs/<run id>/``, with the wall time of
-each step.
+imported TensorFlow and the step modules once (pipelines/local/warm_python.py;
+``--cold-start``: a fresh interpreter per task, as a container is), or with ``--runner
+docker`` (``make run RUNNER=docker``) in the image built for this commit
+(pipelines/local/runners.py). Before the DAG starts, the pre-flight checks
+(digitstudy.preflight) look at the profile, PARTS and DATA_DIR. The terminal shows a
+``[k/N]`` line per task start/finish and the epoch lines (``VERBOSE=1``: kfp.local's full
+logs); every task's log is in ``local_outputs/<run id>/logs/``. Ctrl-C ends the run and its
+steps within seconds. Only a run that completes replaces ``report/`` (the latest run) and
+adds ``report/runs/<run id>/``, with the wall time of each step.
 """
 
 from __future__ import annotations

@@ -115,8 +115,11 @@ def make_runner(kind: str, pipeline_root: Path, data_dir: str | Path | None = No
     finally:
         client.close()
     user = container_args.pop("user", None) or container_user(pipeline_root)
-    args = {"network_mode": "host", "mounts": data_mount(data_dir, user), "user": user, **container_args}
-    description = (f"docker runner: image {image} ({found.short_id}), user {args['user']}, "
-                   f"{'data ' + str(Path(data_dir).resolve()) + ' read-only' if args['mounts'] else 'no data mount'}"
-                   f", network {args['network_mode']}")
+    args = {"network_mode": "host", "mounts": data_mount(data_dir, user), "user": user,
+            **container_args}
+    description = (
+        f"docker runner: image {image} ({found.short_id}), user {args['user']}, "
+        + (f"data {Path(data_dir).resolve()} read-only" if args["mounts"] else "no data mount")
+        + f", network {args['network_mode']}"
+    )
     return LocalRunner(local.DockerRunner(**args), description)

@@ -1,31 +1,30 @@
 """kfp.local under control: Ctrl-C stops the run within seconds, a failed step stops new
 work, each task reports its start and finish, and no temp folder outlives the run.
 
-kfp.local has no hooks for any of this, so :func:`supervised` swaps three of its module
-functions for the length of one run (and puts them back):
+kfp.local has no hooks for any of this, so :func:`supervised` replaces four of its module
+functions for the length of one run and puts them back (through
+:func:`pipelines.local.local_compat.replaced`, whose ``REPLACED`` table gives each one's kfp
+source lines and checks the installed kfp version):
 
-- ``task_executor.execute_single_task`` (kfp/local/orchestrator/task_executor.py:71;
-  called through the module by enhanced_dag_orchestrator.py:755 and dag_orchestrator.py:99)
-  is wrapped: once the run is stopping it raises :class:`RunStopped` instead of starting
-  a task (the orchestrator's ``ThreadPoolExecutor.shutdown(wait=True)``,
-  enhanced_dag_orchestrator.py:312, would otherwise run every queued loop iteration),
-  and it tells the console when a task starts and ends;
-- ``subprocess_task_handler.run_local_subprocess`` (subprocess_task_handler.py:108-135)
-  is replaced by the same loop with ``start_new_session=True``, so each step is the
-  leader of its own process group, which a stop kills whole (the ``sh`` wrapper, the
-  Python step and its decoding workers), and with ``TMPDIR`` pointing into the run folder:
-  the component command's ``program_path=$(mktemp -d)`` (kfp/dsl/component_factory.py:583)
-  would otherwise leave a ``tmp.*/ephemeral_component.py`` folder per task in /tmp;
-  With a :class:`pipelines.local.warm_python.WarmPython`, a lightweight component's process is
+- ``task_executor.execute_single_task`` is wrapped: once the run is stopping it raises
+  :class:`RunStopped` instead of starting a task (the orchestrator would otherwise run every
+  queued loop iteration), and it tells the console when a task starts and ends;
+- ``subprocess_task_handler.run_local_subprocess`` is replaced by the same loop with
+  ``start_new_session=True``, so each step is the leader of its own process group, which a
+  stop kills whole (the ``sh`` wrapper, the Python step and its decoding workers), and with
+  ``TMPDIR`` pointing into the run folder, where the component command's ``mktemp -d`` would
+  otherwise leave a ``tmp.*/ephemeral_component.py`` folder per task in /tmp. With a
+  :class:`pipelines.local.warm_python.WarmPython`, a lightweight component's process is
   forked from that warm interpreter instead (same group, TMPDIR and output stream);
-- ``logging_utils.indented_print`` (logging_utils.py:82-102) becomes a no-op: it patches
-  ``builtins.print`` per task, and concurrent loop iterations nest the patches, which is
-  why indentation grew with every task.
+- ``docker_task_handler.run_docker_container`` (the DockerRunner) gets the same loop with
+  each container registered, so a stop kills it;
+- ``logging_utils.indented_print`` becomes a no-op: it patches ``builtins.print`` per task,
+  and concurrent loop iterations nest the patches, which is why indentation grew with every
+  task.
 
-- ``docker_task_handler.run_docker_container`` (docker_task_handler.py:123-160, the
-  DockerRunner) gets the same loop with each container registered, so a stop kills it.
-
-SIGINT (Ctrl-C, or ``kill -INT``) marks the run interrupted and sends SIGTERM to every
+It also swaps process state for the run: ``sys.stdout`` (the :class:`TaskConsole`), the root
+logger's handlers and level, ``warnings.showwarning`` and, on the main thread, the SIGINT
+handler. SIGINT (Ctrl-C, or ``kill -INT``) marks the run interrupted and sends SIGTERM to every
 running step's process group (and kills every running container), SIGKILL 5 s later to
 what is left; a second Ctrl-C kills at once and exits.
 """
@@ -44,10 +43,11 @@ from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
-from kfp.local import logging_utils, status, subprocess_task_handler
-from kfp.local.orchestrator import orchestrator_utils, task_executor
+from kfp.local import status
+from kfp.local.orchestrator import orchestrator_utils
 
 from digitstudy.steps import STEPS
+from pipelines.local import local_compat
 from pipelines.local.console import TaskConsole
 from pipelines.local.warm_python import WarmPython, lightweight_parts
 
@@ -252,30 +252,25 @@ def supervised(console: TaskConsole, tmp: Path,
     import sys
 
     sup = Supervisor(console, tmp, warm)
-    saved = (task_executor.execute_single_task, subprocess_task_handler.run_local_subprocess,
-             logging_utils.indented_print, sys.stdout, warnings.showwarning)
-    try:
-        from kfp.local import docker_task_handler
-    except ImportError:  # no docker SDK: the DockerRunner is unavailable anyway
-        docker_task_handler = None
-    if docker_task_handler is not None:
-        saved_docker = docker_task_handler.run_docker_container
-        docker_task_handler.run_docker_container = sup.run_docker_container
+    saved = (sys.stdout, warnings.showwarning)
     previous_sigint = signal.getsignal(signal.SIGINT)
-    task_executor.execute_single_task = sup.execute_single_task(saved[0])
-    subprocess_task_handler.run_local_subprocess = sup.run_local_subprocess
-    logging_utils.indented_print = lambda *a, **k: contextlib.nullcontext()
-    sys.stdout = console
-    # kfp.local also logs outside its per-task logger context (e.g. orchestrator_utils.py:164
-    # "Applying expression selector"): those records go to the console too, not stderr
-    # At INFO throughout: local_logger_context saves and restores the root level around
-    # every task (logging_utils.py:58-80), so with a higher level one thread's restore
-    # drops another's "Task ... finished" record.
-    root = logging.getLogger()
-    saved_handlers, saved_level = root.handlers[:], root.level
-    root.handlers = [logging.StreamHandler(console)]
-    root.setLevel(logging.INFO)
-    with warnings.catch_warnings():
+    with local_compat.replaced({
+            "execute_single_task": sup.execute_single_task(
+                local_compat.current("execute_single_task")),
+            "run_local_subprocess": sup.run_local_subprocess,
+            "run_docker_container": sup.run_docker_container,
+            "indented_print": lambda *a, **k: contextlib.nullcontext()}), \
+            warnings.catch_warnings():
+        sys.stdout = console
+        # kfp.local also logs outside its per-task logger context (e.g. orchestrator_utils.py:164
+        # "Applying expression selector"): those records go to the console too, not stderr
+        # At INFO throughout: local_logger_context saves and restores the root level around
+        # every task (logging_utils.py:58-80), so with a higher level one thread's restore
+        # drops another's "Task ... finished" record.
+        root = logging.getLogger()
+        saved_handlers, saved_level = root.handlers[:], root.level
+        root.handlers = [logging.StreamHandler(console)]
+        root.setLevel(logging.INFO)
         for pattern in KFP_NOISE:
             warnings.filterwarnings("ignore", message=pattern)
         warnings.showwarning = (lambda message, category, *a, **k:
@@ -287,10 +282,7 @@ def supervised(console: TaskConsole, tmp: Path,
         finally:
             if threading.current_thread() is threading.main_thread():
                 signal.signal(signal.SIGINT, previous_sigint)
-            (task_executor.execute_single_task, subprocess_task_handler.run_local_subprocess,
-             logging_utils.indented_print, sys.stdout, warnings.showwarning) = saved
+            sys.stdout, warnings.showwarning = saved
             root.handlers = saved_handlers
             root.setLevel(saved_level)
-            if docker_task_handler is not None:
-                docker_task_handler.run_docker_container = saved_docker
             console.flush()

@@ -41,7 +41,9 @@ class Watch:
     pipeline: object
     folder: RunFolder
     verbose: bool
-    warm: WarmPython | None = None  # lightweight steps forked from it (pipelines/local/warm_python.py)
+    warm: WarmPython | None = (
+        None  # lightweight steps forked from it (pipelines/local/warm_python.py)
+    )
     console: TaskConsole | None = field(default=None, init=False)  # the last call's
 
     def call(self, **arguments):

@@ -90,7 +90,8 @@ def gaussian_matrix(size: int, sigma: float) -> np.ndarray:
 
 def elastic_displacement(rng: np.random.Generator, n: int, shape: tuple[int, int], alpha: float,
                          sigma: float) -> np.ndarray:
-    """Simard et al. (2003): U(-1, 1) fields, Gaussian-smoothed, scaled by ``alpha``; (n, 2, h, w)."""
+    """Simard et al. (2003): U(-1, 1) fields, Gaussian-smoothed, scaled by ``alpha``; (n, 2, h,
+    w)."""
     field = rng.uniform(-1, 1, size=(n, 2, *shape)).astype(np.float32)
     g_rows, g_cols = gaussian_matrix(shape[0], sigma), gaussian_matrix(shape[1], sigma)
     return (g_rows @ field @ g_cols.T) * np.float32(alpha)

@@ -131,7 +131,8 @@ class CheckpointStore:
         (list it after the callback that writes the checkpoint)."""
         import keras
 
-        return keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: self.push_if_changed())
+        return keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch,
+                                              logs: self.push_if_changed())
 
     def _signature(self) -> tuple:
         if not self.local.is_dir():

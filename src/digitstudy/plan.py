@@ -91,7 +91,8 @@ def plan_study(profile: Profile, parts: str | list[str] | tuple[str, ...] | None
         p1_l2_scopes=when("p1", p1.autoencoder.l2_scopes),
         p1_autoencoder=when("p1", [*({"bottleneck": b, "seed": s, "split_index": 0}
                                      for b in p1.autoencoder.bottleneck_dims for s in p1.seeds),
-                                   *({"bottleneck": p1.splits.bottleneck, "seed": s, "split_index": i}
+                                   *({"bottleneck": p1.splits.bottleneck, "seed": s,
+                                      "split_index": i}
                                      for i in extra_splits for s in p1.seeds)]),
         p2_real_sizes=when("p2", p2.real_sizes),
         p2_cells=when("p2", ({"generated": g, "seed": s}

@@ -157,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from digitstudy.config import load_profile
 
-    parser = argparse.ArgumentParser(prog="digitstudy preflight", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="digitstudy preflight",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--profile", default="tiny")
     parser.add_argument("--parts", default=None, help="comma list; default: every part")
     parser.add_argument("--data-dir", default=None)

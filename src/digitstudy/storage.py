@@ -1,4 +1,7 @@
-"""MinIO / S3 storage for datasets (``datasets`` bucket) and run reports (``results`` bucket).
+"""The MinIO / S3 client: configuration, the bucket names (``datasets``, ``results``, ...),
+retried calls with named errors, and complete-or-absent folder uploads and downloads.
+What goes in them lives with its kind of work: datasets in ``data/remote.py``, the run's
+report in ``reporting/upload.py``, training checkpoints in ``checkpoints.py``.
 
 Guarantees:
 
@@ -143,7 +146,8 @@ class StorageConfig:
 
 
 def read_env_file(path: str | Path) -> dict[str, str]:
-    """``KEY=VALUE`` lines (as written by scripts/kind_up.sh); blank lines and # comments skipped."""
+    """``KEY=VALUE`` lines (as written by scripts/kind_up.sh); blank lines and # comments
+    skipped."""
     values = {}
     for number, line in enumerate(Path(path).read_text().splitlines(), 1):
         line = line.strip()
@@ -216,12 +220,15 @@ class Storage:
         if err.code in CREDENTIAL_CODES:
             return CredentialsRejected(
                 f"{what}: MinIO at {self.config.url} rejected the credentials ({err.code}) for "
-                f"access key {self.config.access_key[:4]}…; check MINIO_ACCESS_KEY/MINIO_SECRET_KEY "
+                f"access key {self.config.access_key[:4]}…; check "
+                f"MINIO_ACCESS_KEY/MINIO_SECRET_KEY "
                 "against the digitstudy-minio Secret"
             )
         if err.code == "NoSuchBucket":
             return self._missing(what, bucket or err.bucket_name)
-        return StorageError(f"{what}: MinIO at {self.config.url} answered {err.code}: {err.message}")
+        return StorageError(
+            f"{what}: MinIO at {self.config.url} answered {err.code}: {err.message}"
+        )
 
     def _missing(self, what: str, bucket: str | None) -> BucketMissing:
         return BucketMissing(
@@ -241,7 +248,8 @@ class Storage:
         """Create the buckets that are missing; returns the ones created."""
         created = []
         for bucket in buckets:
-            if not self._call(f"check bucket {bucket}", lambda b=bucket: self.client.bucket_exists(b)):
+            if not self._call(f"check bucket {bucket}",
+                              lambda b=bucket: self.client.bucket_exists(b)):
                 self._call(f"create bucket {bucket}", lambda b=bucket: self.client.make_bucket(b))
                 created.append(bucket)
         return created
@@ -372,7 +380,10 @@ class Storage:
             self._call(f"download {bucket}/{prefix}/{rel}", lambda: self.client.fget_object(
                 bucket, f"{prefix}/{rel}", str(target)), bucket)
             expected = files[rel]
-            if target.stat().st_size != expected["size"] or file_digest(target) != expected["sha256"]:
+            if (
+                target.stat().st_size != expected["size"]
+                or file_digest(target) != expected["sha256"]
+            ):
                 raise IncompleteUpload(f"{bucket}/{prefix}/{rel} does not match its manifest "
                                        "(size or SHA-256); upload it again")
 
@@ -410,7 +421,7 @@ class Storage:
         return complete, [t for t in tops if t not in complete]
 
 
-# -- helpers used by the steps and the CLI ----------------------------------------------------
+# -- names: object URIs and run names ----------------------------------------------------------
 
 
 def parse_uri(uri: str) -> tuple[str, str]:
@@ -421,62 +432,10 @@ def parse_uri(uri: str) -> tuple[str, str]:
     return match.group(1), _clean_prefix(match.group(2)) if match.group(2).strip("/") else ""
 
 
-def download_dataset(uri: str, config: StorageConfig | None = None,
-                     cache: Path | None = None) -> Path:
-    """A complete upload (e.g. ``s3://datasets/fsdd``) as a local folder, cached by manifest."""
-    from digitstudy.cache import cache_dir
-
-    bucket, prefix = parse_uri(uri)
-    if not prefix:
-        raise ValueError(f"{uri}: name a dataset prefix, e.g. s3://{bucket}/fsdd")
-    store = Storage(config or StorageConfig.from_env())
-    manifest = store.manifest(bucket, prefix)
-    digest = hashlib.sha256(json.dumps(manifest["files"], sort_keys=True).encode()).hexdigest()[:16]
-    target = (cache or cache_dir()) / "minio" / bucket / prefix / digest
-    if target.is_dir():
-        log.info("using cached %s (%s)", uri, target)
-        return target
-    log.info("downloading %s (%d files) to %s", uri, len(manifest["files"]), target)
-    return store.download_folder(bucket, prefix, target)
-
-
-def data_fingerprint(uris: Iterable[str], config: StorageConfig | None = None) -> str:
-    """One digest of the objects under every ``s3://bucket/prefix`` in ``uris`` (see
-    :meth:`Storage.fingerprint`): passed to a run so cached fetch steps re-run when the
-    data under an unchanged URI changes."""
-    store = Storage(config or StorageConfig.from_env())
-    parts = [f"{uri}={store.fingerprint(*parse_uri(uri))}" for uri in sorted(uris)]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-
-
 def check_run_name(name: str) -> str:
     if not _NAME.match(name):
         raise ValueError(f"run name {name!r}: use letters, digits, '.', '_' and '-' only")
     return name
-
-
-def upload_report(report_dir: str | Path, run_name: str,
-                  config: StorageConfig | None = None) -> str:
-    """Copy a run's report folder to ``results/<run name>/``; returns its URI."""
-    store = Storage(config or StorageConfig.from_env())
-    store.upload_folder(report_dir, RESULTS_BUCKET, check_run_name(run_name),
-                        meta={"run_name": run_name})
-    return f"s3://{RESULTS_BUCKET}/{run_name}/"
-
-
-def upload_report_if_configured(report_dir: str | Path, run_id: str,
-                                env: Mapping[str, str] | None = None) -> str | None:
-    """The aggregate step's upload: ``report_dir`` to ``results/<run_id>/`` when MinIO is
-    configured (on a cluster the digitstudy-minio Secret sets MINIO_*), else a logged no-op
-    (``make run``). Upload failures raise: a run's report must not go missing quietly."""
-    env = os.environ if env is None else env
-    if not env.get("MINIO_ENDPOINT"):
-        log.warning("report of %s not uploaded to MinIO: no MINIO_ENDPOINT (fine for a local "
-                    "run; on a cluster the digitstudy-minio Secret is missing)", run_id)
-        return None
-    uri = upload_report(report_dir, run_id, StorageConfig.from_env(env))
-    log.info("report of %s uploaded to %s", run_id, uri)
-    return uri
 
 
 def _parallel(fn: Callable[[T], None], items: list[T]) -> None:

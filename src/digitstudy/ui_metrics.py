@@ -15,5 +15,6 @@ def log_record(record, metrics=None, confusion=None) -> None:
         from sklearn.metrics import confusion_matrix
 
         labels = sorted(set(record.predictions.y_true) | set(record.predictions.y_pred))
-        matrix = confusion_matrix(record.predictions.y_true, record.predictions.y_pred, labels=labels)
+        matrix = confusion_matrix(record.predictions.y_true, record.predictions.y_pred,
+                                  labels=labels)
         confusion.log_confusion_matrix([str(c) for c in labels], matrix.tolist())

@@ -50,7 +50,8 @@ def test_make_pipeline_compile_path_applies_the_target(tmp_path, target):
     assert main(["--profile", "tiny", "--target", target, "--output", str(out)]) == 0
     spec, platform = list(yaml.safe_load_all(out.read_text()))
     executors = spec["deploymentSpec"]["executors"]
-    gpu = {n for n, e in executors.items() if e["container"].get("resources", {}).get("accelerator")}
+    gpu = {n for n, e in executors.items()
+           if e["container"].get("resources", {}).get("accelerator")}
     trains = {n for n in executors if STEPS[step_of(n)].trains}
     assert gpu == (trains if target == "gpu" else set())
     assert "secretAsEnv" in platform["platforms"]["kubernetes"]["deploymentSpec"]["executors"][

@@ -73,7 +73,8 @@ class FakeCluster:
 
     def __init__(self):
         self.deployments = {name: deployment(1) for name in doctor.KFP_DEPLOYMENTS}
-        self.deployments["ml-pipeline"] = deployment(1, image="ghcr.io/kubeflow/kfp-api-server:2.17.0")
+        self.deployments["ml-pipeline"] = deployment(1,
+                                                     image="ghcr.io/kubeflow/kfp-api-server:2.17.0")
         self.deployments[doctor.MINIO] = deployment(1)
         self.secret = V1Secret(data={k: b64("value-" + k) for k in doctor.SECRET_KEYS})
         self.launcher = V1ConfigMap(data=dict(PATCHED_LAUNCHER))
@@ -160,7 +161,10 @@ def test_missing_and_unready_deployments_are_named():
     fake = FakeCluster()
     del fake.deployments["ml-pipeline-ui"]
     result = run(fake)
-    assert result["KFP"].status == "FAIL" and "missing in kubeflow: ml-pipeline-ui" in result["KFP"].message
+    assert (
+        result["KFP"].status == "FAIL"
+        and "missing in kubeflow: ml-pipeline-ui" in result["KFP"].message
+    )
     fake = FakeCluster()
     fake.deployments[doctor.MINIO] = deployment(0)
     result = run(fake)
@@ -251,7 +255,10 @@ def test_optional_selector_and_toleration_are_checked_against_the_nodes():
     fake = FakeCluster()
     fake.nodes = [node("gpu-1", 2, label=True, taint=True), node("gpu-2", 4)]
     result = {f.check: f for f in doctor.check_gpu_nodes(fake, "gpu", PLACED)}
-    assert result["GPU node selector"].status == "WARN" and "gpu-2" in result["GPU node selector"].message
+    assert (
+        result["GPU node selector"].status == "WARN"
+        and "gpu-2" in result["GPU node selector"].message
+    )
     assert "GPU node taints" not in result  # gpu-1's taint is tolerated, gpu-2 has none
     fake.nodes = [node("gpu-1", 1)]
     result = {f.check: f for f in doctor.check_gpu_nodes(fake, "gpu", PLACED)}

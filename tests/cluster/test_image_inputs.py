@@ -30,7 +30,9 @@ def pins(path: str) -> dict[str, Requirement]:
 def test_locks_are_what_split_lock_writes_from_one_resolution():
     done = subprocess.run([sys.executable, str(ROOT / "scripts" / "split_lock.py"), "--check"],
                           capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr + "\n(run make setup, then python scripts/split_lock.py)"
+    assert done.returncode == 0, (
+        done.stderr + "\n(run make setup, then python scripts/split_lock.py)"
+    )
 
 
 def test_dev_lock_is_the_runtime_lock_plus_dev_only_pins():
@@ -67,8 +69,10 @@ def test_settings_name_the_tag_image_tag_sh_builds_even_in_a_dirty_tree(tmp_path
     script = subprocess.run([str(clone / "scripts" / "image_tag.sh")], capture_output=True,
                             text=True, check=True).stdout.strip()
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(clone)}
-    named = subprocess.run([sys.executable, "-c", "from components import images; print(images.CPU_IMAGE)"],
-                           capture_output=True, text=True, check=True, cwd=clone, env=env).stdout.strip()
+    named = subprocess.run([sys.executable, "-c",
+                            "from components import images; print(images.CPU_IMAGE)"],
+                           capture_output=True, text=True, check=True, cwd=clone,
+                           env=env).stdout.strip()
     assert "-dirty-" in script
     assert named.endswith(f"digitstudy-cpu:{script}")
 
@@ -97,7 +101,10 @@ def test_prune_removes_the_ignore_installed_leftover(tmp_path, monkeypatch):
     assert before.returncode == 1 and "zzpkg: 2 installed copies" in before.stderr
 
     assert prune(str(lock), gpu=False) == [f"zzpkg 1.0 ({site / 'zzpkg-1.0.dist-info'})"]
-    assert not (site / "zzpkg-1.0.dist-info").exists() and not (site / "zzpkg" / "gone_in_2.py").exists()
+    assert (
+        not (site / "zzpkg-1.0.dist-info").exists()
+        and not (site / "zzpkg" / "gone_in_2.py").exists()
+    )
     assert (site / "zzpkg" / "__init__.py").read_text() == "new"
     after = subprocess.run(check, capture_output=True, text=True, env=env)
     assert "zzpkg" not in after.stderr

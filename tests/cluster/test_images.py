@@ -14,7 +14,8 @@ import pytest
 from tooling import missing_tool
 
 ROOT = Path(__file__).resolve().parents[2]
-CLUSTER_SCRIPTS = ("kind_up.sh", "kind_down.sh", "install_tools.sh", "image_tag.sh", "base_image.sh")
+CLUSTER_SCRIPTS = ("kind_up.sh", "kind_down.sh", "install_tools.sh", "image_tag.sh",
+                   "base_image.sh")
 DOCKERFILES = {"cpu": ROOT / "images" / "Dockerfile.cpu", "gpu": ROOT / "images" / "Dockerfile.gpu"}
 
 
@@ -38,14 +39,18 @@ def test_dockerfile_installs_the_lock_as_non_root(variant):
     text = DOCKERFILES[variant].read_text()
     assert "libsndfile1" in text
     # the lock, then the project: no re-resolution, built by the lock's setuptools (no fetch)
-    assert re.search(r"pip install --no-deps (--ignore-installed )?--no-build-isolation -r requirements", text)
+    assert re.search(r"pip install --no-deps (--ignore-installed )?--no-build-isolation -r "
+                     r"requirements", text)
     assert re.search(r"pip install --no-deps --no-build-isolation \.", text)
     assert "grep -E '^(setuptools|wheel)==' requirements.lock" in text
     assert "check_image.py requirements.lock" in text
     user = re.findall(r"^USER (\S+)$", text, re.M)
     assert user and user[-1] == "1000:1000"  # numeric: runAsNonRoot can verify it
     assert "RUN add_app_user.sh" in text
-    assert "mkdir -p /home/app /gcs /minio /s3 /oci" in (ROOT / "images" / "add_app_user.sh").read_text()
+    assert (
+        "mkdir -p /home/app /gcs /minio /s3 /oci"
+        in (ROOT / "images" / "add_app_user.sh").read_text()
+    )
     # any uid, read-only root: librosa's numba cache and matplotlib's config go to /tmp
     assert "NUMBA_CACHE_DIR=/tmp/" in text and "MPLCONFIGDIR=/tmp/" in text
     assert "# syntax=" not in text  # BuildKit would fetch that frontend from Docker Hub
@@ -71,7 +76,8 @@ def test_jax_gpu_image_is_the_cpu_image_plus_jax_cuda_at_the_locked_version():
     jax = lock("requirements-dev.lock")["jax"]
     if shutil.which("make") is None:
         missing_tool("make", "not on PATH", "apt-get install make")
-    recipe = subprocess.run(["make", "-s", "-n", "image-gpu-jax", "PYTHON_IMAGE=base:1", "IMAGE_TAG=t1"],
+    recipe = subprocess.run(["make", "-s", "-n", "image-gpu-jax", "PYTHON_IMAGE=base:1",
+                             "IMAGE_TAG=t1"],
                             cwd=ROOT, capture_output=True, text=True, check=True).stdout
     build = " ".join(recipe.replace("\\\n", " ").split("\n")[0].split())
     assert build == ("docker build --network host --build-arg PYTHON_IMAGE=base:1 "
@@ -89,15 +95,22 @@ def test_jax_gpu_image_is_the_cpu_image_plus_jax_cuda_at_the_locked_version():
 def test_jax_check_needs_the_cuda_plugin_at_the_locked_version():
     """This venv has CPU jax only: the check names the missing CUDA plugin and a wrong version."""
     jax = lock("requirements-dev.lock")["jax"]
-    check = [sys.executable, str(ROOT / "images" / "check_image.py"), str(ROOT / "requirements.lock")]
+    check = [sys.executable, str(ROOT / "images" / "check_image.py"),
+             str(ROOT / "requirements.lock")]
     out = subprocess.run([*check, f"--jax={jax}"], capture_output=True, text=True)
     assert out.returncode == 1
-    assert out.stderr.splitlines() == [f"check_image: jax-cuda12-plugin: not installed, --jax says {jax}",
-                                       f"check_image: jax-cuda12-pjrt: not installed, --jax says {jax}"]
-    assert out.stdout.strip().endswith(f"FAILED ({ROOT / 'requirements.lock'}, gpu=False, jax={jax})")
+    assert out.stderr.splitlines() == [f"check_image: jax-cuda12-plugin: not installed, --jax says "
+                                       f"{jax}",
+                                       f"check_image: jax-cuda12-pjrt: not installed, --jax says "
+                                       f"{jax}"]
+    assert out.stdout.strip().endswith(f"FAILED ({ROOT / 'requirements.lock'}, gpu=False, "
+                                       f"jax={jax})")
     out = subprocess.run([*check, "--jax=0.0.1"], capture_output=True, text=True)
     assert f"check_image: jax: {jax}, --jax says 0.0.1" in out.stderr.splitlines()
-    assert f"check_image: jaxlib: {lock('requirements-dev.lock')['jaxlib']}, --jax says 0.0.1" in out.stderr
+    assert (
+        f"check_image: jaxlib: {lock('requirements-dev.lock')['jaxlib']}, --jax says 0.0.1"
+        in out.stderr
+    )
 
 
 def test_kfp_in_the_images_is_the_sdk_version():
@@ -110,7 +123,9 @@ def test_lock_check_passes_for_this_venv():
     """What the image build runs: every pin of requirements.lock installed at its version."""
     out = subprocess.run([sys.executable, str(ROOT / "images" / "check_image.py"),
                           str(ROOT / "requirements.lock")], capture_output=True, text=True)
-    assert out.returncode == 0, out.stderr + "\n(install the new package's pin into requirements.lock)"
+    assert out.returncode == 0, (
+        out.stderr + "\n(install the new package's pin into requirements.lock)"
+    )
 
 
 def test_lock_check_catches_a_mismatch(tmp_path):
@@ -151,7 +166,8 @@ def test_build_context_holds_only_what_the_images_install():
 def test_image_tag_is_the_commit_and_marks_uncommitted_changes():
     tag = subprocess.run([str(ROOT / "scripts" / "image_tag.sh")], capture_output=True, text=True,
                          check=True).stdout.strip()
-    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True,
+    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT,
+                            capture_output=True,
                             text=True, check=True).stdout.strip()
     assert re.fullmatch(rf"{commit}(-dirty-[0-9a-f]{{8}})?", tag)
     again = subprocess.run([str(ROOT / "scripts" / "image_tag.sh")], capture_output=True, text=True,
@@ -186,7 +202,8 @@ def test_localkfp_scripts_pass_shellcheck():
 def test_localkfp_scripts_are_strict_and_executable():
     for path in localkfp_scripts():
         if path.stat().st_mode & 0o111 == 0:  # a sourced library
-            assert path.read_text().startswith("# shellcheck shell=bash"), f"{path} is not executable"
+            assert path.read_text().startswith("# shellcheck shell=bash"), \
+                f"{path} is not executable"
             continue
         assert "set -euo pipefail" in path.read_text(), path
         assert subprocess.run(["bash", "-n", str(path)]).returncode == 0

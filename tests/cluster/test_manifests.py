@@ -21,7 +21,8 @@ from digitstudy.config import load_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "k8s"
-OVERLAYS = ["base", "overlays/kind", "overlays/gpu", "overlays/gpu-multi-user", "overlays/gpu-shared"]
+OVERLAYS = ["base", "overlays/kind", "overlays/gpu", "overlays/gpu-multi-user",
+            "overlays/gpu-shared"]
 K8S_VERSION = "1.34.0"  # the kind node image (kind-config.yaml) runs Kubernetes 1.34
 INSTALL_HINT = "run scripts/install_tools.sh (make tools)"
 
@@ -162,7 +163,8 @@ def test_launcher_patch_keeps_kfp_defaults_and_overrides_only_our_bucket(tmp_pat
     shutil.copy(LAUNCHER_PATCH, tmp_path / "patch.yaml")
     (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({
         "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-        "namespace": "kubeflow", "resources": ["kfp-launcher.yaml"], "patches": [{"path": "patch.yaml"}]}))
+        "namespace": "kubeflow", "resources": ["kfp-launcher.yaml"],
+        "patches": [{"path": "patch.yaml"}]}))
     command = kustomize_command() or missing_tool("kustomize", "no kustomize >= v4", INSTALL_HINT)
     out = subprocess.run([*command, str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
@@ -186,7 +188,10 @@ def test_launcher_patch_keeps_kfp_defaults_and_overrides_only_our_bucket(tmp_pat
     assert (ref["accessKeyKey"], ref["secretKeyKey"]) == ("accesskey", "secretkey")
     kind_up = (ROOT / "scripts" / "kind_up.sh").read_text()
     assert f"ENDPOINT_IN_CLUSTER={doctor.MINIO}.${{NAMESPACE}}.svc.cluster.local:{port}" in kind_up
-    assert "patch configmap kfp-launcher" in kind_up and "k8s/launcher/kfp-launcher-patch.yaml" in kind_up
+    assert (
+        "patch configmap kfp-launcher" in kind_up
+        and "k8s/launcher/kfp-launcher-patch.yaml" in kind_up
+    )
 
 
 def test_the_launcher_model_sees_a_broken_providers_section():
@@ -196,7 +201,8 @@ def test_the_launcher_model_sees_a_broken_providers_section():
 
 def test_kfp_backend_version_is_pinned_once_and_matches_the_sdk_minor():
     version = (K8S / "KFP_VERSION").read_text().strip()
-    assert re.fullmatch(r"\d+\.\d+\.\d+", version)  # a backend tag (2.17.0 exists; 2.17.3 is SDK-only)
+    assert re.fullmatch(r"\d+\.\d+\.\d+",
+                        version)  # a backend tag (2.17.0 exists; 2.17.3 is SDK-only)
     pins = dict(line.split("==") for line in (ROOT / "requirements.lock").read_text().split()
                 if "==" in line)
     assert version.split(".")[:2] == pins["kfp"].split(".")[:2]
@@ -212,8 +218,10 @@ def test_bucket_job_creates_every_bucket_the_code_uses():
     created = re.search(r"for bucket in ([\w\- ]+); do", script).group(1).split()
     assert created == list(storage.BUCKETS)
     minio = find(build("base"), "Deployment", doctor.MINIO)
-    assert job["spec"]["template"]["spec"]["containers"][0]["image"] == \
-        minio["spec"]["template"]["spec"]["containers"][0]["image"]  # same pinned release (ships mc)
+    assert (
+        job["spec"]["template"]["spec"]["containers"][0]["image"]
+        == minio["spec"]["template"]["spec"]["containers"][0]["image"]
+    )  # same pinned release (ships mc)
 
 
 def test_kind_nodeports_match_kind_config_port_mappings():
@@ -225,8 +233,10 @@ def test_kind_nodeports_match_kind_config_port_mappings():
                   if s["kind"] == "Service" and s["spec"].get("type") == "NodePort"
                   for p in s["spec"]["ports"]}
     assert set(node_ports) == set(mappings)
-    assert mappings[next(np for np, (n, p) in node_ports.items() if n == doctor.MINIO and p == 9000)] == 9000
-    assert mappings[next(np for np, (n, _) in node_ports.items() if n == "digitstudy-kfp-ui")] == 8080
+    assert mappings[next(np for np,
+                         (n, p) in node_ports.items() if n == doctor.MINIO and p == 9000)] == 9000
+    assert mappings[next(np for np,
+                         (n, _) in node_ports.items() if n == "digitstudy-kfp-ui")] == 8080
     kind_up = (ROOT / "scripts" / "kind_up.sh").read_text()
     assert "ENDPOINT_ON_HOST=localhost:9000" in kind_up
     for node in config["nodes"]:
@@ -256,11 +266,13 @@ def test_gpu_overlay_device_plugin_runs_on_every_node():
     spec = plugin["spec"]["template"]["spec"]
     assert plugin["metadata"]["namespace"] == "kube-system"
     assert "nodeSelector" not in spec and "affinity" not in spec  # no label to wait for
-    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in spec["tolerations"]
+    assert {"key": "nvidia.com/gpu", "operator": "Exists",
+            "effect": "NoSchedule"} in spec["tolerations"]
     env = {e["name"]: e["value"] for e in spec["containers"][0]["env"]}
     assert env["FAIL_ON_INIT_ERROR"] == "false"  # idles on nodes without GPUs
     assert not [d for d in build("overlays/kind") if d["kind"] == "DaemonSet"]
-    sizes = {o: find(build(o), "PersistentVolumeClaim", doctor.MINIO)["spec"]["resources"]["requests"]
+    sizes = {o: find(build(o), "PersistentVolumeClaim",
+                     doctor.MINIO)["spec"]["resources"]["requests"]
              ["storage"] for o in OVERLAYS}
     assert sizes == {"base": "20Gi", "overlays/kind": "5Gi", "overlays/gpu": "200Gi",
                      "overlays/gpu-multi-user": "200Gi", "overlays/gpu-shared": "200Gi"}
@@ -284,7 +296,8 @@ PLUGIN_DS = "nvidia-device-plugin-daemonset"
 # than encoding/json, which also matches keys case-insensitively).
 PLUGIN_CONFIG_KEYS = {"version", "flags", "resources", "sharing", "imex"}  # config.go:33-39
 PLUGIN_SHARING_KEYS = {"timeSlicing", "mps"}  # sharing.go:20-25
-PLUGIN_REPLICATED_KEYS = {"renameByDefault", "failRequestsGreaterThanOne", "resources"}  # replicas.go:29-33
+PLUGIN_REPLICATED_KEYS = {"renameByDefault", "failRequestsGreaterThanOne",
+                          "resources"}  # replicas.go:29-33
 PLUGIN_RESOURCE_KEYS = {"name", "rename", "devices", "replicas"}  # replicas.go:80-85
 
 
@@ -301,7 +314,8 @@ def time_slicing_errors(config: dict, resource: str) -> list[str]:
     slicing = sharing.get("timeSlicing")
     if not isinstance(slicing, dict):
         return [*errors, "no sharing.timeSlicing"]
-    errors += [f"unknown key sharing.timeSlicing.{k}" for k in set(slicing) - PLUGIN_REPLICATED_KEYS]
+    errors += [f"unknown key sharing.timeSlicing.{k}"
+               for k in set(slicing) - PLUGIN_REPLICATED_KEYS]
     for flag in ("renameByDefault", "failRequestsGreaterThanOne"):  # bool (replicas.go:30-31)
         if not isinstance(slicing.get(flag, False), bool):
             errors.append(f"{flag} is not a bool")
@@ -375,8 +389,10 @@ def test_gpu_shared_overlay_mounts_the_one_setting_where_the_plugin_reads_it():
     assert configmap["metadata"]["namespace"] == "kube-system"  # the DaemonSet's namespace
     assert "items" not in volume["configMap"] and path.name in configmap["data"]
     # the overlay ships the setting's file unchanged: one replica count, from one place
-    assert yaml.safe_load(configmap["data"][path.name]) == yaml.safe_load(TIME_SLICING.read_text())
-    sharing_maps = [d for d in docs if d["kind"] == "ConfigMap" and "sharing:" in str(d.get("data"))]
+    shipped = yaml.safe_load(configmap["data"][path.name])
+    assert shipped == yaml.safe_load(TIME_SLICING.read_text())
+    sharing_maps = [d for d in docs
+                    if d["kind"] == "ConfigMap" and "sharing:" in str(d.get("data"))]
     assert sharing_maps == [configmap]
     # everything else is the whole-GPU overlay's: same plugin, same env, mounts, tolerations
     whole, whole_spec = device_plugin("overlays/gpu")

@@ -15,6 +15,8 @@ import time
 import pytest
 
 from digitstudy import storage
+from digitstudy.data import remote
+from digitstudy.reporting import upload
 from digitstudy.storage import MANIFEST, EndpointUnreachable, IncompleteUpload, Retry, Storage
 
 pytestmark = pytest.mark.objectstore
@@ -80,10 +82,10 @@ def test_server_killed_mid_upload_leaves_nothing_complete_and_the_retry_succeeds
     with pytest.raises(IncompleteUpload, match="not a complete upload"):
         fresh.download_folder("datasets", "fsdd", tmp_path / "out")
     with pytest.raises(IncompleteUpload):
-        storage.download_dataset("s3://datasets/fsdd", config, cache=tmp_path / "cache")
+        remote.download_dataset("s3://datasets/fsdd", config, cache=tmp_path / "cache")
 
     fresh.upload_folder(src, "datasets", "fsdd")  # the retry of the step
-    got = storage.download_dataset("s3://datasets/fsdd", config, cache=tmp_path / "cache")
+    got = remote.download_dataset("s3://datasets/fsdd", config, cache=tmp_path / "cache")
     assert read_tree(got) == read_tree(src)
 
 
@@ -95,12 +97,12 @@ def test_data_survives_a_restart_between_two_steps(weed_server, tmp_path):
     report = tmp_path / "report"
     report.mkdir()
     (report / "results.csv").write_text("table,row\nT1,r1\n")
-    storage.upload_report(report, "run-a", config)
+    upload.upload_report(report, "run-a", config)
 
     weed_server.weed.kill()  # the store's pod dies and is rescheduled
     weed_server.weed.start()
 
-    got = storage.download_dataset("s3://datasets/mnist", config, cache=tmp_path / "cache")
+    got = remote.download_dataset("s3://datasets/mnist", config, cache=tmp_path / "cache")
     assert read_tree(got) == read_tree(src)  # step 2 reads what step 1 wrote
     complete, incomplete = Storage(config).complete_prefixes(storage.RESULTS_BUCKET)
     assert (complete, incomplete) == (["run-a"], [])

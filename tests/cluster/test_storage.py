@@ -1,4 +1,5 @@
-"""digitstudy.storage against a real SeaweedFS S3 server on 127.0.0.1 (tests/cluster/conftest.py)."""
+"""digitstudy.storage against a real SeaweedFS S3 server on 127.0.0.1
+(tests/cluster/conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 import urllib3
 
 from digitstudy import storage
+from digitstudy.data import remote
+from digitstudy.reporting import upload
 from digitstudy.storage import (
     MANIFEST,
     BucketMissing,
@@ -157,13 +160,13 @@ def test_ensure_buckets_is_idempotent(s3_server, free_port):
 def test_download_dataset_is_cached_by_manifest(s3_server, bucket, tree, tmp_path):
     config = s3_server.config()
     Storage(config).upload_folder(tree, bucket, "fsdd")
-    first = storage.download_dataset(f"s3://{bucket}/fsdd", config, cache=tmp_path / "cache")
+    first = remote.download_dataset(f"s3://{bucket}/fsdd", config, cache=tmp_path / "cache")
     assert read_tree(first) == read_tree(tree)
-    again = storage.download_dataset(f"s3://{bucket}/fsdd/", config, cache=tmp_path / "cache")
+    again = remote.download_dataset(f"s3://{bucket}/fsdd/", config, cache=tmp_path / "cache")
     assert again == first
     (tree / "new.txt").write_text("more data")
     Storage(config).upload_folder(tree, bucket, "fsdd")
-    third = storage.download_dataset(f"s3://{bucket}/fsdd", config, cache=tmp_path / "cache")
+    third = remote.download_dataset(f"s3://{bucket}/fsdd", config, cache=tmp_path / "cache")
     assert third != first and (third / "new.txt").read_text() == "more data"
 
 
@@ -171,7 +174,7 @@ def test_upload_report_and_list_complete_runs(s3_server, tree, monkeypatch):
     config = s3_server.config()
     store = Storage(config)
     store.ensure_buckets([storage.RESULTS_BUCKET])
-    uri = storage.upload_report(tree, "tiny-abc123-20260101-120000", config)
+    uri = upload.upload_report(tree, "tiny-abc123-20260101-120000", config)
     assert uri == "s3://results/tiny-abc123-20260101-120000/"
     store.put_bytes(storage.RESULTS_BUCKET, "crashed-run/results.csv", b"x", "text/csv")
     complete, incomplete = store.complete_prefixes(storage.RESULTS_BUCKET)
@@ -180,7 +183,7 @@ def test_upload_report_and_list_complete_runs(s3_server, tree, monkeypatch):
                                           f"tiny-abc123-20260101-120000/{MANIFEST}"))
     assert manifest["meta"]["run_name"] == "tiny-abc123-20260101-120000"
     with pytest.raises(ValueError, match="run name"):
-        storage.upload_report(tree, "../escape", config)
+        upload.upload_report(tree, "../escape", config)
 
 
 def test_config_from_env():
@@ -190,15 +193,18 @@ def test_config_from_env():
                                   "MINIO_ACCESS_KEY": "ak", "MINIO_SECRET_KEY": "sk"})
     assert (cfg.endpoint, cfg.secure, cfg.url) == ("s3.example.org", True, "https://s3.example.org")
     assert "sk" not in repr(cfg)
-    plain = StorageConfig.from_env({"MINIO_ENDPOINT": "minio.kubeflow:9000", "MINIO_ACCESS_KEY": "a",
+    plain = StorageConfig.from_env({"MINIO_ENDPOINT": "minio.kubeflow:9000",
+                                    "MINIO_ACCESS_KEY": "a",
                                     "MINIO_SECRET_KEY": "s"})
     assert not plain.secure and plain.url == "http://minio.kubeflow:9000"
 
 
 def test_env_file(tmp_path):
     path = tmp_path / "minio.env"
-    path.write_text("# written by kind_up.sh\nMINIO_ENDPOINT=localhost:9000\n\nMINIO_ACCESS_KEY='ak'\n")
-    assert storage.read_env_file(path) == {"MINIO_ENDPOINT": "localhost:9000", "MINIO_ACCESS_KEY": "ak"}
+    path.write_text("# written by "
+                    "kind_up.sh\nMINIO_ENDPOINT=localhost:9000\n\nMINIO_ACCESS_KEY='ak'\n")
+    assert storage.read_env_file(path) == {"MINIO_ENDPOINT": "localhost:9000",
+                                           "MINIO_ACCESS_KEY": "ak"}
     path.write_text("garbage line\n")
     with pytest.raises(ConfigMissing, match="minio.env:1"):
         storage.read_env_file(path)
@@ -233,10 +239,10 @@ def test_the_report_upload_happens_only_when_configured(s3_server, tree, caplog)
     Storage(config).ensure_buckets([storage.RESULTS_BUCKET])
     env = {"MINIO_ENDPOINT": config.endpoint, "MINIO_ACCESS_KEY": config.access_key,
            "MINIO_SECRET_KEY": config.secret_key}
-    assert storage.upload_report_if_configured(tree, "run-published", env) == "s3://results/run-published/"
+    assert upload.upload_report_if_configured(tree, "run-published", env) == "s3://results/run-published/"
     complete, _ = Storage(config).complete_prefixes(storage.RESULTS_BUCKET)
     assert "run-published" in complete
-    assert storage.upload_report_if_configured(tree, "run-local", {}) is None
+    assert upload.upload_report_if_configured(tree, "run-local", {}) is None
     assert "not uploaded to MinIO" in caplog.text
 
 
@@ -255,7 +261,7 @@ def test_fingerprint_changes_with_the_objects_under_a_prefix(s3_server, bucket):
     assert store.fingerprint(bucket, "fsdd") not in (first, second)
     with pytest.raises(IncompleteUpload, match="no objects to fingerprint"):
         store.fingerprint(bucket, "nothing-here")
-    both = storage.data_fingerprint([f"s3://{bucket}/fsdd", f"s3://{bucket}/other"],
+    both = remote.data_fingerprint([f"s3://{bucket}/fsdd", f"s3://{bucket}/other"],
                                     s3_server.config())
-    assert both == storage.data_fingerprint([f"s3://{bucket}/other", f"s3://{bucket}/fsdd"],
+    assert both == remote.data_fingerprint([f"s3://{bucket}/other", f"s3://{bucket}/fsdd"],
                                             s3_server.config())  # order-free

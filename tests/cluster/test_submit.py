@@ -12,7 +12,8 @@ import pytest
 
 from digitstudy import storage
 from digitstudy.cluster import doctor
-from pipelines import submit
+from digitstudy.reporting import upload
+from pipelines import arguments, submit
 
 API = "/apis/v2beta1"
 
@@ -40,7 +41,8 @@ class FakeKfp:
             self.experiments.append(experiment)
             return 200, experiment
         if (method, path) == ("POST", f"{API}/runs"):
-            return 200, {"run_id": "run-1", "display_name": body["display_name"], "state": "PENDING"}
+            return 200, {"run_id": "run-1", "display_name": body["display_name"],
+                         "state": "PENDING"}
         if (method, path) == ("GET", f"{API}/runs/run-1"):
             return 200, {"run_id": "run-1", "state": self.final_state}
         return 404, {"error": f"unexpected {method} {path}"}
@@ -126,7 +128,7 @@ def test_existing_experiment_is_reused(kfp_api, tmp_path):
 def test_gpu_submit_requests_gpus_without_extra_placement_and_uses_minio_sources(kfp_api, tmp_path,
                                                                                monkeypatch):
     # the data fingerprint needs the object store; its own test below runs it against one
-    monkeypatch.setattr(submit.storage, "data_fingerprint", lambda sources, config: "fp-1")
+    monkeypatch.setattr(submit.remote, "data_fingerprint", lambda sources, config: "fp-1")
     monkeypatch.setattr(submit.storage, "config_from", lambda minio_env: None)
     assert submit.submit("paper", "gpu", kfp_api.host, data_source="s3://datasets",
                          build_dir=tmp_path) == 0
@@ -157,7 +159,7 @@ def test_wait_downloads_the_report(kfp_api, tmp_path, s3_server, monkeypatch):
     report.mkdir()
     (report / "results.csv").write_text("table,row,column,study_value,run_value,delta\n")
     (report / "index.html").write_text("<html></html>")
-    storage.upload_report(report, "tiny-fixed-20260101-000000", config)
+    upload.upload_report(report, "tiny-fixed-20260101-000000", config)
     monkeypatch.setattr(submit, "make_run_name", lambda *a: "tiny-fixed-20260101-000000")
     for key, value in (("MINIO_ENDPOINT", config.endpoint), ("MINIO_ACCESS_KEY", config.access_key),
                        ("MINIO_SECRET_KEY", config.secret_key)):
@@ -230,7 +232,7 @@ def test_data_fingerprint_follows_the_objects_under_the_sources(s3_server, tmp_p
     config = s3_server.config()
     store = storage.Storage(config)
     store.ensure_buckets([storage.DATASETS_BUCKET])
-    for name in submit.DATASETS:
+    for name in arguments.DATASETS:
         store.put_bytes(storage.DATASETS_BUCKET, f"{name}/a.bin", b"v1", "application/octet-stream")
     for key, value in (("MINIO_ENDPOINT", config.endpoint), ("MINIO_ACCESS_KEY", config.access_key),
                        ("MINIO_SECRET_KEY", config.secret_key)):

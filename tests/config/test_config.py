@@ -28,16 +28,20 @@ def _leaves(d):
 
 def test_paper_profile_holds_the_study_protocol_for_problem_1():
     p1 = load_profile("paper").p1
-    assert (p1.mfcc.n_mfcc, p1.mfcc.frame_ms, p1.mfcc.hop_ms, p1.mfcc.split_seed) == (13, 15.0, 7.5, 42)
+    assert (p1.mfcc.n_mfcc, p1.mfcc.frame_ms, p1.mfcc.hop_ms, p1.mfcc.split_seed) == (13, 15.0, 7.5,
+                                                                                      42)
     assert (p1.mfcc.split.train, p1.mfcc.split.val, p1.mfcc.split.test) == (0.7, 0.15, 0.15)
     assert p1.baseline.classifier.hidden_units == [256, 128, 64, 32]
     assert p1.baseline.classifier.dropout == 0.3
-    assert (p1.baseline.train.epochs, p1.baseline.train.batch_size, p1.baseline.train.patience) == (100, 32, 10)
+    assert (p1.baseline.train.epochs, p1.baseline.train.batch_size,
+            p1.baseline.train.patience) == (100, 32, 10)
     assert p1.autoencoder.bottleneck_dims == [50, 100, 150, 200, 250, 300, 350, 400]
-    assert (p1.autoencoder.hidden_units, p1.autoencoder.l2, p1.autoencoder.train.patience) == (256, 1e-3, 15)
+    assert (p1.autoencoder.hidden_units, p1.autoencoder.l2,
+            p1.autoencoder.train.patience) == (256, 1e-3, 15)
     u = p1.utterance
     assert (u.pair_hidden, u.latent_dim, u.merger_hidden) == (128, 32, 64)
-    assert (u.autoencoder_train.epochs, u.autoencoder_train.batch_size, u.autoencoder_train.patience) == (50, 64, 5)
+    assert (u.autoencoder_train.epochs, u.autoencoder_train.batch_size,
+            u.autoencoder_train.patience) == (50, 64, 5)
     assert u.classifier.hidden_units == [512, 256, 128, 64] and u.classifier.batch_norm
     assert (u.classifier_train.batch_size, u.classifier_train.patience) == (16, 10)
     assert (u.classifier_train.reduce_lr.factor, u.classifier_train.reduce_lr.patience) == (0.5, 3)

@@ -36,7 +36,10 @@ def docker_client_or_reason():
         client.ping()
         return client, None
     except Exception as e:  # no docker package, no socket, engine down
-        return None, f"no Docker engine answers ({type(e).__name__}); start one: docs/cluster.md, 'Images'"
+        return (
+            None,
+            f"no Docker engine answers ({type(e).__name__}); start one: docs/cluster.md, 'Images'",
+        )
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +72,9 @@ def cpu_image(engine) -> str:
         pass  # the Dockerfile's default: the official python image, from a registry
     done = subprocess.run(["make", "image-cpu", *base, f"CPU_IMAGE={images.CPU_IMAGE}"], cwd=ROOT,
                           capture_output=True, text=True)
-    assert done.returncode == 0, f"make image-cpu failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, (
+        f"make image-cpu failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    )
     return images.CPU_IMAGE
 
 
@@ -78,7 +83,8 @@ def docker_run(cpu_image):
     """``docker run --rm --network none <cpu image> ...`` (these checks need no network)."""
 
     def run(*command: str, args: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-        return subprocess.run(["docker", "run", "--rm", "--network", "none", *args, cpu_image, *command],
+        return subprocess.run(["docker", "run", "--rm", "--network", "none", *args, cpu_image,
+                               *command],
                               capture_output=True, text=True, timeout=600)
 
     return run

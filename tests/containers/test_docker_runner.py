@@ -18,7 +18,8 @@ from mnist_fixtures import write_mnist_t10k
 from digitstudy.config import profile_path
 
 ROOT = Path(__file__).resolve().parents[2]
-ENV = {"PYTHONPATH": f"{ROOT / 'src'}:{ROOT}:{ROOT / 'tests'}", "PATH": "/usr/bin:/bin:/usr/local/bin",
+ENV = {"PYTHONPATH": f"{ROOT / 'src'}:{ROOT}:{ROOT / 'tests'}",
+       "PATH": "/usr/bin:/bin:/usr/local/bin",
        "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
@@ -43,7 +44,8 @@ def test_one_step_as_an_arbitrary_uid_with_a_read_only_root(cpu_image, data_dir,
     root.mkdir()
     root.chmod(0o1777)  # the caller makes the pipeline root writable for the uid it picks
     extra = {"user": "12345:12345", "read_only": True, "tmpfs": {"/tmp": ""}}
-    done = python("tests/containers/docker_step.py", str(data_dir / "fsdd" / "recordings"), str(root),
+    done = python("tests/containers/docker_step.py", str(data_dir / "fsdd" / "recordings"),
+                  str(root),
                   json.dumps(extra))
     assert f"image {cpu_image}" in done.stdout
     assert "probe: uid=12345 mfcc=13 wav=0_alice_0.wav data_writable=False root_writable=False" \
@@ -71,10 +73,13 @@ def one_epoch(*names: str) -> dict:
     return {name: {"epochs": 1} for name in names}
 
 
-def run_docker_dag(profile: Path, parts: str, data_dir: Path, tmp_path: Path) -> tuple[pd.DataFrame, Path]:
+def run_docker_dag(profile: Path, parts: str, data_dir: Path,
+                   tmp_path: Path) -> tuple[pd.DataFrame, Path]:
     report = tmp_path / "report"
-    python("-m", "pipelines.local.run_local", "--runner", "docker", "--profile", str(profile), "--parts", parts,
-           "--data-dir", str(data_dir), "--report-dir", str(report), "--outputs", str(tmp_path / "outputs"))
+    python("-m", "pipelines.local.run_local", "--runner", "docker", "--profile", str(profile),
+           "--parts", parts,
+           "--data-dir", str(data_dir), "--report-dir", str(report), "--outputs",
+           str(tmp_path / "outputs"))
     return pd.read_csv(report / "results.csv"), report
 
 
@@ -99,12 +104,15 @@ def test_problem_1_slice_runs_container_per_step(cpu_image, data_dir, tmp_path):
 def test_one_task_of_every_other_part_runs_in_the_image(cpu_image, data_dir, tmp_path):
     profile = micro(
         tmp_path / "others.yaml",
-        p2={"real_sizes": [3], "generated_counts": [30], "reduced": {"train_per_class": 10, "test_per_class": 5},
+        p2={"real_sizes": [3], "generated_counts": [30],
+            "reduced": {"train_per_class": 10, "test_per_class": 5},
             "classifier": {"train": {"epochs": 1}}},
-        p3={"train_sets": ["3", "full"], "real_sizes": [3], "synthetic_counts": [30], "full_per_class": 10,
+        p3={"train_sets": ["3", "full"], "real_sizes": [3], "synthetic_counts": [30],
+            "full_per_class": 10,
             "quality": {"samples_per_class": 30, "reference_real_size": 10},
             "proposed": {"real_size": 3, "augmented_per_class": 30, "gan_epochs": 1}},
-        p4a={"models": ["base_cnn"], "train_per_class": 10, "test_per_class": 5, "train": {"epochs": 1}},
+        p4a={"models": ["base_cnn"], "train_per_class": 10, "test_per_class": 5,
+             "train": {"epochs": 1}},
         p4b={"models": ["baseline_lenet"], "noise_models": [], "train": {"epochs": 1}})
     csv, report = run_docker_dag(profile, "p2,p3,p4a,p4b", data_dir, tmp_path)
     filled = csv.dropna(subset=["run_value"])

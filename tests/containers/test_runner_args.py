@@ -31,11 +31,14 @@ def test_a_folder_the_container_uid_cannot_list_is_named(tmp_path):
     inner.mkdir()
     tmp_path.chmod(0o755)
     inner.chmod(0o700)
-    with pytest.raises(RunnerError, match=r"fsdd is not readable by the containers' uid 54321 \(mode 700\); chmod o\+rx"):
+    with pytest.raises(RunnerError,
+                       match=r"fsdd is not readable by the containers' uid 54321 \(mode 700\); "
+                             r"chmod o\+rx"):
         data_mount(tmp_path, "54321:54321")
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="as a non-root caller the containers run as the caller's uid")
+@pytest.mark.skipif(os.geteuid() != 0,
+                    reason="as a non-root caller the containers run as the caller's uid")
 def test_root_caller_runs_containers_as_the_image_uid_and_hands_it_the_pipeline_root(tmp_path):
     root = tmp_path / "outputs"
     assert container_user(root) == f"{IMAGE_UID}:{IMAGE_UID}"
@@ -49,6 +52,8 @@ def test_runner_names(tmp_path):
 
 
 def test_a_missing_image_is_an_error_not_a_pull(engine, tmp_path):
-    with pytest.raises(RunnerError, match=r"image digitstudy-no-such:1 is not in the local engine.*make image-cpu") as err:
+    with pytest.raises(RunnerError,
+                       match=r"image digitstudy-no-such:1 is not in the local engine.*make "
+                             r"image-cpu") as err:
         make_runner("docker", tmp_path, image="digitstudy-no-such:1")
     assert isinstance(err.value, UserError)  # make run prints it as one line, exit 2, no traceback

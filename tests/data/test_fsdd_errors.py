@@ -15,7 +15,8 @@ def test_a_decoding_error_in_a_later_step_names_the_original_file(tmp_path, fsdd
     source = tmp_path / "data" / "fsdd" / "recordings"
     shutil.copytree(fsdd_dir, source)
     dataset = tmp_path / "local_outputs" / "fetch-fsdd" / "dataset"
-    fetch_step(profile_with(data__fsdd__per_digit_limit=12), dataset=dataset, source=str(tmp_path / "data"))
+    fetch_step(profile_with(data__fsdd__per_digit_limit=12), dataset=dataset,
+               source=str(tmp_path / "data"))
     assert (dataset / SOURCES_FILE).is_file()
     copy = dataset / "3_alice_0.wav"
     copy.write_bytes(b"RIFF not really a wave file")  # damaged after the fetch

@@ -72,7 +72,8 @@ def test_truncated_file_names_the_file(tmp_path):
     path = write_idx(tmp_path / "t10k-images-idx3-ubyte.gz", digits(4)[0])
     data = gzip.decompress(path.read_bytes())
     path.write_bytes(gzip.compress(data[:-100]))
-    with pytest.raises(MnistError, match=r"t10k-images-idx3-ubyte.gz: header says shape \(4, 28, 28\)"):
+    with pytest.raises(MnistError,
+                       match=r"t10k-images-idx3-ubyte.gz: header says shape \(4, 28, 28\)"):
         read_idx(path, 3)
 
 

@@ -1,4 +1,5 @@
-"""ReducedMNIST sampler (stratified, seeded, disjoint, nested) and the ReducedMNIST folder loader."""
+"""ReducedMNIST sampler (stratified, seeded, disjoint, nested) and the ReducedMNIST folder
+loader."""
 
 from __future__ import annotations
 
@@ -188,7 +189,8 @@ def p2_profile(train_per_class: int, test_per_class: int, real_sizes: list[int])
 
 def test_step_on_a_reduced_mnist_folder(tmp_path):
     write_folder(tmp_path / "ds", {"train": 6, "test": 3})
-    run_step("reduced-mnist", p2_profile(5, 3, [2, 5]), dataset=tmp_path / "ds", reduced=tmp_path / "r")
+    run_step("reduced-mnist", p2_profile(5, 3, [2, 5]), dataset=tmp_path / "ds",
+             reduced=tmp_path / "r")
     r = load_reduced(tmp_path / "r")
     assert np.bincount(r.y_train).tolist() == [5] * 10
     assert np.bincount(r.y_test).tolist() == [3] * 10

@@ -35,7 +35,8 @@ def test_window_and_hop_follow_the_study():
 def test_batched_extractor_matches_librosa_per_file():
     rng = np.random.default_rng(3)
     # varied lengths, including one shorter than the window
-    signals = [tone(d % 10, rng, seconds=s) for d, s in enumerate([0.01, 0.2, 0.31, 0.5, 0.77, 0.25])]
+    signals = [tone(d % 10, rng, seconds=s) for d,
+               s in enumerate([0.01, 0.2, 0.31, 0.5, 0.77, 0.25])]
     got = mfcc_batch(signals, SR, CFG, bucket=4)
     for sig, g in zip(signals, got, strict=True):
         ref = mfcc_reference(sig, SR, CFG)
@@ -57,7 +58,9 @@ def test_speaker_split_keeps_each_speaker_in_one_set_and_every_digit_in_each():
     codes = speaker_split(labels, speakers, SPLITS_CFG)
     held = {c: set(speakers[codes == c]) for c in range(3)}
     assert [len(held[c]) for c in range(3)] == [4, 1, 1]  # 1 test, 1 val speaker (paper profile)
-    assert held[0].isdisjoint(held[2]) and held[0].isdisjoint(held[1]) and held[1].isdisjoint(held[2])
+    assert (
+        held[0].isdisjoint(held[2]) and held[0].isdisjoint(held[1]) and held[1].isdisjoint(held[2])
+    )
     for c in range(3):
         assert set(labels[codes == c]) == set(range(10))
     assert np.array_equal(codes, speaker_split(labels, speakers, SPLITS_CFG))  # seeded
@@ -71,7 +74,9 @@ def test_speaker_split_fails_when_held_out_speakers_lack_a_digit():
     codes = speaker_split(labels, speakers, SPLITS_CFG)
     test_speaker = speakers[codes == 2][0]
     keep = ~((speakers == test_speaker) & (labels == 7))
-    with pytest.raises(FsddError, match=rf"test speakers {test_speaker} have no recordings of digit\(s\) \[7\]"):
+    with pytest.raises(
+        FsddError, match=rf"test speakers {test_speaker} have no recordings of digit\(s\) \[7\]"
+    ):
         speaker_split(labels[keep], speakers[keep], SPLITS_CFG)
     with pytest.raises(FsddError, match="2 speakers .* cannot hold out"):
         speaker_split(*fsdd_like(("a", "b")), SPLITS_CFG)

@@ -16,7 +16,8 @@ def test_lines_go_to_the_writing_tasks_log_and_only_progress_reaches_the_termina
 
     def task(name, n):
         state = console.task_started(name)
-        console.write('[KFP Executor 2026-01-01 10:00:00,000 INFO]: Got executor_input:\n{\n  "x": 1\n}\n')
+        console.write('[KFP Executor 2026-01-01 10:00:00,000 INFO]: Got executor_input:\n'
+                      '{\n  "x": 1\n}\n')
         console.write(f"[KFP Executor 2026-01-01 10:00:00,000 INFO]: {name} epoch 1/{n} loss=1\n")
         console.write("[KFP Executor 2026-01-01 10:00:00,000 WARNING]: slow disk 12 ms\n")
         console.write("part of a line ")  # a line written in pieces stays one line
@@ -36,7 +37,11 @@ def test_lines_go_to_the_writing_tasks_log_and_only_progress_reaches_the_termina
     assert {ln.split()[0] for ln in shown if " done in " in ln} == {"[1/3]", "[2/3]", "[3/3]"}
     assert not any("executor_input" in ln or "part of a line" in ln for ln in shown)
     log = (tmp_path / "logs" / "t1.log").read_text()
-    assert "Got executor_input" in log and "part of a line and its end" in log and "t0 epoch" not in log
+    assert (
+        "Got executor_input" in log
+        and "part of a line and its end" in log
+        and "t0 epoch" not in log
+    )
 
 
 def test_verbose_passes_everything(tmp_path):
@@ -48,7 +53,8 @@ def test_verbose_passes_everything(tmp_path):
 def test_the_cause_is_the_last_exception_line(tmp_path):
     log = tmp_path / "x.log"
     log.write_text("Traceback (most recent call last):\n  File \"a.py\", line 1\n"
-                   "digitstudy.data.fsdd.FsddError: /data/fsdd/recordings/3_x_1.wav: empty file (0 bytes)\n"
+                   "digitstudy.data.fsdd.FsddError: /data/fsdd/recordings/3_x_1.wav: empty file (0 "
+                   "bytes)\n"
                    "11:00:00.000 - ERROR - Task 'fetch-fsdd' finished with status FAILURE\n")
     assert failure_cause(log) == "FsddError: /data/fsdd/recordings/3_x_1.wav: empty file (0 bytes)"
     log.write_text("some last words\n")

@@ -41,7 +41,9 @@ def test_a_good_data_dir_passes_and_says_how_long_the_header_check_took(profile,
     fsdd_line = next(line for line in lines if line.startswith("FSDD"))
     assert "120 recordings readable (8000 Hz, mono)" in fsdd_line
     assert "headers checked in" in fsdd_line
-    assert any(line.startswith(str(data_dir / "mnist")) and "test (50 images" in line for line in lines)
+    assert any(
+        line.startswith(str(data_dir / "mnist")) and "test (50 images" in line for line in lines
+    )
 
 
 def test_missing_data_dir_names_the_folder(profile, tmp_path):
@@ -124,7 +126,8 @@ def test_no_data_dir_and_no_internet_suggests_data_dir(profile, tmp_path, monkey
 def _run_local(*args, cwd: Path) -> tuple[subprocess.CompletedProcess, float]:
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "pipelines.local.run_local", *args], cwd=cwd, env=env,
+    proc = subprocess.run([sys.executable, "-m", "pipelines.local.run_local", *args], cwd=cwd,
+                          env=env,
                           capture_output=True, text=True, timeout=120)
     return proc, time.perf_counter() - t0
 

@@ -22,7 +22,8 @@ def test_prune_keeps_the_newest(tmp_path):
     (folder / ".kfp_cache").mkdir()
     gone = prune(folder, 2)
     assert [p.name for p in gone] == ["tiny-20260100", "tiny-20260101", "tiny-20260102"]
-    assert sorted(p.name for p in folder.iterdir()) == [".kfp_cache", "tiny-20260103", "tiny-20260104"]
+    assert sorted(p.name for p in folder.iterdir()) == [".kfp_cache", "tiny-20260103",
+                                                        "tiny-20260104"]
     assert prune(folder, 0) and not any(p for p in folder.iterdir() if not p.name.startswith("."))
 
 

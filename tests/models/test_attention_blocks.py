@@ -62,7 +62,8 @@ def test_spatial_and_channel_attention_scale_the_features(features):
     np.testing.assert_allclose(np.asarray(out), features * np.asarray(w["spatial"]), rtol=1e-5)
     se = ChannelAttention(pooling=("avg",))
     out, w = se(features, return_attention=True)
-    np.testing.assert_allclose(np.asarray(out), features * np.asarray(w["channel"])[:, None, None, :],
+    np.testing.assert_allclose(np.asarray(out),
+                               features * np.asarray(w["channel"])[:, None, None, :],
                                rtol=1e-5)
 
 

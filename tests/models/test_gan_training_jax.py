@@ -8,5 +8,6 @@ from jax_backend import run_under_jax
 pytestmark = pytest.mark.slow
 
 
-def test_gan_training_and_models_pass_under_jax():
-    run_under_jax("tests/models/test_gan_training.py", "tests/models/test_gan_model.py")
+def test_gan_training_and_models_pass_under_jax(pytestconfig):
+    run_under_jax(pytestconfig, "tests/models/test_gan_training.py",
+                  "tests/models/test_gan_model.py")

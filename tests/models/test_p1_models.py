@@ -41,14 +41,16 @@ def test_improved_mlp_has_batch_norm_and_dropout_0_2():
     model = build_mlp(32, P1.utterance.classifier)
     assert dense_units(model) == [512, 256, 128, 64, 10]
     assert sum(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers) == 4
-    assert [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)] == [0.2] * 4
+    assert [layer.rate for layer in model.layers if isinstance(layer,
+                                                               keras.layers.Dropout)] == [0.2] * 4
 
 
 def test_dense_autoencoder_shape_and_l2():
     ae, enc = build_dense_autoencoder(1300, 256, 300, 1e-3)
     assert dense_units(ae) == [256, 300, 256, 1300]
     assert enc.output_shape == (None, 300)
-    assert all(layer.kernel_regularizer is not None for layer in ae.layers if isinstance(layer, keras.layers.Dense))
+    assert all(layer.kernel_regularizer is not None for layer in ae.layers if isinstance(layer,
+                                                                                         keras.layers.Dense))
 
 
 def regularised(model) -> set[str]:

@@ -8,5 +8,6 @@ from jax_backend import run_under_jax
 pytestmark = pytest.mark.slow
 
 
-def test_problem1_models_pass_under_jax():
-    run_under_jax("tests/models/test_p1_models.py", "tests/models/test_array_batches.py")
+def test_problem1_models_pass_under_jax(pytestconfig):
+    run_under_jax(pytestconfig, "tests/models/test_p1_models.py",
+                  "tests/models/test_array_batches.py")

@@ -8,5 +8,6 @@ from jax_backend import run_under_jax
 pytestmark = pytest.mark.slow
 
 
-def test_grad_cam_and_maps_pass_under_jax():
-    run_under_jax("tests/models/test_p4_models.py", "-k", "grad_cam or attention_weights")
+def test_grad_cam_and_maps_pass_under_jax(pytestconfig):
+    run_under_jax(pytestconfig, "tests/models/test_p4_models.py", "-k",
+                  "grad_cam or attention_weights")

@@ -17,7 +17,8 @@ def features(fsdd_dir, tmp_path_factory):
 
 def test_baseline_learns_separable_tones_above_chance(features, tmp_path):
     profile = profile_with(p1__baseline__train__epochs=40)
-    record = run_step("p1-baseline", profile, features=features, result=tmp_path, seed=1, split_index=0)
+    record = run_step("p1-baseline", profile, features=features, result=tmp_path, seed=1,
+                      split_index=0)
     assert load_record(tmp_path) == record
     assert record.cell == {}  # the study's cell: no variant label
     assert record.metrics["test_accuracy"] > 0.5  # chance is 0.1
@@ -27,20 +28,26 @@ def test_baseline_learns_separable_tones_above_chance(features, tmp_path):
 
 
 def test_autoencoder_step_records_its_bottleneck(features, tmp_path):
-    profile = profile_with(p1__autoencoder__train__epochs=2, p1__autoencoder__classifier_train__epochs=2)
+    profile = profile_with(p1__autoencoder__train__epochs=2,
+                           p1__autoencoder__classifier_train__epochs=2)
     record = run_step("p1-autoencoder", profile, features=features, result=tmp_path, bottleneck=16,
                               l2_scope="all", seed=1, split_index=0)
     assert record.cell == {"bottleneck": 16, "l2_scope": "all"}
     assert record.metrics["feature_dim"] == 16
     assert "autoencoder_val_loss" in record.history or "autoencoder_val_loss" in record.metrics
     assert 0.0 <= record.metrics["test_accuracy"] <= 1.0
-    assert record.metrics["reconstruction_mse_val"] > 0 and record.metrics["reconstruction_mse_test"] > 0
+    assert (
+        record.metrics["reconstruction_mse_val"] > 0
+        and record.metrics["reconstruction_mse_test"] > 0
+    )
     assert 0 <= record.metrics["dead_bottleneck_units"] <= 16
 
 
 def test_autoencoder_variants_are_labelled_and_unknown_scopes_refused(features, tmp_path):
-    profile = profile_with(p1__autoencoder__train__epochs=1, p1__autoencoder__classifier_train__epochs=1)
-    record = run_step("p1-autoencoder", profile, features=features, result=tmp_path / "a", bottleneck=8,
+    profile = profile_with(p1__autoencoder__train__epochs=1,
+                           p1__autoencoder__classifier_train__epochs=1)
+    record = run_step("p1-autoencoder", profile, features=features, result=tmp_path / "a",
+                      bottleneck=8,
                               l2_scope="hidden", seed=1, split_index=1)
     assert record.cell == {"bottleneck": 8, "l2_scope": "hidden", "split": "speakers",
                            "variant": "L2 on hidden layers only, speaker-independent split"}
@@ -55,14 +62,16 @@ def test_autoencoder_variants_are_labelled_and_unknown_scopes_refused(features, 
 
 def test_baseline_under_the_speaker_split_tests_on_unseen_speakers(features, tmp_path):
     profile = profile_with(p1__baseline__train__epochs=2)
-    record = run_step("p1-baseline", profile, features=features, result=tmp_path, seed=1, split_index=1)
+    record = run_step("p1-baseline", profile, features=features, result=tmp_path, seed=1,
+                      split_index=1)
     assert record.cell == {"split": "speakers", "variant": "speaker-independent split"}
     assert len(record.predictions.y_true) == 40  # one of the fixture's 3 speakers, 10 digits x 4
     assert set(record.predictions.y_true) == set(range(10))
 
 
 def test_utterance_step_embeds_to_32_dimensions_and_writes_its_diagnostics(features, tmp_path):
-    record = run_step("p1-utterance-embedding", profile_with(), features=features, result=tmp_path, seed=1)
+    record = run_step("p1-utterance-embedding", profile_with(), features=features, result=tmp_path,
+                      seed=1)
     assert record.metrics["feature_dim"] == 32
     assert {"autoencoder_loss", "merger_loss"} <= set(record.history)
     assert record.cell == {}
@@ -84,6 +93,8 @@ def test_utterance_step_without_diagnostics_writes_one_record(features, tmp_path
 
 def test_same_seed_same_result(features, tmp_path):
     profile = profile_with(p1__baseline__train__epochs=3)
-    a = run_step("p1-baseline", profile, features=features, result=tmp_path / "a", seed=5, split_index=0)
-    b = run_step("p1-baseline", profile, features=features, result=tmp_path / "b", seed=5, split_index=0)
+    a = run_step("p1-baseline", profile, features=features, result=tmp_path / "a", seed=5,
+                 split_index=0)
+    b = run_step("p1-baseline", profile, features=features, result=tmp_path / "b", seed=5,
+                 split_index=0)
     assert a.predictions == b.predictions

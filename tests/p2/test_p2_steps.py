@@ -46,7 +46,9 @@ def prepared(tmp_path, profile, source):
 def test_reduced_and_pools(prepared, profile):
     red, pools = prepared
     r = load_reduced(red)
-    assert np.bincount(r.y_train).tolist() == [8] * 10 and np.bincount(r.y_test).tolist() == [4] * 10
+    assert (
+        np.bincount(r.y_train).tolist() == [8] * 10 and np.bincount(r.y_test).tolist() == [4] * 10
+    )
     assert r.meta["splits_found"] == ["test", "train"] and r.notes == []
     for real in (3, 8):
         x, y, meta = load_pool(pools, real, r.meta["fingerprint"])
@@ -67,7 +69,8 @@ def test_classifier_cells_write_records(prepared, profile, tmp_path):
     red, pools = prepared
     for real, generated in ((3, 0), (8, 10)):
         out = tmp_path / f"cell_{real}_{generated}"
-        main(["p2-classifier-cell", "--profile", str(dump(profile, tmp_path)), "--reduced", str(red),
+        main(["p2-classifier-cell", "--profile", str(dump(profile, tmp_path)), "--reduced",
+              str(red),
               "--pools", str(pools), "--result", str(out), "--real-size", str(real),
               "--generated", str(generated), "--seed", "7"])
         rec = load_record(out)

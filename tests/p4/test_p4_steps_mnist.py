@@ -52,7 +52,8 @@ def test_table_10_rows_from_the_step_records(mnist_runs):
     filled = {(c.row, c.column): c for c in cells if c.runs}
     for row in rows[1:]:
         assert 0.0 <= filled[row, "Paired test p vs base"].run_value <= 1.0
-        assert filled[row, "Paired test p vs base"].run_value <= filled[row, "Holm p vs base"].run_value
+        assert filled[row, "Paired test p vs base"].run_value <= filled[row,
+                                                                        "Holm p vs base"].run_value
         assert (row, "Seconds vs base") in filled
     assert filled["se", "Test accuracy"].difference_se > 0  # 40 test items here, 1000 in the study
 

@@ -44,4 +44,5 @@ def test_attention_speech_learns_separable_tones(profile, speech_runs, tmp_path)
 
 def test_unknown_speech_model_is_an_error(profile, tmp_path):
     with pytest.raises(ValueError, match="unknown model 'se'"):
-        run_step("p4b-attention-speech", profile, images=tmp_path, result=tmp_path, model="se", seed=1)
+        run_step("p4b-attention-speech", profile, images=tmp_path, result=tmp_path, model="se",
+                 seed=1)

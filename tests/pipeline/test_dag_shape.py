@@ -67,9 +67,11 @@ def test_p1_on_gpu_has_only_p1_tasks_and_only_its_training_on_gpus(tmp_path):
 
 def test_data_steps_exist_only_when_a_selected_part_needs_them(tmp_path):
     profile = load_profile("tiny")
-    p4a = {re.sub(r"^exec-|-\d+$", "", e) for e in executors(compile_spec(tmp_path, profile, "p4a"))}
+    p4a = {re.sub(r"^exec-|-\d+$", "",
+                  e) for e in executors(compile_spec(tmp_path, profile, "p4a"))}
     assert p4a == {"fetch-mnist", "p4a-reduced-mnist", "p4a-attention-mnist", "aggregate-results"}
-    p4b = {re.sub(r"^exec-|-\d+$", "", e) for e in executors(compile_spec(tmp_path, profile, "p4b"))}
+    p4b = {re.sub(r"^exec-|-\d+$", "",
+                  e) for e in executors(compile_spec(tmp_path, profile, "p4b"))}
     assert p4b == {"fetch-fsdd", "spectrogram-images", "p4b-attention-speech", "aggregate-results"}
 
 

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_dag(profile, parts, data_dir, report, outputs):
     """``make run`` in a subprocess: kfp.local swaps ``print`` and logging handlers in the
     process it runs in, which would leak into later tests."""
-    cmd = [sys.executable, "-m", "pipelines.local.run_local", "--profile", str(profile), "--parts", parts,
+    cmd = [sys.executable, "-m", "pipelines.local.run_local", "--profile", str(profile), "--parts",
+           parts,
            "--data-dir", str(data_dir), "--report-dir", str(report), "--outputs", str(outputs)]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -99,7 +100,8 @@ def micro_profile(path):
     p3.update(train_sets=["3", "full"], real_sizes=[3], synthetic_counts=[0, 30], full_per_class=10)
     p3["quality"].update(samples_per_class=30, reference_real_size=10)
     p3["proposed"].update(real_size=3, augmented_per_class=30, gan_epochs=1)
-    data["p4a"].update(train_per_class=10, test_per_class=5, train={**data["p4a"]["train"], "epochs": 1})
+    data["p4a"].update(train_per_class=10, test_per_class=5,
+                       train={**data["p4a"]["train"], "epochs": 1})
     data["p4b"]["train"]["epochs"] = 1
     path.write_text(yaml.safe_dump(data))
     return path
@@ -116,7 +118,8 @@ def test_whole_study_dag_produces_every_table_and_figure(tmp_path):
             tmp_path / "outputs")
 
     csv = pd.read_csv(report / "results.csv")
-    assert set(csv.table) == {"Table 1", "Table 1 sweep", "Table 1 autoencoders", "Table 3", "Table 5", "Table 6",
+    assert set(csv.table) == {"Table 1", "Table 1 sweep", "Table 1 autoencoders", "Table 3",
+                              "Table 5", "Table 6",
                               "GAN quality", "Table 10", "Table 13"}
     filled = csv.dropna(subset=["run_value"]).set_index(["table", "row", "column"]).run_value
     # the micro grid's cells, reported on the study's cells (study_scale 0.01)
@@ -128,16 +131,20 @@ def test_whole_study_dag_produces_every_table_and_figure(tmp_path):
         assert 0.0 <= filled[cell] <= 1.0, cell
     # the labelled rows beside the study's; a pool variant's pool comes from the row's own GAN
     for label in ("stock-aux-bn", "no-aux-loss", "synthesis-training-mode", "filtered"):
-        assert 0.0 <= filled[("Table 5", f"300 real [{label}]", "3000 synthetic (specific GAN)")] <= 1.0
+        assert 0.0 <= filled[("Table 5", f"300 real [{label}]",
+                              "3000 synthetic (specific GAN)")] <= 1.0
     seconds = {row: filled[("GAN quality", row, "GAN training seconds")]
                for row in ("300 per class", "300 per class [filtered]",
-                           "300 per class [synthesis-training-mode]", "300 per class [stock-aux-bn]")}
+                           "300 per class [synthesis-training-mode]",
+                           "300 per class [stock-aux-bn]")}
     assert seconds["300 per class [filtered]"] == seconds["300 per class"]
     assert seconds["300 per class [synthesis-training-mode]"] == seconds["300 per class"]
     assert seconds["300 per class [stock-aux-bn]"] != seconds["300 per class"]  # its own GAN
-    for table, models in (("Table 10", ["base_cnn", "spatial_attention", "self_attention", "cbam", "se",
+    for table, models in (("Table 10",
+                           ["base_cnn", "spatial_attention", "self_attention", "cbam", "se",
                                         "self_attention_add_norm (variant)"]),
-                          ("Table 13", ["baseline_lenet", "cnn_with_cbam", "hybrid_channel_attention"])):
+                          ("Table 13",
+                           ["baseline_lenet", "cnn_with_cbam", "hybrid_channel_attention"])):
         for model in models:
             assert (table, model, "Test accuracy") in filled.index
     assert ("Table 10", "se", "Paired test p vs base") in filled.index

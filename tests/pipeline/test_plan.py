@@ -63,7 +63,8 @@ POOL_VARIANT = {"label": "train-mode", "overrides": {"synthesis_training_mode": 
 
 
 def p3_grid(**p3):
-    """The tiny profile with a Table 5 grid of its own (the planning logic, not a profile's values)."""
+    """The tiny profile with a Table 5 grid of its own (the planning logic, not a profile's
+    values)."""
     base = {"p3__real_sizes": [5, 7, 9], "p3__train_sets": ["5", "7", "9", "full"],
             "p3__synthetic_counts": [0, 10, 20], "p3__seeds": [1, 2],
             "p3__variants": [GAN_VARIANT, POOL_VARIANT], "p3__variant_real_sizes": None}

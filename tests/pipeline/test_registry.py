@@ -31,6 +31,8 @@ def test_every_target_resolves_to_a_function_taking_what_the_step_declares(name)
     params = inspect.signature(step.load()).parameters
     first, *rest = params.values()
     assert first.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD  # the settings view
+    assert first.name == "settings", name
+    assert getattr(first.annotation, "__name__", first.annotation) == "SettingsView", name
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in rest), name
     assert {p.name for p in rest} == declared(step), name
 
@@ -73,10 +75,13 @@ def test_the_registry_and_the_dag_import_no_tensorflow_or_jax(tmp_path):
     import subprocess
     import sys
 
-    code = ("import sys; from kfp import compiler; from digitstudy.config import load_profile; "
-            "from pipelines.study import build_study; "
-            f"compiler.Compiler().compile(build_study(load_profile('paper')), r'{tmp_path}/s.yaml'); "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'jax', 'keras'}))")
+    code = (
+        "import sys; from kfp import compiler; from digitstudy.config import load_profile; "
+        "from pipelines.study import build_study; "
+        f"compiler.Compiler().compile(build_study(load_profile('paper')), "
+        f"r'{tmp_path}/s.yaml'); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'jax', 'keras'}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

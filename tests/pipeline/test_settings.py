@@ -14,7 +14,9 @@ def test_settings_hold_only_the_declared_paths():
     assert set(settings) == {"name", "p1", "backend"}  # a training step: its Keras backend too
     assert set(settings["p1"]) == {"autoencoder", "baseline", "splits"}
     assert set(settings["p1"]["baseline"]) == {"classifier"}
-    assert settings["p1"]["autoencoder"]["bottleneck_dims"] == profile.p1.autoencoder.bottleneck_dims
+    assert (
+        settings["p1"]["autoencoder"]["bottleneck_dims"] == profile.p1.autoencoder.bottleneck_dims
+    )
 
 
 def test_view_reads_declared_settings_typed_and_refuses_the_rest():

@@ -41,7 +41,8 @@ def _chromium(tmp_path, *args) -> str:
 def test_every_figure_of_the_report_loads_in_chromium(tmp_path):
     profile = load_profile("tiny")
     out = tmp_path / "report"
-    write_report(p1_records(), out, "tiny-x", "tiny", study_scale=profile.study_scale, profile=profile)
+    write_report(p1_records(), out, "tiny-x", "tiny", study_scale=profile.study_scale,
+                 profile=profile)
     page = out / "probe.html"
     page.write_text((out / "index.html").read_text().replace("</body>", PROBE))
     dom = _chromium(tmp_path, "--virtual-time-budget=10000", "--dump-dom", page.as_uri())
@@ -56,5 +57,6 @@ def test_every_figure_of_the_report_loads_in_chromium(tmp_path):
     assert tables == 3  # the claims, Table 1, its bottleneck sweep (no autoencoder metrics)
     assert "external" not in dom and "http" not in (out / "index.html").read_text()
     shot = tmp_path / "shot.png"
-    _chromium(tmp_path, "--window-size=1200,2400", f"--screenshot={shot}", (out / "index.html").as_uri())
+    _chromium(tmp_path, "--window-size=1200,2400", f"--screenshot={shot}",
+              (out / "index.html").as_uri())
     assert shot.stat().st_size > 20_000

@@ -34,7 +34,8 @@ def test_cells_fill_the_study_tables_and_decide_the_claims(tmp_path):
     results = pd.read_csv(tmp_path / "out" / "results.csv")
     base = results[(results.table == "Table 1") & (results.row == "Baseline")
                    & (results.column == "Test accuracy")].iloc[0]
-    assert base.study_value == pytest.approx(0.9311) and base.run_value == pytest.approx(0.9556, abs=1e-4)
+    assert base.study_value == pytest.approx(0.9311) and base.run_value == pytest.approx(0.9556,
+                                                                                         abs=1e-4)
     variant = results[results.row == "300 real [filtered]"].iloc[0]
     assert variant.study_value == pytest.approx(0.9485)  # the row it varies
     md = (tmp_path / "out" / "report.md").read_text()

@@ -16,11 +16,14 @@ def rec(experiment, acc, seed=42, **cell):
                         metrics={"test_accuracy": acc, "test_loss": 0.3,
                                  "feature_dim": float(cell.get("bottleneck", 13))},
                         train_seconds=1.0, history={"loss": [1.0, 0.5], "val_loss": [1.1, 0.6],
-                                                    "accuracy": [0.5, 0.8], "val_accuracy": [0.4, 0.7]},
+                                                    "accuracy": [0.5, 0.8],
+                                                    "val_accuracy": [0.4, 0.7]},
                         predictions=Predictions(y_true=[0, 1, 2], y_pred=[0, 1, 1]))
 
 
-VENDORED = Path(__file__).resolve().parents[2] / "src" / "digitstudy" / "reporting" / "study_tables.yaml"
+VENDORED = (
+    Path(__file__).resolve().parents[2] / "src" / "digitstudy" / "reporting" / "study_tables.yaml"
+)
 
 
 def test_vendored_study_values_match_their_committed_checksum():
@@ -37,7 +40,8 @@ def test_vendored_study_values_match_their_committed_checksum():
 
 def test_report_puts_run_values_beside_the_study_with_deltas(tmp_path):
     records = [rec("p1-baseline", 0.90), rec("p1-baseline", 0.92, seed=7),
-               rec("p1-autoencoder", 0.80, bottleneck=50), rec("p1-autoencoder", 0.91, bottleneck=300),
+               rec("p1-autoencoder", 0.80, bottleneck=50),
+               rec("p1-autoencoder", 0.91, bottleneck=300),
                rec("p1-utterance-embedding", 0.70)]
     frame = write_report(records, tmp_path, "run-1", "test")
     csv = pd.read_csv(tmp_path / "results.csv")
@@ -68,6 +72,7 @@ def test_report_puts_run_values_beside_the_study_with_deltas(tmp_path):
 
 def test_headline_metrics_name_each_filled_cell():
     frame = pd.DataFrame([["Table 1", "Baseline", "Test accuracy", 0.93, 0.9, -0.03],
-                          ["Table 1", "Approach B", "Test accuracy", 0.72, float("nan"), float("nan")]],
+                          ["Table 1", "Approach B", "Test accuracy", 0.72, float("nan"),
+                           float("nan")]],
                          columns=["table", "row", "column", "study_value", "run_value", "delta"])
     assert headline_metrics(frame) == {"table_1_baseline_test_accuracy": 0.9}

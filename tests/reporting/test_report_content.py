@@ -96,7 +96,9 @@ def test_figures_have_distinct_titles(report):
     md = (report / "report.md").read_text()
     captions = [line for line in md.splitlines() if line.startswith("![")]
     assert len(captions) == len(set(captions))
-    assert any("training curves" in c for c in captions) and any("confusion matrix" in c for c in captions)
+    assert any("training curves" in c for c in captions) and any(
+        "confusion matrix" in c for c in captions
+    )
 
 
 def test_the_header_reads_the_split_the_steps_used_from_their_records():

@@ -57,7 +57,8 @@ def cmd_doctor(args) -> int:
         minio = replace(storage.config_from(args.minio_env), retry=storage.Retry(attempts=2))
     except storage.ConfigMissing:
         minio = None
-    findings = doctor.run_checks(client.CoreV1Api(api), client.AppsV1Api(api), client.BatchV1Api(api),
+    findings = doctor.run_checks(client.CoreV1Api(api), client.AppsV1Api(api),
+                                 client.BatchV1Api(api),
                                  namespace=args.namespace, target=args.target, gpu=gpu,
                                  host=api.configuration.host, storage_config=minio)
     context = args.context or _current_context()
@@ -126,7 +127,8 @@ def cmd_weed_up(args) -> int:
     from digitstudy.cluster import weed
 
     server, started = weed.up(Path(args.dir), storage.BUCKETS, Path(args.env_file))
-    print(f"{'started' if started else 'already running'}: SeaweedFS S3 at http://{server.endpoint} "
+    print(f"{'started' if started else 'already running'}: SeaweedFS S3 at "
+          f"http://{server.endpoint} "
           f"(data in {args.dir}); settings in {args.env_file}: `set -a; . {args.env_file}; set +a`")
     return 0
 

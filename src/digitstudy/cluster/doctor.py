@@ -89,11 +89,14 @@ def _guard(what: str, hint: str, fn: Callable[[], list[Finding]]) -> list[Findin
 
 
 def _ready(deployment) -> tuple[int, int]:
-    wanted = deployment.spec.replicas if deployment.spec and deployment.spec.replicas is not None else 1
+    wanted = (
+        deployment.spec.replicas if deployment.spec and deployment.spec.replicas is not None else 1
+    )
     return (deployment.status.available_replicas or 0) if deployment.status else 0, wanted
 
 
-def check_deployments(apps, namespace: str, names: tuple[str, ...], what: str, hint: str) -> list[Finding]:
+def check_deployments(apps, namespace: str, names: tuple[str, ...], what: str,
+                      hint: str) -> list[Finding]:
     def run() -> list[Finding]:
         missing, waiting, ready = [], [], []
         for name in names:
@@ -108,8 +111,14 @@ def check_deployments(apps, namespace: str, names: tuple[str, ...], what: str, h
         if missing:
             return [Finding(what, "FAIL", f"missing in {namespace}: {', '.join(missing)}. {hint}")]
         if waiting:
-            return [Finding(what, "FAIL", f"not available yet: {', '.join(waiting)} "
-                                          f"(kubectl -n {namespace} get pods; wait or check events)")]
+            return [
+                Finding(
+                    what,
+                    "FAIL",
+                    f"not available yet: {', '.join(waiting)} "
+                    f"(kubectl -n {namespace} get pods; wait or check events)",
+                )
+            ]
         return [Finding(what, "OK", f"{len(ready)} deployments available")]
     return _guard(what, hint, run)
 
@@ -125,7 +134,8 @@ def check_secret(core, namespace: str) -> list[Finding]:
             return [Finding(what, "FAIL", f"keys missing or empty: {', '.join(empty)} "
                                           "(scripts/kind_up.sh generates them)")]
         return [Finding(what, "OK", f"keys {', '.join(SECRET_KEYS)} present (values not shown)")]
-    return _guard(what, "`make kind-up` generates it (on another cluster: see docs/cluster.md)", run)
+    return _guard(what, "`make kind-up` generates it (on another cluster: see docs/cluster.md)",
+                  run)
 
 
 def check_launcher(core, namespace: str) -> list[Finding]:
@@ -167,7 +177,9 @@ def check_kfp_version(apps, namespace: str, sdk: str | None = None) -> list[Find
 
     def run() -> list[Finding]:
         deployment = _api(apps.read_namespaced_deployment, API_SERVER[0], namespace)
-        pod = deployment.spec.template.spec if deployment.spec and deployment.spec.template else None
+        pod = (
+            deployment.spec.template.spec if deployment.spec and deployment.spec.template else None
+        )
         containers = (pod.containers if pod else None) or []
         image = next((c.image for c in containers if c.name == API_SERVER[1]),
                      containers[0].image if containers else "")
@@ -216,13 +228,19 @@ def check_gpu_nodes(core, target: str, gpu: GpuPlacement) -> list[Finding]:
         if not with_gpu:
             if target == "gpu":
                 return [Finding(what, "FAIL", f"no node has allocatable {GPU_RESOURCE} among "
-                                              f"{len(nodes)} nodes: install the NVIDIA device plugin "
-                                              "(k8s/overlays/gpu; it needs nvidia as containerd's "
-                                              "default runtime) or the GPU Operator")]
+                                              f"{len(nodes)} nodes: install the NVIDIA device "
+                                              "plugin (k8s/overlays/gpu; it needs nvidia as "
+                                              "containerd's default runtime) or the GPU Operator")]
             return [Finding(what, "OK", f"none among {len(nodes)} nodes (fine for TARGET=cpu)")]
         total = sum(_gpus(n) for n in with_gpu)
-        findings = [Finding(what, "OK", f"{len(with_gpu)} nodes, {total} allocatable {GPU_RESOURCE}: "
-                                        + ", ".join(f"{n.metadata.name}={_gpus(n)}" for n in with_gpu))]
+        findings = [
+            Finding(
+                what,
+                "OK",
+                f"{len(with_gpu)} nodes, {total} allocatable {GPU_RESOURCE}: "
+                + ", ".join(f"{n.metadata.name}={_gpus(n)}" for n in with_gpu),
+            )
+        ]
         if target != "gpu":
             return findings
         usable = with_gpu
@@ -242,7 +260,8 @@ def check_gpu_nodes(core, target: str, gpu: GpuPlacement) -> list[Finding]:
             tol = gpu.toleration
             left = [t for t in taints if tol is None or t.key != tol.key or t.effect != tol.effect]
             if left:
-                blocked.append(f"{n.metadata.name} ({', '.join(f'{t.key}:{t.effect}' for t in left)})")
+                blocked.append(f"{n.metadata.name} "
+                               f"({', '.join(f'{t.key}:{t.effect}' for t in left)})")
         if blocked:
             findings.append(Finding(
                 "GPU node taints", "FAIL" if len(blocked) == len(usable) else "WARN",
@@ -276,8 +295,10 @@ def run_checks(core, apps, batch, *, namespace: str = NAMESPACE, target: str = "
         finding = _api_error(err, f"namespace {namespace}",
                              "KFP is not installed here (make kind-up installs it)")
         return [Finding("Kubernetes API", "OK", f"reachable at {host}"),
-                finding or Finding("Kubernetes API", "FAIL", f"API error {err.status}: {err.reason}")]
-    findings = [Finding("Kubernetes API", "OK", f"reachable at {host}, namespace {namespace} exists")]
+                finding or Finding("Kubernetes API", "FAIL",
+                                   f"API error {err.status}: {err.reason}")]
+    findings = [Finding("Kubernetes API", "OK",
+                        f"reachable at {host}, namespace {namespace} exists")]
     try:
         findings += check_deployments(apps, namespace, KFP_DEPLOYMENTS, "KFP",
                                       "Install KFP 2.17 standalone (make kind-up)")

@@ -88,7 +88,8 @@ class WeedServer:
         identities.chmod(0o600)
         p = self.ports
         return [weed_binary(), "server", f"-dir={self.root / 'data'}", f"-ip={HOST}",
-                f"-ip.bind={HOST}", "-master.telemetry=false", "-metricsPort=0", "-master.electionTimeout=1s",
+                f"-ip.bind={HOST}", "-master.telemetry=false", "-metricsPort=0",
+                "-master.electionTimeout=1s",
                 "-volume.preStopSeconds=0",
                 f"-master.port={p['master']}", f"-master.port.grpc={p['master.grpc']}",
                 f"-volume.port={p['volume']}", f"-volume.port.grpc={p['volume.grpc']}",

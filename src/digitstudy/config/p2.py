@@ -62,7 +62,8 @@ class P2Config(Section):
 
     @model_validator(mode="after")
     def _grid(self) -> P2Config:
-        check_ascending_unique("p2", real_sizes=self.real_sizes, generated_counts=self.generated_counts)
+        check_ascending_unique("p2", real_sizes=self.real_sizes,
+                               generated_counts=self.generated_counts)
         if max(self.real_sizes) > self.reduced.train_per_class:
             raise ValueError(f"real_sizes {self.real_sizes} exceed reduced.train_per_class "
                              f"({self.reduced.train_per_class})")

@@ -140,7 +140,8 @@ class P3Config(Section):
 
     @model_validator(mode="after")
     def _grid(self) -> P3Config:
-        check_ascending_unique("p3", real_sizes=self.real_sizes, synthetic_counts=self.synthetic_counts)
+        check_ascending_unique("p3", real_sizes=self.real_sizes,
+                               synthetic_counts=self.synthetic_counts)
         for ts in self.train_sets:
             if ts != FULL and not (ts.isdigit() and int(ts) > 0):
                 raise ValueError(f"train_sets: {ts!r} is neither a real size per class nor "

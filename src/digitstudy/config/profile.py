@@ -73,7 +73,8 @@ def profile_from_dict(data: Any, source: str = "<dict>", strict: bool = False) -
     is an error naming the key). Not strict: a KFP struct parameter, where protobuf's
     Struct has turned every whole number into a float (google/protobuf/struct.proto)."""
     if not isinstance(data, dict):
-        raise ProfileError(f"invalid profile {source}: expected a mapping, got {type(data).__name__}")
+        raise ProfileError(f"invalid profile {source}: expected a mapping, got "
+                           f"{type(data).__name__}")
     try:
         return Profile.model_validate(data, strict=strict)
     except ValidationError as err:

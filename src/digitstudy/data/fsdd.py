@@ -17,12 +17,16 @@ import tarfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
 
 from digitstudy.data.download import fetch
 from digitstudy.errors import UserError
+
+if TYPE_CHECKING:
+    from digitstudy.config.sections import SettingsView
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +160,9 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
 def fingerprint(recs: list[Recording]) -> str:
     digest = hashlib.sha256()
     for rec in sorted(recs, key=lambda r: r.path.name):
-        digest.update(f"{rec.path.name} {hashlib.sha256(rec.path.read_bytes()).hexdigest()}\n".encode())
+        digest.update(
+            f"{rec.path.name} {hashlib.sha256(rec.path.read_bytes()).hexdigest()}\n".encode()
+        )
     return digest.hexdigest()
 
 
@@ -214,13 +220,13 @@ def resolve_source(source: str) -> Path:
     if not source:
         return download_fsdd()
     if source.startswith("s3://"):
-        from digitstudy import storage  # deployment extra; see docs/cluster.md
+        from digitstudy.data import remote  # deployment extra; see docs/cluster.md
 
-        return recordings_dir(storage.download_dataset(source))
+        return recordings_dir(remote.download_dataset(source))
     return recordings_dir(Path(source))
 
 
-def fetch_step(profile, *, dataset: Path, source: str) -> None:
+def fetch_step(settings: SettingsView, *, dataset: Path, source: str) -> None:
     """Copy the profile's share of FSDD into ``dataset`` (a folder of wavs).
 
     The recordings kept are header-checked first (errors name the user's file) and
@@ -228,7 +234,7 @@ def fetch_step(profile, *, dataset: Path, source: str) -> None:
     names the file under DATA_DIR rather than the copy."""
     folder = resolve_source(source)
     recs = load_fsdd_index(folder)
-    fp_cfg = profile.data.fsdd
+    fp_cfg = settings.data.fsdd
     if len(recs) == 3000:
         same = fingerprint(recs) == FSDD_FINGERPRINT
         log.info("FSDD content %s release v1.0.10", "matches" if same else "DIFFERS from")

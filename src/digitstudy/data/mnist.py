@@ -56,7 +56,9 @@ class MnistData:
                           f"{', '.join(p.name for p in self.files.get(s, []))})"
                           for s in SPLITS if s in self.splits)
         missing = [s for s in SPLITS if s not in self.splits]
-        return f"{self.source}: found {found}" + (f"; missing {', '.join(missing)}" if missing else "")
+        return f"{self.source}: found {found}" + (
+            f"; missing {', '.join(missing)}" if missing else ""
+        )
 
 
 def _open(path: Path):
@@ -146,7 +148,9 @@ def load_mnist_npz(path: str | Path) -> MnistData:
         for key, arr, top in ((xk, x, 255), (yk, y, 9)):
             if not np.issubdtype(arr.dtype, np.integer) or (arr.size and (arr.min() < 0
                                                                          or arr.max() > top)):
-                raise MnistError(f"{path}: {key} must hold integers 0-{top} (got dtype {arr.dtype})")
+                raise MnistError(
+                    f"{path}: {key} must hold integers 0-{top} (got dtype {arr.dtype})"
+                )
         x, y = x.astype(np.uint8), y.astype(np.uint8)
         _check_pair(x, y, f"{path} [{xk}, {yk}]")
         data.splits[split] = (x, y)
@@ -206,7 +210,7 @@ def resolve_source(source: str) -> Path:
     if source.startswith(("http://", "https://")):
         return download_mnist(source)
     if source.startswith("s3://"):
-        from digitstudy import storage  # deployment extra
+        from digitstudy.data import remote  # deployment extra
 
-        return find_mnist_folder(storage.download_dataset(source))
+        return find_mnist_folder(remote.download_dataset(source))
     return find_mnist_folder(Path(source))

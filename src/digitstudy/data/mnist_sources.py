@@ -8,10 +8,14 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from digitstudy.data.mnist import IMAGE_SHAPE, MnistData, load_mnist, mnist_files, resolve_source
+
+if TYPE_CHECKING:
+    from digitstudy.config.sections import SettingsView
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +89,7 @@ def load_source(dataset: Path) -> MnistData:
 
 
 
-def fetch_mnist_step(profile, *, dataset: Path, source: str) -> None:
+def fetch_mnist_step(settings: SettingsView, *, dataset: Path, source: str) -> None:
     """Copy the MNIST files of ``source`` into ``dataset`` after checking that they load.
 
     ``source``: a folder (its own files or a DATA_DIR's ``mnist/``), an ``s3://`` MinIO

@@ -19,6 +19,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from digitstudy.data.mnist_sources import (  # noqa: F401  (load_source: re-expo
     load_reduced_folder,
     load_source,
 )
+
+if TYPE_CHECKING:
+    from digitstudy.config.sections import SettingsView
 
 log = logging.getLogger(__name__)
 
@@ -167,15 +171,15 @@ def _sample_step(step: str, dataset: Path, reduced: Path, train_per_class: int,
              len(result.y_train), len(result.y_test), reduced, result.meta["fingerprint"])
 
 
-def reduced_mnist_step(profile, *, dataset: Path, reduced: Path) -> None:
+def reduced_mnist_step(settings: SettingsView, *, dataset: Path, reduced: Path) -> None:
     """ReducedMNIST (``profile.p2.reduced``) from a fetch-mnist output, saved as uint8 npz."""
-    cfg = profile.p2.reduced
-    _sample_step(profile.step, dataset, reduced, cfg.train_per_class, cfg.test_per_class, cfg.seed)
+    cfg = settings.p2.reduced
+    _sample_step(settings.step, dataset, reduced, cfg.train_per_class, cfg.test_per_class, cfg.seed)
 
 
-def p4a_reduced_mnist_step(profile, *, dataset: Path, reduced: Path) -> None:
+def p4a_reduced_mnist_step(settings: SettingsView, *, dataset: Path, reduced: Path) -> None:
     """Part A's own ReducedMNIST sample (``p4a.train_per_class``, ``test_per_class``,
     ``sample_seed``), drawn once for every model x seed task of Part A."""
-    cfg = profile.p4a
-    _sample_step(profile.step, dataset, reduced, cfg.train_per_class, cfg.test_per_class,
+    cfg = settings.p4a
+    _sample_step(settings.step, dataset, reduced, cfg.train_per_class, cfg.test_per_class,
                  cfg.sample_seed)

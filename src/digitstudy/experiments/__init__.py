@@ -1,1 +1,2 @@
-"""The study's experiments as step functions (profile + artifact dirs in, a ResultRecord out)."""
+"""The study's experiments as step functions (a settings view and artifact dirs in, a
+ResultRecord out)."""

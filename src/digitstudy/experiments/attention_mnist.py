@@ -27,19 +27,19 @@ def _as_split(images: np.ndarray, labels: np.ndarray) -> common.Split:
     return common.Split(images[..., None].astype(np.float32) / 255.0, labels.astype(np.int64))
 
 
-def attention_mnist_step(profile: SettingsView, *, reduced: Path, result: Path, model: str,
+def attention_mnist_step(settings: SettingsView, *, reduced: Path, result: Path, model: str,
                          seed: int) -> ResultRecord:
     """Train and test one Part A model (``profile.p4a``) on the p4a-reduced-mnist sample."""
     if model not in MNIST_MODEL_NAMES:
-        raise ValueError(f"{profile.step}: unknown model {model!r}; known: {MNIST_MODEL_NAMES}")
-    cfg = profile.p4a
+        raise ValueError(f"{settings.step}: unknown model {model!r}; known: {MNIST_MODEL_NAMES}")
+    cfg = settings.p4a
     data = load_reduced(reduced)
     train = _as_split(data.x_train, data.y_train)
     test = _as_split(data.x_test, data.y_test)
     notes = ["the test set is also the validation data (study section 5.2.3)", *data.notes]
-    run = common.Run(profile.step, profile.part, model, seed, cfg.train,
+    run = common.Run(settings.step, settings.part, model, seed, cfg.train,
                      cbam_pooling=tuple(cfg.cbam_channel_pooling))
-    net, record = common.train_and_evaluate(run, profile.name, train, test, test, result, notes)
+    net, record = common.train_and_evaluate(run, settings.name, train, test, test, result, notes)
     pick = common.example_indices(test.y, digits=cfg.map_digits)
     titles = common.example_titles(record, pick)
     record.files.update(common.draw_attention(net, test.x[pick], titles, result))

@@ -24,12 +24,12 @@ from digitstudy.reporting.records import ResultRecord
 
 log = logging.getLogger(__name__)
 
-def attention_speech_step(profile: SettingsView, *, images: Path, result: Path, model: str,
+def attention_speech_step(settings: SettingsView, *, images: Path, result: Path, model: str,
                           seed: int) -> ResultRecord:
     """Train and test one Part B model (``profile.p4b``) on spectrogram images."""
     if model not in SPEECH_MODEL_NAMES:
-        raise ValueError(f"{profile.step}: unknown model {model!r}; known: {SPEECH_MODEL_NAMES}")
-    cfg = profile.p4b
+        raise ValueError(f"{settings.step}: unknown model {model!r}; known: {SPEECH_MODEL_NAMES}")
+    cfg = settings.p4b
     data = SpectrogramImages.load(images)
     train, val, test = (common.Split(*data.arrays(s)) for s in ("train", "val", "test"))
     if len(test.y) == 0 or len(train.y) == 0:
@@ -40,9 +40,9 @@ def attention_speech_step(profile: SettingsView, *, images: Path, result: Path, 
              "multiples of 1/256)"]
     if noise:
         notes.append(f"Gaussian noise std {noise} on training images only")
-    run = common.Run(profile.step, profile.part, model, seed, cfg.train, clipnorm=cfg.clipnorm,
+    run = common.Run(settings.step, settings.part, model, seed, cfg.train, clipnorm=cfg.clipnorm,
                      input_noise=noise, cbam_pooling=tuple(cfg.cbam_channel_pooling))
-    net, record = common.train_and_evaluate(run, profile.name, train, val if len(val.y) else None,
+    net, record = common.train_and_evaluate(run, settings.name, train, val if len(val.y) else None,
                                      test, result, notes)
     pick = common.example_indices(test.y, count=cfg.map_examples)
     titles = common.example_titles(record, pick)

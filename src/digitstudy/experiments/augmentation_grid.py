@@ -16,7 +16,7 @@ from digitstudy.experiments.cnn_cell import run_cell
 from digitstudy.reporting.records import ResultRecord
 
 
-def classifier_cell_step(profile: SettingsView, *, reduced: Path, pools: Path, result: Path,
+def classifier_cell_step(settings: SettingsView, *, reduced: Path, pools: Path, result: Path,
                          real_size: int, generated: int, seed: int) -> ResultRecord:
     """One Table 3 cell: the Table 2 CNN on ``real_size`` real + ``generated`` augmented
     images per class (the pool made from that real size), scored on the fixed test set."""
@@ -30,5 +30,5 @@ def classifier_cell_step(profile: SettingsView, *, reduced: Path, pools: Path, r
             raise ReducedMnistError(f"{pools}: {err}") from None
         parts.append((x_pool[idx], y_pool[idx]))
     cell = {"real": real_size, "generated": generated}
-    return run_cell(profile, cell, data, parts, seed=seed, notes=data.notes,
+    return run_cell(settings, cell, data, parts, seed=seed, notes=data.notes,
                     result=result)

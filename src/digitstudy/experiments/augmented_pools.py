@@ -80,12 +80,12 @@ def plot_augmentations(image: np.ndarray, cfg: AugmentConfig, path: Path, seed: 
     return path
 
 
-def augment_step(profile: SettingsView, *, reduced: Path, pools: Path, figure: Path,
+def augment_step(settings: SettingsView, *, reduced: Path, pools: Path, figure: Path,
                  real_size: int) -> None:
     """The augmented pool of ``real_size`` real images per class: ``max(generated_counts)``
     per class (``<pools>/pool_real<N>.npz`` + ``.json``), and the Figure 5 style figure in
     its own small output ``figure`` (the report reads only that)."""
-    cfg = profile.p2
+    cfg = settings.p2
     data = load_reduced(reduced)
     x_real, y_real = data.train_subset(real_size)
     per_class = max(cfg.generated_counts)

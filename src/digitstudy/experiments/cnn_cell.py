@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,6 +21,9 @@ from digitstudy.data.reduced_mnist import ReducedMNIST
 from digitstudy.models.cnn import build_table2_cnn
 from digitstudy.models.training import evaluate_classifier, fit, seed_everything
 from digitstudy.reporting.records import ResultRecord, classification_record, save_record
+
+if TYPE_CHECKING:
+    from digitstudy.config.sections import SettingsView
 
 log = logging.getLogger(__name__)
 
@@ -63,18 +67,18 @@ def train_and_test_cnn(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndar
     return CnnResult(acc, loss, y_pred, fitted.history, fitted.seconds, fitted.epochs_run)
 
 
-def run_cell(profile, cell: dict, data: ReducedMNIST,
+def run_cell(settings: SettingsView, cell: dict, data: ReducedMNIST,
              parts: list[tuple[np.ndarray, np.ndarray]], *, seed: int, notes: list[str],
              result: Path) -> ResultRecord:
     """Train the Table 2 CNN (``profile.p2.classifier.train``) on the concatenated (x, y)
     ``parts``, score it on the ReducedMNIST test set, write and return the record."""
     x = np.concatenate([p[0] for p in parts])
     y = np.concatenate([p[1] for p in parts])
-    name = f"{profile.step}[{','.join(f'{k}={v}' for k, v in cell.items())}]"
-    res = train_and_test_cnn(x, y, data.x_test, data.y_test, profile.p2.classifier.train,
+    name = f"{settings.step}[{','.join(f'{k}={v}' for k, v in cell.items())}]"
+    res = train_and_test_cnn(x, y, data.x_test, data.y_test, settings.p2.classifier.train,
                              seed=seed, name=name)
     record = classification_record(
-        experiment=profile.step, part=profile.part, cell=cell, seed=seed, profile=profile.name,
+        experiment=settings.step, part=settings.part, cell=cell, seed=seed, profile=settings.name,
         accuracy=res.test_accuracy, loss=res.test_loss, y_true=data.y_test, y_pred=res.y_pred,
         train_images=len(y), epochs_run=res.epochs_run, train_seconds=res.train_seconds,
         history=res.history, notes=list(dict.fromkeys(notes)))

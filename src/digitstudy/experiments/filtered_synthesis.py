@@ -97,10 +97,10 @@ def filtered_pool(generate: Generate, classify: Classify, per_class: int, *, noi
     return FilteredPool(rank_major(kept_x), balanced_labels(per_class), rank_major(kept_p), draws)
 
 
-def filtered_synthesize_step(profile: SettingsView, *, reduced: Path, gan: Path, synthetic: Path,
+def filtered_synthesize_step(settings: SettingsView, *, reduced: Path, gan: Path, synthetic: Path,
                              real_size: int, variant: str) -> None:
     """The filtered pool of one Table 5 row's GAN (``real_size`` real per class)."""
-    p3, f = profile.p3, profile.p3.filter
+    p3, f = settings.p3, settings.p3.filter
     meta = load_gan_meta(gan)
     if meta["train_set"] != str(real_size):
         raise ValueError(f"p3-synthesize-filtered: {gan} holds the GAN of {meta['train_set']!r}, "
@@ -108,9 +108,9 @@ def filtered_synthesize_step(profile: SettingsView, *, reduced: Path, gan: Path,
     data = load_reduced(reduced)
     x_real, y_real = data.train_subset(real_size)
     name = f"p3-synthesize-filtered[{real_size}] filter CNN"
-    model, _ = fit_table2_cnn(x_real, y_real, profile.p2.classifier.train, seed=f.seed, name=name)
+    model, _ = fit_table2_cnn(x_real, y_real, settings.p2.classifier.train, seed=f.seed, name=name)
     generator = load_generator(gan, f.seed)  # dropout masks when synthesising in training mode
-    per_class = synthetic_per_class(profile)
+    per_class = synthetic_per_class(settings)
     pool = filtered_pool(
         lambda z, y: generate_images(generator, z, y, training=p3.synthesis_training_mode,
                                      batch_size=f.batch_size),

@@ -2,7 +2,8 @@
 the Table 5 cells (real + synthetic from the size-specific or the full-MNIST GAN).
 
 Artifacts:
-- ``p3-train-gan`` / ``p3-train-gan-full`` -> ``<gan>/generator.keras`` + ``gan.json`` (training set, counts, notes,
+- ``p3-train-gan`` / ``p3-train-gan-full`` -> ``<gan>/generator.keras`` + ``gan.json`` (training
+set, counts, notes,
   history, wall time); ``<gan>/checkpoint/`` (or under ``$DIGITSTUDY_CHECKPOINT_ROOT``)
   while training, mirrored to ``$DIGITSTUDY_CHECKPOINT_STORE`` on a cluster
   (digitstudy.checkpoints), so a restarted or retried step resumes.
@@ -26,7 +27,6 @@ import keras
 import numpy as np
 
 from digitstudy import checkpoints
-from digitstudy.config import Profile
 from digitstudy.config.p3 import FULL
 from digitstudy.config.sections import SettingsView
 from digitstudy.data.reduced_mnist import (
@@ -111,10 +111,10 @@ def reduced_training_set(reduced: ReducedMNIST, per_class: int) -> TrainingSet:
 
 # --- GAN training ------------------------------------------------------------------------
 
-def _tag(profile: Profile, train_set: str, data: TrainingSet) -> str:
+def _tag(settings: SettingsView, train_set: str, data: TrainingSet) -> str:
     """What a checkpoint must share to be resumed: everything but the epoch count (a run
     stopped early can be continued to more epochs)."""
-    p3 = profile.p3
+    p3 = settings.p3
     spec = {"version": GAN_VERSION, "architecture": p3.architecture.model_dump(mode="json"),
             "train": p3.train.model_dump(mode="json", exclude={"epochs"}), "seed": p3.gan_seed,
             "train_set": train_set, "data": fingerprint(data.x, data.y)}
@@ -135,14 +135,14 @@ def load_gan_meta(gan: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def train_and_save_gan(profile: Profile, data: TrainingSet, gan: Path, *, train_set: str,
+def train_and_save_gan(settings: SettingsView, data: TrainingSet, gan: Path, *, train_set: str,
                        epochs: int) -> dict:
     """Train the conditional GAN on ``data`` into ``gan`` (resuming a checkpoint); its metadata.
 
     A finished GAN of the same configuration and data is kept as it is.
     """
-    p3 = profile.p3
-    tag = _tag(profile, train_set, data)
+    p3 = settings.p3
+    tag = _tag(settings, train_set, data)
     if (gan / GAN_META).is_file() and (gan / GENERATOR_FILE).is_file():
         meta = load_gan_meta(gan)
         if meta.get("tag") == tag and meta.get("epochs") == epochs:
@@ -185,17 +185,17 @@ def train_and_save_gan(profile: Profile, data: TrainingSet, gan: Path, *, train_
     return meta
 
 
-def train_gan_step(profile: SettingsView, *, reduced: Path, gan: Path, real_size: int) -> None:
+def train_gan_step(settings: SettingsView, *, reduced: Path, gan: Path, real_size: int) -> None:
     """The size-specific GAN of a Table 5 row: ``real_size`` real images per class."""
     ts = reduced_training_set(load_reduced(reduced), real_size)
-    train_and_save_gan(profile, ts, gan, train_set=str(real_size), epochs=profile.p3.train.epochs)
+    train_and_save_gan(settings, ts, gan, train_set=str(real_size), epochs=settings.p3.train.epochs)
 
 
-def train_gan_full_step(profile: SettingsView, *, dataset: Path, reduced: Path, gan: Path) -> None:
+def train_gan_full_step(settings: SettingsView, *, dataset: Path, reduced: Path, gan: Path) -> None:
     """The "full" GAN of Table 5: the MNIST train split (less the ReducedMNIST test digits)."""
-    ts = full_training_set(dataset, load_reduced(reduced), per_class=profile.p3.full_per_class,
-                           seed=profile.p3.gan_seed)
-    train_and_save_gan(profile, ts, gan, train_set=FULL, epochs=profile.p3.train.epochs)
+    ts = full_training_set(dataset, load_reduced(reduced), per_class=settings.p3.full_per_class,
+                           seed=settings.p3.gan_seed)
+    train_and_save_gan(settings, ts, gan, train_set=FULL, epochs=settings.p3.train.epochs)
 
 
 # --- synthesis ---------------------------------------------------------------------------
@@ -211,28 +211,28 @@ def load_generator(gan: Path, seed: int) -> keras.Model:
     return keras.models.load_model(gan / GENERATOR_FILE)
 
 
-def synthetic_per_class(profile: Profile) -> int:
-    return max(*profile.p3.synthetic_counts, profile.p3.quality.samples_per_class)
+def synthetic_per_class(settings: SettingsView) -> int:
+    return max(*settings.p3.synthetic_counts, settings.p3.quality.samples_per_class)
 
 
-def synthesize_step(profile: SettingsView, *, gan: Path, synthetic: Path, variant: str) -> None:
+def synthesize_step(settings: SettingsView, *, gan: Path, synthetic: Path, variant: str) -> None:
     """A balanced, labelled pool from one GAN: enough per class for every cell and GAN-train.
 
     ``variant`` (a ``p3.variants`` label, "" for the study's reading) labels the quality
     record and the Table 5 cells made from this pool.
     """
     meta = load_gan_meta(gan)
-    generator = load_generator(gan, profile.p3.gan_seed)
-    per_class = synthetic_per_class(profile)
-    training = profile.p3.synthesis_training_mode
-    x, y = synthesize(generator, per_class, seed=profile.p3.gan_seed, training=training)
+    generator = load_generator(gan, settings.p3.gan_seed)
+    per_class = synthetic_per_class(settings)
+    training = settings.p3.synthesis_training_mode
+    x, y = synthesize(generator, per_class, seed=settings.p3.gan_seed, training=training)
     notes = meta["notes"] + (["synthesised with dropout and batch norm in training mode"]
                              if training else [])
     synthetic.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(synthetic / SYNTHETIC_FILE, x=x, y=y)
     (synthetic / SYNTHETIC_META).write_text(json.dumps(
         {"train_set": meta["train_set"], "gan_tag": meta["tag"], "per_class": per_class,
-         "seed": profile.p3.gan_seed, "variant": variant, "notes": notes}, indent=2))
+         "seed": settings.p3.gan_seed, "variant": variant, "notes": notes}, indent=2))
     log.info("synthesize: %d per class from GAN %s -> %s", per_class, meta["train_set"], synthetic)
 
 
@@ -260,14 +260,14 @@ def variant_cell(pool_meta: dict) -> dict:
 
 # --- classifier cells --------------------------------------------------------------------
 
-def synthetic_cell_step(profile: SettingsView, *, reduced: Path, synthetic: Path, result: Path,
+def synthetic_cell_step(settings: SettingsView, *, reduced: Path, synthetic: Path, result: Path,
                         real_size: int, synthetic_count: int, gan_kind: str,
                         seed: int) -> ResultRecord:
     """One Table 5 cell: ``real_size`` real + ``synthetic_count`` synthetic per class from the
     pool of its GAN, the size-specific (``gan_kind="specific"``) or the full-MNIST one. With 0
     synthetic the cell is the real-only baseline (cell ``gan="none"``) and the pool is not read."""
     if gan_kind not in GAN_KINDS:
-        raise ValueError(f"{profile.step}: gan_kind {gan_kind!r} not in {GAN_KINDS}")
+        raise ValueError(f"{settings.step}: gan_kind {gan_kind!r} not in {GAN_KINDS}")
     data = load_reduced(reduced)
     parts = [data.train_subset(real_size)]
     notes = data.notes
@@ -279,7 +279,7 @@ def synthetic_cell_step(profile: SettingsView, *, reduced: Path, synthetic: Path
         parts.append((x_syn, y_syn))
         notes = notes + meta["notes"]
         cell |= variant_cell(meta)
-    return run_cell(profile, cell, data, parts, seed=seed, notes=notes, result=result)
+    return run_cell(settings, cell, data, parts, seed=seed, notes=notes, result=result)
 
 
 # --- GAN quality -------------------------------------------------------------------------
@@ -306,7 +306,7 @@ def diversity_ratio(x_syn: np.ndarray, y_syn: np.ndarray, x_real: np.ndarray,
     return float(spread(x_syn, y_syn) / spread(x_real, y_real))
 
 
-def gan_quality_step(profile: SettingsView, *, reduced: Path, gan: Path, synthetic: Path,
+def gan_quality_step(settings: SettingsView, *, reduced: Path, gan: Path, synthetic: Path,
                      result: Path) -> ResultRecord:
     """Why a GAN helps or hurts: label fidelity and usefulness of its synthetic digits.
 
@@ -318,7 +318,7 @@ def gan_quality_step(profile: SettingsView, *, reduced: Path, gan: Path, synthet
     Both CNNs are the Table 2 CNN trained as in P2; the reference CNN is retrained identically
     (same data, seed) in every quality step so every GAN is judged by the same classifier.
     """
-    p3 = profile.p3
+    p3 = settings.p3
     q = p3.quality
     seed = p3.seeds[0]
     data = load_reduced(reduced)
@@ -326,20 +326,20 @@ def gan_quality_step(profile: SettingsView, *, reduced: Path, gan: Path, synthet
     ts = gmeta["train_set"]
     x_syn, y_syn, smeta = load_synthetic(synthetic, q.samples_per_class)
     if smeta["gan_tag"] != gmeta["tag"]:
-        raise ValueError(f"{profile.step}: {synthetic} was not synthesised by the GAN in {gan}")
+        raise ValueError(f"{settings.step}: {synthetic} was not synthesised by the GAN in {gan}")
     x_ref, y_ref = data.train_subset(q.reference_real_size)
-    cfg = profile.p2.classifier.train
+    cfg = settings.p2.classifier.train
     # One fit scores the real test set and the synthetic samples together.
     ref = train_and_test_cnn(x_ref, y_ref, np.concatenate([data.x_test, x_syn]),
                              np.concatenate([data.y_test, y_syn]), cfg, seed=seed,
-                             name=f"{profile.step}[{ts}] reference CNN")
+                             name=f"{settings.step}[{ts}] reference CNN")
     n_test = len(data.y_test)
     ref_real = float(np.mean(ref.y_pred[:n_test] == data.y_test))
     gan_test_pred = ref.y_pred[n_test:]
     gan_test = float(np.mean(gan_test_pred == y_syn))
     per_class = per_class_accuracy(y_syn, gan_test_pred)
     gtrain = train_and_test_cnn(x_syn, y_syn, data.x_test, data.y_test, cfg, seed=seed,
-                                name=f"{profile.step}[{ts}] GAN-train CNN")
+                                name=f"{settings.step}[{ts}] GAN-train CNN")
     grid = plot_sample_grid(x_syn, y_syn, result / GRID_FILE, columns=q.grid_columns,
                             title=f"GAN trained on {ts}" + (" per class" if ts.isdigit() else "")
                             + f" ({gmeta['epochs']} epoch{'s' * (gmeta['epochs'] != 1)}):"
@@ -354,14 +354,15 @@ def gan_quality_step(profile: SettingsView, *, reduced: Path, gan: Path, synthet
         "quality_samples_per_class": float(q.samples_per_class),
         "quality_cnn_seconds": ref.train_seconds + gtrain.train_seconds,
     }
-    log.info("%s[%s]: GAN-test %.4f, GAN-train %.4f (reference on real %.4f)", profile.step, ts,
+    log.info("%s[%s]: GAN-test %.4f, GAN-train %.4f (reference on real %.4f)", settings.step, ts,
              gan_test, gtrain.test_accuracy, ref_real)
     notes = [*gmeta["notes"], f"GAN: {gmeta['description']}",
              f"reference CNN: {q.reference_real_size} real per class; GAN-test and GAN-train "
              f"on {q.samples_per_class} synthetic per class"]
     # The record's test accuracy is GAN-train's: the synthetic-only CNN on the real test set.
     record = classification_record(
-        experiment=profile.step, part=profile.part, cell={"train_set": ts, **variant_cell(smeta)}, seed=seed, profile=profile.name,
+        experiment=settings.step, part=settings.part, cell={"train_set": ts, **variant_cell(smeta)},
+        seed=seed, profile=settings.name,
         accuracy=gtrain.test_accuracy, loss=gtrain.test_loss, y_true=data.y_test,
         y_pred=gtrain.y_pred, train_images=len(y_syn), epochs_run=gtrain.epochs_run,
         train_seconds=float(gmeta["train_seconds"]), history=gmeta["history"], metrics=metrics,

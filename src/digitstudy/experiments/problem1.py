@@ -13,7 +13,6 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from digitstudy.config import Profile
 from digitstudy.config.p1 import DIAGNOSTIC_LABELS, L2_LABELS, SPLIT_LABELS
 from digitstudy.config.sections import SettingsView
 from digitstudy.features.mfcc import MfccFeatures
@@ -42,14 +41,16 @@ def labelled(cell: dict, variants: list[str]) -> dict:
     return {**cell, "variant": ", ".join(variants)} if variants else cell
 
 
-def split_features(profile: Profile, features: Path, split_index: int) -> tuple[MfccFeatures, dict, list]:
+def split_features(settings: SettingsView, features: Path,
+                   split_index: int) -> tuple[MfccFeatures, dict, list]:
     """The features under ``p1.splits.kinds[split_index]``; the cell keys and variant labels
     that split gives a record (index 0: the study rows' split)."""
-    kinds = profile.p1.splits.kinds
+    kinds = settings.p1.splits.kinds
     if not 0 <= split_index < len(kinds):
-        raise ValueError(f"split_index {split_index}: p1.splits.kinds has {len(kinds)} entries {kinds}")
+        raise ValueError(f"split_index {split_index}: p1.splits.kinds has {len(kinds)} "
+                         f"entries {kinds}")
     kind = kinds[split_index]
-    feats = MfccFeatures.load(features).resplit(kind, profile.p1.splits)
+    feats = MfccFeatures.load(features).resplit(kind, settings.p1.splits)
     cell = {"split": kind} if kind != "random" else {}
     return feats, cell, [SPLIT_LABELS[kind]] if split_index else []
 
@@ -73,12 +74,12 @@ def pad_flatten(seqs: list[np.ndarray], max_frames: int) -> np.ndarray:
     return out.reshape(len(seqs), -1)
 
 
-def classify(profile: SettingsView, x: dict[str, np.ndarray], y: dict[str, np.ndarray],
+def classify(settings: SettingsView, x: dict[str, np.ndarray], y: dict[str, np.ndarray],
              classifier_cfg, train_cfg, *, seed: int, cell: dict, result: Path,
              extra_seconds: float = 0.0, extra_history: dict | None = None,
              extra_metrics: dict | None = None, notes: list[str] | None = None) -> ResultRecord:
     """Train an MLP on (x, y)['train'] with val early stopping; test; write the record."""
-    experiment = profile.step
+    experiment = settings.step
     model = build_mlp(x["train"].shape[1], classifier_cfg, name=experiment.replace("-", "_"))
     fitted = fit(model, x["train"], y["train"], (x["val"], y["val"]), train_cfg,
                  loss="sparse_categorical_crossentropy", metrics=["accuracy"], seed=seed,
@@ -86,7 +87,7 @@ def classify(profile: SettingsView, x: dict[str, np.ndarray], y: dict[str, np.nd
     loss, acc, y_pred = evaluate_classifier(model, x["test"], y["test"])
     log.info("%s %s: test accuracy %.4f, loss %.4f", experiment, cell, acc, loss)
     record = classification_record(
-        experiment=experiment, part=profile.part, cell=cell, seed=seed, profile=profile.name,
+        experiment=experiment, part=settings.part, cell=cell, seed=seed, profile=settings.name,
         accuracy=acc, loss=loss, y_true=y["test"], y_pred=y_pred, train_images=len(y["train"]),
         epochs_run=fitted.epochs_run, train_seconds=fitted.seconds + extra_seconds,
         history={**fitted.history, **(extra_history or {})},
@@ -96,26 +97,27 @@ def classify(profile: SettingsView, x: dict[str, np.ndarray], y: dict[str, np.nd
     return record
 
 
-def baseline_step(profile: SettingsView, *, features: Path, result: Path, seed: int,
+def baseline_step(settings: SettingsView, *, features: Path, result: Path, seed: int,
                   split_index: int) -> ResultRecord:
-    """1.1: mean normalised MFCC (13-d) -> MLP 256-128-64-32, under ``p1.splits.kinds[split_index]``."""
+    """1.1: mean normalised MFCC (13-d) -> MLP 256-128-64-32, under
+    ``p1.splits.kinds[split_index]``."""
     seed_everything(seed)
-    feats, cell, variants = split_features(profile, features, split_index)
-    cfg = profile.p1.baseline
+    feats, cell, variants = split_features(settings, features, split_index)
+    cfg = settings.p1.baseline
     x = {s: mean_vectors(feats.sequences(s)) for s in SPLITS}
     y = {s: feats.split_labels(s) for s in SPLITS}
-    return classify(profile, x, y, cfg.classifier, cfg.train, seed=seed,
+    return classify(settings, x, y, cfg.classifier, cfg.train, seed=seed,
                     cell=labelled(cell, variants), result=result, notes=split_notes(feats, cell))
 
 
-def autoencoder_step(profile: SettingsView, *, features: Path, result: Path, bottleneck: int,
+def autoencoder_step(settings: SettingsView, *, features: Path, result: Path, bottleneck: int,
                      l2_scope: str, seed: int, split_index: int) -> ResultRecord:
     """1.2: padded+flattened MFCCs -> dense AE (one bottleneck, L2 on the ``l2_scope`` layers)
     -> encoder codes -> same MLP. Also records the reconstruction MSE (val/test, without the
     L2 term) and the dead bottleneck units (zero for every train and test utterance)."""
     seed_everything(seed)
-    feats, cell, variants = split_features(profile, features, split_index)
-    cfg = profile.p1.autoencoder
+    feats, cell, variants = split_features(settings, features, split_index)
+    cfg = settings.p1.autoencoder
     if l2_scope not in cfg.l2_scopes:
         raise ValueError(f"l2_scope {l2_scope!r} is not in p1.autoencoder.l2_scope / "
                          f"l2_scope_variants {cfg.l2_scopes}")
@@ -124,7 +126,7 @@ def autoencoder_step(profile: SettingsView, *, features: Path, result: Path, bot
     autoencoder, encoder = build_dense_autoencoder(flat["train"].shape[1], cfg.hidden_units,
                                                    bottleneck, cfg.l2, l2_scope=l2_scope)
     ae = fit(autoencoder, flat["train"], flat["train"], (flat["val"], flat["val"]), cfg.train,
-             loss="mse", seed=seed, name=f"{profile.step}[{bottleneck}, {l2_scope}] autoencoder")
+             loss="mse", seed=seed, name=f"{settings.step}[{bottleneck}, {l2_scope}] autoencoder")
     codes = {s: encoder.predict(flat[s], batch_size=256, verbose=0) for s in SPLITS}
     # one eager forward pass per split: predict() would trace a second model's predict
     # function, and retrace it for each split's shape, for a diagnostic
@@ -133,8 +135,9 @@ def autoencoder_step(profile: SettingsView, *, features: Path, result: Path, bot
     if l2_scope != cfg.l2_scope:
         variants = [L2_LABELS[l2_scope], *variants]
     return classify(
-        profile, codes, y, profile.p1.baseline.classifier, cfg.classifier_train,
-        seed=seed, cell=labelled({"bottleneck": bottleneck, "l2_scope": l2_scope, **cell}, variants),
+        settings, codes, y, settings.p1.baseline.classifier, cfg.classifier_train,
+        seed=seed,
+        cell=labelled({"bottleneck": bottleneck, "l2_scope": l2_scope, **cell}, variants),
         result=result, extra_seconds=ae.seconds,
         extra_history={f"autoencoder_{k}": v for k, v in ae.history.items()},
         extra_metrics={"autoencoder_val_loss": min(ae.history["val_loss"]),
@@ -146,12 +149,14 @@ def autoencoder_step(profile: SettingsView, *, features: Path, result: Path, bot
 
 
 def frame_pairs(seqs: list[np.ndarray]) -> np.ndarray:
-    """Consecutive frame pairs [f_t, f_t+1] of every utterance (a 1-frame utterance pairs with itself)."""
+    """Consecutive frame pairs [f_t, f_t+1] of every utterance (a 1-frame utterance pairs with
+    itself)."""
     return np.concatenate([np.concatenate([s[:-1], s[1:]], axis=1) if len(s) > 1
                            else np.concatenate([s, s], axis=1) for s in seqs]).astype(np.float32)
 
 
-def merger_examples(seqs: list[np.ndarray], encode) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+def merger_examples(seqs: list[np.ndarray],
+                    encode) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
     """Inputs (latent of pair t-2,t-1; frame t) and targets (latent of pair t-1,t) for t >= 2."""
     prev_pairs, frames, next_pairs = [], [], []
     for s in seqs:
@@ -211,15 +216,16 @@ def diagnostic_embeddings(kind: str, seqs: list[np.ndarray], encode) -> np.ndarr
     raise ValueError(f"p1.utterance.diagnostics: unknown diagnostic {kind!r}")
 
 
-def utterance_step(profile: SettingsView, *, features: Path, result: Path, seed: int) -> ResultRecord:
+def utterance_step(settings: SettingsView, *, features: Path, result: Path,
+                   seed: int) -> ResultRecord:
     """1.3: two-frame AE + merger -> 32-d utterance embedding -> improved MLP.
 
     Each of ``p1.utterance.diagnostics`` embeds the utterances another way with the same pair
     autoencoder, trains the same classifier on it, and writes its labelled record under
     ``result/extra/<diagnostic>/``."""
     seed_everything(seed)
-    feats, cell, _ = split_features(profile, features, 0)
-    cfg = profile.p1.utterance
+    feats, cell, _ = split_features(settings, features, 0)
+    cfg = settings.p1.utterance
     seqs = {s: feats.sequences(s) for s in SPLITS}
     y = {s: feats.split_labels(s) for s in SPLITS}
     n_mfcc = seqs["train"][0].shape[1]
@@ -242,7 +248,7 @@ def utterance_step(profile: SettingsView, *, features: Path, result: Path, seed:
     history.update({f"merger_{k}": v for k, v in mg.history.items()})
     ae_metrics = {"autoencoder_val_loss": min(ae.history["val_loss"])}
     record = classify(
-        profile, emb, y, cfg.classifier, cfg.classifier_train, seed=seed,
+        settings, emb, y, cfg.classifier, cfg.classifier_train, seed=seed,
         cell=cell, result=result, extra_seconds=ae.seconds + mg.seconds, extra_history=history,
         extra_metrics={**ae_metrics, "merger_val_loss": min(mg.history["val_loss"])},
         notes=split_notes(feats, cell),
@@ -250,10 +256,11 @@ def utterance_step(profile: SettingsView, *, features: Path, result: Path, seed:
     for kind in cfg.diagnostics:
         seed_everything(seed)
         diag = {s: diagnostic_embeddings(kind, seqs[s], encode) for s in SPLITS}
-        classify(profile, diag, y, cfg.classifier, cfg.classifier_train,
+        classify(settings, diag, y, cfg.classifier, cfg.classifier_train,
                  seed=seed, cell=labelled(cell, [DIAGNOSTIC_LABELS[kind]]),
                  result=result / EXTRA_DIR / kind, extra_seconds=ae.seconds,
-                 extra_metrics={**ae_metrics,
-                                "median_cosine_to_chained": median_cosine(diag["test"], emb["test"])},
+                 extra_metrics={
+                     **ae_metrics,
+                     "median_cosine_to_chained": median_cosine(diag["test"], emb["test"])},
                  notes=split_notes(feats, cell))
     return record

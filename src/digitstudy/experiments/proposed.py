@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from digitstudy.config import Profile
 from digitstudy.config.p3 import PROPOSED
 from digitstudy.config.sections import SettingsView
 from digitstudy.data.reduced_mnist import ReducedMNIST, load_reduced, per_class_prefix
@@ -31,9 +30,9 @@ log = logging.getLogger(__name__)
 
 
 
-def real_and_augmented(profile: Profile, data: ReducedMNIST, pools: Path) -> TrainingSet:
+def real_and_augmented(settings: SettingsView, data: ReducedMNIST, pools: Path) -> TrainingSet:
     """``proposed.real_size`` real + the first ``augmented_per_class`` augmented per class."""
-    cfg = profile.p3.proposed
+    cfg = settings.p3.proposed
     x_real, y_real = data.train_subset(cfg.real_size)
     x_pool, y_pool, meta = load_pool(pools, cfg.real_size, data.meta["fingerprint"])
     idx = per_class_prefix(y_pool, cfg.augmented_per_class, what=f"augmented images in {pools}")
@@ -44,19 +43,20 @@ def real_and_augmented(profile: Profile, data: ReducedMNIST, pools: Path) -> Tra
     return TrainingSet(x, y, desc, data.notes)
 
 
-def train_gan_proposed_step(profile: SettingsView, *, reduced: Path, pools: Path, gan: Path) -> None:
+def train_gan_proposed_step(settings: SettingsView, *, reduced: Path, pools: Path,
+                            gan: Path) -> None:
     """Study 3.4 step 2: the GAN trained on the real + augmented set (``proposed.gan_epochs``)."""
     data = load_reduced(reduced)
-    train_and_save_gan(profile, real_and_augmented(profile, data, pools), gan, train_set=PROPOSED,
-                       epochs=profile.p3.proposed.gan_epochs)
+    train_and_save_gan(settings, real_and_augmented(settings, data, pools), gan, train_set=PROPOSED,
+                       epochs=settings.p3.proposed.gan_epochs)
 
 
-def proposed_cell_step(profile: SettingsView, *, reduced: Path, pools: Path, synthetic: Path,
+def proposed_cell_step(settings: SettingsView, *, reduced: Path, pools: Path, synthetic: Path,
                        result: Path, synthetic_count: int, seed: int) -> ResultRecord:
     """One Table 6 cell: real + augmented + ``synthetic_count`` per class from the proposed GAN."""
-    cfg = profile.p3.proposed
+    cfg = settings.p3.proposed
     data = load_reduced(reduced)
-    train = real_and_augmented(profile, data, pools)
+    train = real_and_augmented(settings, data, pools)
     parts, notes = [(train.x, train.y)], train.notes
     if synthetic_count:
         x_syn, y_syn, meta = load_synthetic(synthetic, synthetic_count, PROPOSED)
@@ -64,4 +64,4 @@ def proposed_cell_step(profile: SettingsView, *, reduced: Path, pools: Path, syn
         notes = notes + meta["notes"]
     cell = {"real": cfg.real_size, "augmented": cfg.augmented_per_class,
             "synthetic": synthetic_count}
-    return run_cell(profile, cell, data, parts, seed=seed, notes=notes, result=result)
+    return run_cell(settings, cell, data, parts, seed=seed, notes=notes, result=result)

@@ -19,7 +19,7 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import librosa
 import numpy as np
@@ -30,6 +30,9 @@ from tqdm import tqdm
 from digitstudy.config.p1 import MfccConfig, SplitsConfig
 from digitstudy.data.fsdd import FsddError, load_fsdd_index, read_wav
 from digitstudy.features.npz_artifact import NpzArtifact
+
+if TYPE_CHECKING:
+    from digitstudy.config.sections import SettingsView
 
 log = logging.getLogger(__name__)
 
@@ -217,8 +220,8 @@ def extract(folder: Path, cfg: MfccConfig) -> MfccFeatures:
                         std.astype(np.float32), sr)
 
 
-def mfcc_step(profile, *, dataset: Path, features: Path) -> None:
-    feats = extract(dataset, profile.p1.mfcc)
+def mfcc_step(settings: SettingsView, *, dataset: Path, features: Path) -> None:
+    feats = extract(dataset, settings.p1.mfcc)
     feats.save(features, compress=True)
     counts = {s: int((feats.split == i).sum()) for i, s in enumerate(SPLITS)}
     summary = {"utterances": counts, "max_frames": feats.max_frames,

@@ -14,7 +14,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import librosa
 import matplotlib
@@ -25,6 +25,9 @@ from digitstudy.config.p4 import SpectrogramConfig
 from digitstudy.data.fsdd import load_fsdd_index
 from digitstudy.features.mfcc import SPLITS, decode_all, stratified_split
 from digitstudy.features.npz_artifact import NpzArtifact
+
+if TYPE_CHECKING:
+    from digitstudy.config.sections import SettingsView
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,9 @@ def colormap_lut(name: str) -> np.ndarray:
     try:
         cmap = matplotlib.colormaps[name]
     except KeyError:
-        raise ValueError(f"p4b.spectrogram.colormap: unknown matplotlib colormap {name!r}") from None
+        raise ValueError(
+            f"p4b.spectrogram.colormap: unknown matplotlib colormap {name!r}"
+        ) from None
     return np.round(cmap(np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
 
 
@@ -135,11 +140,11 @@ def extract(folder: Path, cfg: SpectrogramConfig, split_cfg) -> SpectrogramImage
                              stratified_split(labels, split_cfg), sr)
 
 
-def spectrogram_images_step(profile, *, dataset: Path, images: Path) -> None:
+def spectrogram_images_step(settings: SettingsView, *, dataset: Path, images: Path) -> None:
     """FSDD wavs -> 128x128 RGB spectrogram images, 80/10/10 stratified split, + a preview."""
     from digitstudy.image_grid import plot_image_grid
 
-    cfg = profile.p4b
+    cfg = settings.p4b
     result = extract(dataset, cfg.spectrogram, cfg)
     result.save(images)
     first = [int(np.flatnonzero(result.labels == d)[0]) for d in np.unique(result.labels)]

@@ -49,7 +49,8 @@ def dead_units(codes: np.ndarray) -> int:
     return int((np.asarray(codes).max(axis=0) <= 0).sum())
 
 
-def build_pair_autoencoder(frame_dim: int, hidden: int, latent: int) -> tuple[keras.Model, keras.Model]:
+def build_pair_autoencoder(frame_dim: int, hidden: int,
+                           latent: int) -> tuple[keras.Model, keras.Model]:
     """Two concatenated frames (2*frame_dim) -> hidden -> latent -> hidden -> 2*frame_dim."""
     return build_dense_autoencoder(2 * frame_dim, hidden, latent, l2=0.0, name="pair_autoencoder",
                                    l2_scope="none")

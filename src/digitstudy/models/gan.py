@@ -115,7 +115,8 @@ def build_generator(arch: GanArchitecture) -> keras.Model:
     noise = keras.Input((arch.noise_dim,), name="noise")
     label = _label_input("label")
     emb = keras.layers.Flatten(name="label_flat")(
-        keras.layers.Embedding(NUM_CLASSES, arch.label_embedding_dim, name="label_embedding")(label))
+        keras.layers.Embedding(NUM_CLASSES, arch.label_embedding_dim,
+                               name="label_embedding")(label))
     h = keras.layers.Concatenate(name="noise_label")([noise, emb])
     h = keras.layers.Dense(7 * 7 * f0, use_bias=False, name="fc")(h)
     h = keras.layers.BatchNormalization(name="fc_bn")(h)
@@ -270,7 +271,8 @@ class ConditionalGAN(keras.Model):
                 ("c_loss", c_loss), ("c_acc", accuracy(reported["real_class"]))]
 
     def train_step(self, *args):
-        """One D, aux-classifier and G update. JAX calls ``(state, data)``, TensorFlow ``(data)``."""
+        """One D, aux-classifier and G update. JAX calls ``(state, data)``, TensorFlow
+        ``(data)``."""
         if keras.backend.backend() == "jax":
             return self._jax_train_step(*args)
         if keras.backend.backend() == "tensorflow":
@@ -485,10 +487,19 @@ class GanTrainResult:
     aux_weights: str | None  # the aux base weights actually used
 
 
-def train_conditional_gan(x: np.ndarray, y: np.ndarray, arch: GanArchitecture,
-                          train: GanTrainConfig, *, checkpoint_dir: Path, seed: int, name: str,
-                          epochs: int | None = None, run_eagerly: bool = False,
-                          callbacks: list[keras.callbacks.Callback] | None = None) -> GanTrainResult:
+def train_conditional_gan(
+    x: np.ndarray,
+    y: np.ndarray,
+    arch: GanArchitecture,
+    train: GanTrainConfig,
+    *,
+    checkpoint_dir: Path,
+    seed: int,
+    name: str,
+    epochs: int | None = None,
+    run_eagerly: bool = False,
+    callbacks: list[keras.callbacks.Callback] | None = None,
+) -> GanTrainResult:
     """Train (or resume) a conditional GAN on images ``x`` (uint8 or [0, 1]) with labels ``y``.
 
     A checkpoint in ``checkpoint_dir`` (from an interrupted run with the same config) is

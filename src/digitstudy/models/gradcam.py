@@ -21,7 +21,8 @@ def _gradient(fn, x):
             tape.watch(x)
             total, aux = fn(x)
         return tape.gradient(total, x), aux
-    raise NotImplementedError(f"grad_cam runs under the tensorflow and jax backends, not {backend!r}")
+    raise NotImplementedError(f"grad_cam runs under the tensorflow and jax backends, not "
+                              f"{backend!r}")
 
 
 def grad_cam(model: keras.Model, images: np.ndarray, layer_name: str,

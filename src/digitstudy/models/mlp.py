@@ -8,7 +8,8 @@ from keras import layers
 from digitstudy.config.p1 import MlpConfig
 
 
-def build_mlp(input_dim: int, cfg: MlpConfig, num_classes: int = 10, name: str = "mlp") -> keras.Model:
+def build_mlp(input_dim: int, cfg: MlpConfig, num_classes: int = 10,
+              name: str = "mlp") -> keras.Model:
     """Dense(ReLU) [-> BatchNorm] -> Dropout per hidden layer, then softmax."""
     inputs = keras.Input((input_dim,), name="features")
     x = inputs

@@ -71,7 +71,9 @@ class Claim:
 
 @cache
 def study_claims() -> tuple[Claim, ...]:
-    raw = yaml.safe_load((resources.files("digitstudy.reporting") / "study_claims.yaml").read_text())
+    raw = yaml.safe_load(
+        (resources.files("digitstudy.reporting") / "study_claims.yaml").read_text()
+    )
     return tuple(Claim(c["id"], str(c["section"]), c["claim"], tuple(
         Comparison(tuple(map(parse_ref, p["more"])), tuple(map(parse_ref, p["less"])))
         for p in c["compare"])) for c in raw)
@@ -207,7 +209,9 @@ def study_text(part: ComparisonResult, cells: dict[Key, Cell]) -> str:
         return f"{_side(comp.more)} > {_side(comp.less)}"
     if len(comp.keys) == 2:
         a, b = (cells[k].study_value for k in comp.keys)
-        return f"{_side(comp.more)} {a:.4f} > {_side(comp.less)} {b:.4f} ({signed(part.study_diff)})"
+        return (
+            f"{_side(comp.more)} {a:.4f} > {_side(comp.less)} {b:.4f} ({signed(part.study_diff)})"
+        )
     return f"{_side(comp.more)} > {_side(comp.less)}: {signed(part.study_diff)}"
 
 

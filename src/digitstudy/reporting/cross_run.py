@@ -133,7 +133,8 @@ def write_cross_run_report(runs: Mapping[str, str | Path], out_dir: str | Path) 
     tables, notes = comparison_tables(long)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"md": out / "cross_run.md", "csv": out / "cross_run.csv", "html": out / "cross_run.html"}
+    paths = {"md": out / "cross_run.md", "csv": out / "cross_run.csv",
+             "html": out / "cross_run.html"}
     paths["md"].write_text(to_markdown(tables, notes, names))
     paths["html"].write_text(to_html(tables, notes, names))
     pd.concat([f.assign(table=t) for t, f in tables.items()], ignore_index=True)[

@@ -12,8 +12,10 @@ from __future__ import annotations
 from digitstudy.reporting.records import ResultRecord
 
 FSDD_PER_DIGIT = 300  # recordings per digit in FSDD v1.0.10 (3000 in all)
-PART_TITLES = {"p1": "Problem 1 (spoken digits, MFCCs)", "p2": "Problem 2 (ReducedMNIST, augmentation)",
-               "p3": "Problem 3 (ReducedMNIST, GANs)", "p4a": "Problem 4A (attention, ReducedMNIST)",
+PART_TITLES = {"p1": "Problem 1 (spoken digits, MFCCs)",
+               "p2": "Problem 2 (ReducedMNIST, augmentation)",
+               "p3": "Problem 3 (ReducedMNIST, GANs)",
+               "p4a": "Problem 4A (attention, ReducedMNIST)",
                "p4b": "Problem 4B (attention, FSDD spectrograms)"}
 
 
@@ -31,7 +33,11 @@ def _epochs(section: dict, prefix: str = "") -> dict[str, int]:
 
 
 def _scale(run: int, study: int) -> str:
-    return f"{run} of the study's {study} ({run / study:.2g}x)" if run != study else f"{run} (as the study)"
+    return (
+        f"{run} of the study's {study} ({run / study:.2g}x)"
+        if run != study
+        else f"{run} (as the study)"
+    )
 
 
 SPLIT_METRICS = ("train_images", "val_images", "test_images")
@@ -80,10 +86,12 @@ def part_lines(part: str, profile, study, records: list[ResultRecord],
                      + f" (study {'/'.join(map(str, study_split))})")
     if part in ("p2", "p3"):
         r, s = profile.p2.reduced, study.p2.reduced
-        lines.append(f"ReducedMNIST per class: train {_scale(r.train_per_class, s.train_per_class)}, "
+        lines.append(f"ReducedMNIST per class: train "
+                     f"{_scale(r.train_per_class, s.train_per_class)}, "
                      f"test {_scale(r.test_per_class, s.test_per_class)}")
     if part == "p4a":
-        lines.append(f"images per class: train {_scale(run_cfg.train_per_class, study_cfg.train_per_class)}, "
+        lines.append(f"images per class: train "
+                     f"{_scale(run_cfg.train_per_class, study_cfg.train_per_class)}, "
                      f"test {_scale(run_cfg.test_per_class, study_cfg.test_per_class)}")
     run_epochs, study_epochs = _epochs(run_cfg.model_dump()), _epochs(study_cfg.model_dump())
     if run_epochs:

@@ -33,7 +33,8 @@ def study_cells(records: list[ResultRecord]) -> list[ResultRecord]:
     return [r for r in records if "variant" not in r.cell]
 
 
-def by_variant(records: list[ResultRecord], experiment: Step, **cell) -> dict[str, list[ResultRecord]]:
+def by_variant(records: list[ResultRecord], experiment: Step,
+               **cell) -> dict[str, list[ResultRecord]]:
     """The labelled variant records of ``experiment`` (and ``cell``), by label, in label order."""
     out: dict[str, list[ResultRecord]] = {}
     for r in select(records, experiment, **cell):
@@ -66,7 +67,8 @@ def variant_rows(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
               for (dim, label), rs in sorted(groups.items())]
     for label, rs in by_variant(records, P1_UTTERANCE_EMBEDDING).items():
         row = f"Approach B diagnostic: {label}"
-        cells += [Cell(t, row, ACC, None, metric_runs(rs, "test_accuracy"), variant_of="Approach B"),
+        cells += [Cell(t, row, ACC, None, metric_runs(rs, "test_accuracy"),
+                       variant_of="Approach B"),
                   Cell(t, row, "Median cosine to the chained embedding (test)", None,
                        metric_runs(rs, "median_cosine_to_chained"), variant_of="Approach B")]
     return cells
@@ -86,17 +88,21 @@ def table_1(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     t = "Table 1"
     return [
         Cell(t, "Baseline", ACC, table_acc, metric_runs(base, "test_accuracy")),
-        Cell(t, "Baseline", f"{ACC} (as printed in 1.1.2)", text_acc, metric_runs(base, "test_accuracy")),
+        Cell(t, "Baseline", f"{ACC} (as printed in 1.1.2)", text_acc,
+             metric_runs(base, "test_accuracy")),
         Cell(t, "Baseline", "Test loss (1.1.2)", ref["baseline_mean_mfcc_mlp"]["test_loss"],
              metric_runs(base, "test_loss")),
-        Cell(t, "Baseline", DIM, ref["baseline_mean_mfcc_mlp"]["feature_dim"], metric_runs(base, "feature_dim"), kind="fact"),
+        Cell(t, "Baseline", DIM, ref["baseline_mean_mfcc_mlp"]["feature_dim"],
+             metric_runs(base, "feature_dim"), kind="fact"),
         Cell(t, "Approach A (300D)", ACC, ref["approach_a_300d"]["test_accuracy"],
              metric_runs(a300, "test_accuracy")),
         Cell(t, "Approach A (300D)", DIM, ref["approach_a_300d"]["feature_dim"],
              metric_runs(a300, "feature_dim"), kind="fact"),
-        Cell(t, "Approach A (range)", "Lowest test accuracy", min(study_tables()["table_1_sweep"].values()),
+        Cell(t, "Approach A (range)", "Lowest test accuracy",
+             min(study_tables()["table_1_sweep"].values()),
              per_dim.get(lo, Runs())),
-        Cell(t, "Approach A (range)", "Highest test accuracy", max(study_tables()["table_1_sweep"].values()),
+        Cell(t, "Approach A (range)", "Highest test accuracy",
+             max(study_tables()["table_1_sweep"].values()),
              per_dim.get(hi, Runs())),
         Cell(t, "Approach B", ACC, ref["approach_b_utterance_embedding"]["test_accuracy"],
              metric_runs(b, "test_accuracy")),
@@ -107,7 +113,8 @@ def table_1(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
 
 
 def _scope_variants(records: list[ResultRecord]) -> dict[str, dict[int, list[ResultRecord]]]:
-    """Approach A variants that differ from the study rows by L2 scope only: label -> dim -> records."""
+    """Approach A variants that differ from the study rows by L2 scope only: label -> dim ->
+    records."""
     out: dict[str, dict[int, list[ResultRecord]]] = {}
     for label, rs in by_variant(records, P1_AUTOENCODER).items():
         for r in rs:
@@ -142,7 +149,8 @@ def autoencoder_table(records: list[ResultRecord], ctx: ReportContext) -> list[C
         if AE_MEASURES[0][0] not in r.metrics:  # a record from before these were measured
             continue
         label = r.cell.get("variant", f"study: {L2_LABELS[r.cell.get('l2_scope', 'all')]}")
-        groups.setdefault((int(r.cell["bottleneck"]), "variant" in r.cell, str(label)), []).append(r)
+        groups.setdefault((int(r.cell["bottleneck"]), "variant" in r.cell, str(label)),
+                          []).append(r)
     return [Cell("Table 1 autoencoders", f"{dim}D ({label})", name, None, metric_runs(rs, key),
                  digits=digits)
             for (dim, _, label), rs in sorted(groups.items()) for key, name, digits in AE_MEASURES]
@@ -167,8 +175,8 @@ TABLE_1_NOTE = (
 
 TABLES: list[TableSpec] = []  # this part's tables, in report order (reporting.study_tables)
 add_spec = TABLES.append
-add_spec(TableSpec("Table 1", "Problem 1: baseline, Approach A and Approach B (test accuracy)", "p1",
-                   table_1, note=TABLE_1_NOTE))
+add_spec(TableSpec("Table 1", "Problem 1: baseline, Approach A and Approach B (test accuracy)",
+                   "p1", table_1, note=TABLE_1_NOTE))
 add_spec(TableSpec("Table 1 sweep", "Problem 1, Approach A: test accuracy per bottleneck dimension "
                    "(section 1.2.2, Figure 2), with the L2-scope variants beside each", "p1",
                    table_1_sweep))
@@ -214,7 +222,8 @@ def figures(records: list[ResultRecord], out: Path) -> list[Figure]:
     if per_dim:
         base = metric_runs(select(study, P1_BASELINE), "test_accuracy")
         ref = study_tables()
-        path = plots.bottleneck_sweep(per_dim, ref["table_1_sweep"], sum(base) / len(base) if base else None,
+        path = plots.bottleneck_sweep(per_dim, ref["table_1_sweep"],
+                                      sum(base) / len(base) if base else None,
                                       ref["table_1"]["baseline_mean_mfcc_mlp"]["test_accuracy"][0],
                                       out / "p1-bottleneck-sweep.png",
                                       intervals=_intervals(per_dim))

@@ -32,7 +32,8 @@ def _variant(r: ResultRecord) -> str:
 
 def _row_quality(label: str, quality: list[ResultRecord], variant_of: str = "") -> list[Cell]:
     """GAN-test / GAN-train / diversity of the size-specific GAN (or pool) behind a row."""
-    return [Cell("Table 5", label, column, None, metric_runs(quality, metric), variant_of=variant_of)
+    return [Cell("Table 5", label, column, None, metric_runs(quality, metric),
+                 variant_of=variant_of)
             for metric, column in ROW_QUALITY]
 
 
@@ -49,8 +50,8 @@ def table_5(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
     quality: dict[tuple[int, str], list[ResultRecord]] = {}
     for r in select(records, P3_GAN_QUALITY):
         if str(r.cell["train_set"]).isdigit():
-            quality.setdefault((study_size(int(r.cell["train_set"]), scale), _variant(r)),
-                               []).append(r)
+            at = (study_size(int(r.cell["train_set"]), scale), _variant(r))
+            quality.setdefault(at, []).append(r)
     rows = sorted({k[0] for k in runs} | set(study))
     cells = []
     for row in rows:
@@ -115,7 +116,8 @@ def gan_quality(records: list[ResultRecord], ctx: ReportContext) -> list[Cell]:
                   key=lambda t: (not t.isdigit(), int(t) if t.isdigit() else 0, t))
     for ts in sets:
         for variant in sorted({_variant(r) for r in select(quality, P3_GAN_QUALITY, train_set=ts)}):
-            recs = [r for r in select(quality, P3_GAN_QUALITY, train_set=ts) if _variant(r) == variant]
+            recs = [r for r in select(quality, P3_GAN_QUALITY, train_set=ts)
+                    if _variant(r) == variant]
             row = (f"{study_size(int(ts), ctx.study_scale)} per class" if ts.isdigit()
                    else {"full": "full MNIST", "proposed": "300 real + 1000 augmented"}.get(ts, ts))
             row += f" [{variant}]" if variant else ""
@@ -142,13 +144,15 @@ add_spec(TableSpec("Table 5", "Problem 3: CNN accuracy, real x synthetic per cla
                    "digits gives their label p >= p3.filter.threshold (beyond the study). "
                    "Each entry: study / this run (delta; * where it exceeds 1.96 SE), the "
                    "specific and the full GAN on one line each.",
-                   layout=lambda cells: matrix_grid(cells, corner="Real per class \u2193 / synthetic \u2192")))
+                   layout=lambda cells: matrix_grid(
+                       cells, corner="Real per class \u2193 / synthetic \u2192")))
 add_spec(TableSpec("Table 6", "Problem 3, proposed pipeline: 300 real + 1000 augmented per class "
                    "-> GAN -> synthetic", "p3", table_6,
                    note="Each entry: study / this run (delta; * where it exceeds 1.96 SE).",
                    layout=lambda cells: matrix_grid(cells, corner="Training set")))
 add_spec(TableSpec("GAN quality", "Beyond the study: why a GAN helps or hurts", "p3", gan_quality,
                    note="GAN-test: a CNN trained on real digits classifies the synthetic ones "
-                   "(do they look like their label? 0.10 is chance: an undertrained GAN). GAN-train: a CNN trained on synthetic digits "
+                   "(do they look like their label? 0.10 is chance: an undertrained GAN). "
+                   "GAN-train: a CNN trained on synthetic digits "
                    "only, tested on the real test set (are they diverse and useful?). Diversity "
                    "< 1: synthetic digits of a class vary less than real ones."))

@@ -124,12 +124,26 @@ def significance_summary(table: str) -> Callable[[list[ResultRecord], ReportCont
 
 TABLES: list[TableSpec] = []  # this part's tables, in report order (reporting.study_tables)
 add_spec = TABLES.append
-add_spec(TableSpec("Table 10", "Problem 4 Part A: attention on ReducedMNIST (the study: 5000 train / 1000 test)",
-                   "p4a", attention_table("Table 10"), summary=significance_summary("Table 10"),
-                   note="The study's times are CPU seconds for 10 epochs; this run's are this "
-                   "machine's. Seconds/accuracy vs base: mean \u00b1 sd over seeds of the per-seed "
-                   "differences to the base CNN. Paired test p: permutation test on per-item "
-                   "correctness over the paired seeds; Holm p: adjusted across the table's models."))
-add_spec(TableSpec("Table 13", "Problem 4 Part B: attention on FSDD spectrogram images", "p4b",
-                   attention_table("Table 13"), summary=significance_summary("Table 13"),
-                   note="The study's times are on a T4 GPU; its accuracies are on 256 test images."))
+add_spec(
+    TableSpec(
+        "Table 10",
+        "Problem 4 Part A: attention on ReducedMNIST (the study: 5000 train / 1000 test)",
+        "p4a",
+        attention_table("Table 10"),
+        summary=significance_summary("Table 10"),
+        note="The study's times are CPU seconds for 10 epochs; this run's are this "
+        "machine's. Seconds/accuracy vs base: mean \u00b1 sd over seeds of the per-seed "
+        "differences to the base CNN. Paired test p: permutation test on per-item "
+        "correctness over the paired seeds; Holm p: adjusted across the table's models.",
+    )
+)
+add_spec(
+    TableSpec(
+        "Table 13",
+        "Problem 4 Part B: attention on FSDD spectrogram images",
+        "p4b",
+        attention_table("Table 13"),
+        summary=significance_summary("Table 13"),
+        note="The study's times are on a T4 GPU; its accuracies are on 256 test images.",
+    )
+)

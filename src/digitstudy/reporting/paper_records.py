@@ -102,7 +102,8 @@ def write_paper_report(csv: Path, out: Path) -> list[dict]:
     seeds = frame.groupby(["table"]).seed.nunique()
     meta = {"source": str(csv), "cells": int(frame.groupby(["table", "row", "column"]).ngroups),
             "values": len(frame), "profile": "paper"}
-    intro = ["Paper-profile cells transcribed from docs/paper-runs.md (docs/paper-records/README.md). "
+    intro = ["Paper-profile cells transcribed from docs/paper-runs.md "
+             "(docs/paper-records/README.md). "
              "Their record folders are not in the repository: no per-item predictions, so "
              "every verdict uses the SE of the difference (no paired tests), and the only "
              "figures are the forest plots.",

@@ -35,8 +35,8 @@ def legend_below(ax, handles=None, labels=None, ncol: int = 4) -> None:
 
 
 def training_curves(record: ResultRecord, path: Path, title: str, prefix: str = "") -> Path:
-    """Train/val accuracy (left axis) and loss (right axis) per epoch, as the study's Figures 1, 3, 4.
-    The title says "training curves" so it never reads like the confusion matrix's."""
+    """Train/val accuracy (left axis) and loss (right axis) per epoch, as the study's Figures
+    1, 3, 4. The title says "training curves" so it never reads like the confusion matrix's."""
     h = record.history
     fig, ax_acc = plt.subplots(figsize=(7, 4.4))
     ax_loss = ax_acc.twinx()
@@ -58,7 +58,8 @@ def training_curves(record: ResultRecord, path: Path, title: str, prefix: str = 
     return save(fig, path)
 
 
-def bottleneck_sweep(run: dict[int, list[float]], study: dict[int, float], baseline_run: float | None,
+def bottleneck_sweep(run: dict[int, list[float]], study: dict[int, float],
+                     baseline_run: float | None,
                      baseline_study: float, path: Path,
                      intervals: dict[int, tuple[float, float]] | None = None) -> Path:
     """Test accuracy vs bottleneck (run mean with its 95% interval where known, else +/- sd
@@ -67,7 +68,8 @@ def bottleneck_sweep(run: dict[int, list[float]], study: dict[int, float], basel
     dims = sorted(run)
     means = [np.mean(run[d]) for d in dims]
     if intervals and all(d in intervals for d in dims):
-        yerr = np.array([[m - intervals[d][0], intervals[d][1] - m] for d, m in zip(dims, means, strict=True)]).T
+        yerr = np.array([[m - intervals[d][0], intervals[d][1] - m] for d,
+                         m in zip(dims, means, strict=True)]).T
         label = "this run (95% interval)"
     else:
         yerr = [np.std(run[d], ddof=1) if len(run[d]) > 1 else 0.0 for d in dims]
@@ -105,13 +107,15 @@ def confusion_matrix(record: ResultRecord, path: Path, title: str, classes: int 
     return save(fig, path)
 
 
-def forest(labels: list[str], deltas: list[float], ses: list[float], path: Path, title: str) -> Path:
+def forest(labels: list[str], deltas: list[float], ses: list[float], path: Path,
+           title: str) -> Path:
     """This run minus the study per cell, with its 95% interval (1.96 SE of the difference):
     a bar that crosses 0 is a cell where the run agrees with the study."""
     n = len(labels)
     fig, ax = plt.subplots(figsize=(7, 0.8 + 0.28 * n))
     y = np.arange(n)[::-1]
-    colours = ["tab:red" if abs(d) > 1.96 * s else "tab:blue" for d, s in zip(deltas, ses, strict=True)]
+    colours = ["tab:red" if abs(d) > 1.96 * s else "tab:blue" for d,
+               s in zip(deltas, ses, strict=True)]
     for x, yy, s, c in zip(deltas, y, ses, colours, strict=True):
         ax.errorbar([x], [yy], xerr=[1.96 * s], fmt="none", ecolor=c, capsize=2)
     ax.scatter(deltas, y, c=colours, s=14, zorder=3)

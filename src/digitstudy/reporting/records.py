@@ -28,14 +28,17 @@ class ResultRecord(BaseModel):
 
     experiment: str  # step that produced it, e.g. "p1-autoencoder"
     part: str  # p1, p2, p3, p4a, p4b
-    cell: dict[str, CellValue] = Field(default_factory=dict)  # grid coordinates, e.g. {"bottleneck": 300}
+    cell: dict[str, CellValue] = Field(
+        default_factory=dict
+    )  # grid coordinates, e.g. {"bottleneck": 300}
     seed: int
     profile: str
     metrics: dict[str, float]  # at least test_accuracy; accuracies are fractions in [0, 1]
     train_seconds: float
     history: dict[str, list[float]] = Field(default_factory=dict)  # per-epoch Keras history
     predictions: Predictions | None = None
-    files: dict[str, str] = Field(default_factory=dict)  # extra outputs (plots, maps), relative paths
+    files: dict[str,
+                str] = Field(default_factory=dict)  # extra outputs (plots, maps), relative paths
     notes: list[str] = Field(default_factory=list)  # deviations from the protocol, substitutions
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 

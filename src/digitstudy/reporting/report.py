@@ -18,6 +18,7 @@ import re
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -43,6 +44,9 @@ from digitstudy.reporting.tables import (
     facts_line,
 )
 
+if TYPE_CHECKING:
+    from digitstudy.config.sections import SettingsView
+
 log = logging.getLogger(__name__)
 
 def slug(*parts: str) -> str:
@@ -56,7 +60,8 @@ def headline_metrics(frame: pd.DataFrame) -> dict[str, float]:
     if "kind" in filled.columns:
         filled = filled[filled.kind != "fact"]
     return {slug(t, r, c): round(float(v), 6)
-            for t, r, c, v in zip(filled.table, filled.row, filled.column, filled.run_value, strict=True)}
+            for t, r, c, v in zip(filled.table, filled.row, filled.column, filled.run_value,
+                                  strict=True)}
 
 
 def _img(path: Path) -> str:
@@ -89,8 +94,10 @@ STYLE = ("body{font-family:sans-serif;max-width:1200px;margin:1.5em auto;padding
 def _figures_html(figures: list[Figure]) -> str:
     shown = [f for f in figures if not f.folded]
     folded = [f for f in figures if f.folded]
-    out = "".join(f"<figure>{_img(f.path)}<figcaption>{html.escape(f.caption)}</figcaption></figure>"
-                  for f in shown)
+    out = "".join(
+        f"<figure>{_img(f.path)}<figcaption>{html.escape(f.caption)}</figcaption></figure>"
+        for f in shown
+    )
     if folded:
         out += (f"<details><summary>{len(folded)} more figure(s): training curves, confusion "
                 "matrices, other seeds</summary>"
@@ -318,7 +325,8 @@ def fan_in_paths(inputs: dict) -> dict[str, list[str]]:
     return paths
 
 
-def aggregate_step(profile, *, results: list[Path], figures: list[Path], report: Path,
+def aggregate_step(settings: SettingsView, *, results: list[Path], figures: list[Path],
+                   report: Path,
                    run_id: str, parts: str, fsdd_source: str = "", mnist_source: str = "") -> None:
     """Every result record of the run (the DAG creates tasks for the selected ``parts`` only)
     and the data steps' figures into the report; the sources say where each dataset came
@@ -329,6 +337,6 @@ def aggregate_step(profile, *, results: list[Path], figures: list[Path], report:
     if not records:
         raise ValueError(f"aggregate-results got no result records (parts {parts!r})")
     log.info("aggregate-results: %d records from parts %s", len(records), parts)
-    write_report(records, report, run_id or "unnamed-run", profile.name, record_dirs=dirs,
-                 extra=extra_figures(figures), study_scale=profile.study_scale, profile=profile,
+    write_report(records, report, run_id or "unnamed-run", settings.name, record_dirs=dirs,
+                 extra=extra_figures(figures), study_scale=settings.study_scale, profile=settings,
                  sources=sources)

@@ -115,7 +115,9 @@ def table5_over_seeds(rows: dict[str, dict[int, list[ResultRecord]]],
                 delta = _pm(c.accuracy[0] - b.accuracy[0], se)
                 p = f"{c.pvalue:.2g} ({c.p_holm:.2g})"
                 if row == FILTERED:
-                    delta += " (goal met)" if c.accuracy[0] >= b.accuracy[0] - b_se else " (goal missed)"
+                    delta += (
+                        " (goal met)" if c.accuracy[0] >= b.accuracy[0] - b_se else " (goal missed)"
+                    )
             lines.append([str(count), row, DASH if ref is None else f"{ref:.4f}",
                           *(f"{acc[s]:.4f}" if s in acc else DASH for s in seeds),
                           fmt(*c.accuracy), delta, p])

@@ -62,7 +62,8 @@ class PairedTest:
     n_items: int | None = None  # test items (permutation test)
 
 
-def sign_flip_pvalue(differences: Iterable[int], *, settings: SignificanceSettings = SignificanceSettings(),
+def sign_flip_pvalue(differences: Iterable[int], *,
+                     settings: SignificanceSettings = SignificanceSettings(),
                      ) -> tuple[float, bool]:
     """Two-sided sign-flip p-value of integer per-item differences; (p, exact?).
 
@@ -200,8 +201,11 @@ def paired_test(runs: list[ResultRecord], bases: list[ResultRecord],
     return None if p is None else PairedTest("paired t over seeds", p, len(runs))
 
 
-def compare_to_baseline(records: Iterable[ResultRecord], baseline: str,
-                        settings: SignificanceSettings = SignificanceSettings()) -> list[ModelComparison]:
+def compare_to_baseline(
+    records: Iterable[ResultRecord],
+    baseline: str,
+    settings: SignificanceSettings = SignificanceSettings(),
+) -> list[ModelComparison]:
     """Per model (in record order, baseline first): mean +/- sd over seeds, the per-seed
     differences to the baseline, the paired test and its Holm-adjusted p-value.
 

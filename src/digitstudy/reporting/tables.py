@@ -1,13 +1,13 @@
 """Comparison tables: every run value beside the study's value and the delta.
 
-A table is built by a :class:`TableSpec` from the result records; each part lists its
-specs in its ``TABLES`` (``p1.py`` ... ``p4.py``), gathered in ``study_tables``. Runs over several seeds are averaged; the
-tables show mean +/- sd where there is more than one. A test accuracy whose test-set size
-is known (the record's paired predictions) gets its 95% interval, the SE of its difference
-to the study's value (test-set SE of both sides plus the seed spread,
-``intervals.difference_se``) and a mark saying whether the difference exceeds it. A
-``fact`` cell (a feature dimension) is a property of the setup, shown beside the study's
-but not compared.
+A table is built by a :class:`TableSpec` from the result records; each part lists its specs
+in its ``TABLES`` (``p1.py`` ... ``p4.py``), gathered in ``study_tables``. Runs over several
+seeds are averaged; the tables show mean +/- sd where there is more than one. A test
+accuracy whose test-set size is known (the record's paired predictions) gets its 95%
+interval, the SE of its difference to the study's value (test-set SE of both sides plus the
+seed spread, ``intervals.difference_se``) and a mark saying whether the difference exceeds
+it. A ``fact`` cell (a feature dimension) is a property of the setup, shown beside the
+study's but not compared.
 """
 
 from __future__ import annotations
@@ -36,12 +36,13 @@ CSV_COLUMNS = ["table", "row", "column", "study_value", "run_value", "delta"]
 EXTRA_COLUMNS = ["kind", "n_test", "ci_low", "ci_high", "p_value", "se_diff"]
 LEGEND = ("Accuracies are fractions of the test set; this run = mean \u00b1 sd over its seeds "
           "(n = seeds); delta = this run \u2212 study. 95% interval: Wilson score interval of "
-          "the mean test accuracy (n = test items of one seed; the seeds share them). SE of delta = "
-          "sqrt(p(1\u2212p)/n + s(1\u2212s)/N + sd\u00b2/k): this run's mean p on its n test "
-          "items (one seed's test set, shared by the seeds), the study's value s on its N test "
-          "items (where the study gives them), and the spread sd of this run's k seeds (k \u2265 2); "
-          "the study's own seed spread is unknown and not included. Significant: |delta| > "
-          "1.96 SE (two-sided normal test, p < 0.05).")
+          "the mean test accuracy (n = test items of one seed; the seeds share them). "
+          "SE of delta = sqrt(p(1\u2212p)/n + s(1\u2212s)/N + sd\u00b2/k): this run's mean p "
+          "on its n test items (one seed's test set, shared by the seeds), the study's value "
+          "s on its N test items (where the study gives them), and the spread sd of this "
+          "run's k seeds "
+          "(k \u2265 2); the study's own seed spread is unknown and not included. "
+          "Significant: |delta| > 1.96 SE (two-sided normal test, p < 0.05).")
 
 
 class Runs(list):
