@@ -32,7 +32,7 @@ def run(*args, timeout=1800, **kw) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def cluster(node_lock):
     if os.geteuid() != 0:
         missing_tool("root", "the local cluster runs containerd and a kubelet", "sudo make test")
     missing = run("localkfp/cluster_build.sh", "--check")
