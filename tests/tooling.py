@@ -7,8 +7,6 @@ with the reason and the command that installs what is missing."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 
 import pytest
@@ -25,14 +23,3 @@ def missing_tool(tool: str, reason: str, install: str) -> None:
         pytest.fail(f"CI=true and {message}", pytrace=False)
     pytest.skip(message)
 
-
-@contextlib.contextmanager
-def local_node():
-    """Hold the machine's one local node (network namespace ``localkfp``) for a test: tests that
-    bring it up wait for each other (pytest-xdist workers included)."""
-    with open("/tmp/localkfp-node.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the local node's programs and images into the build cache (outside the repository):
 #
-#   localkfp/node/build.sh [kube|etcd|crictl|pause|tools]...   (no argument: all of them;
-#                                                             make cluster-build-node)
+#   localkfp/node/build.sh [packages|kube|etcd|crictl|pause|tools]...   (no argument: all of
+#                                                             them; make cluster-build-node)
 #
+#   packages  the Debian packages the node runs (containerd, runc, CNI plugins, openssl, curl,
+#           busybox-static for the tools image): apt-get installs those missing (root)
 #   kube    kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kubectl v1.34.4 from
 #           the k8s.io/kubernetes module through the wrapper module localkfp/kube (~8 min cold)
 #   etcd    etcd v3.6.16 from go.etcd.io/etcd/server/v3 (wrapper module localkfp/etcd)
@@ -31,6 +33,21 @@ kube_ldflags() {
     flags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=${date:-1970-01-01T00:00:00Z}"
   done
   echo "$flags"
+}
+
+DEBIAN_PACKAGES=(containerd runc containernetworking-plugins openssl curl busybox-static)
+
+build_packages() {
+  local missing=() p
+  for p in "${DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then log "Debian packages: installed (${DEBIAN_PACKAGES[*]})"; return; fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get > /dev/null; then
+    die "Debian packages missing: ${missing[*]}: apt-get install -y ${missing[*]} (as root)"
+  fi
+  step "packages: apt-get install ${missing[*]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
 build_kube() {
@@ -99,11 +116,11 @@ build_tools() {
 
 main() {
   local what=("$@") c
-  [ ${#what[@]} -gt 0 ] || what=(kube etcd crictl pause tools)
+  [ ${#what[@]} -gt 0 ] || what=(packages kube etcd crictl pause tools)
   for c in "${what[@]}"; do
     case $c in
-      kube|etcd|crictl|pause|tools) "build_$c" ;;
-      *) die "unknown component $c (kube etcd crictl pause tools)" ;;
+      packages|kube|etcd|crictl|pause|tools) "build_$c" ;;
+      *) die "unknown component $c (packages kube etcd crictl pause tools)" ;;
     esac
   done
 }

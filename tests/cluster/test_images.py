@@ -183,32 +183,6 @@ def test_scripts_pass_shellcheck():
     assert out.returncode == 0, out.stdout
 
 
-def localkfp_scripts() -> list[Path]:
-    """The local cluster's scripts (localkfp/): the executables and the sourced libraries."""
-    return sorted((ROOT / "localkfp").rglob("*.sh"))
-
-
-def test_localkfp_scripts_pass_shellcheck():
-    if shutil.which("shellcheck") is None:
-        missing_tool("shellcheck", "not on PATH", "scripts/install_tools.sh (make tools)")
-    scripts = [str(p) for p in localkfp_scripts()]
-    assert scripts
-    # -x -P SCRIPTDIR: follow what each script sources (localkfp/node/lib.sh) from its own folder
-    out = subprocess.run(["shellcheck", "-x", "-P", "SCRIPTDIR", *scripts], capture_output=True,
-                         text=True, cwd=ROOT)
-    assert out.returncode == 0, out.stdout
-
-
-def test_localkfp_scripts_are_strict_and_executable():
-    for path in localkfp_scripts():
-        if path.stat().st_mode & 0o111 == 0:  # a sourced library
-            assert path.read_text().startswith("# shellcheck shell=bash"), \
-                f"{path} is not executable"
-            continue
-        assert "set -euo pipefail" in path.read_text(), path
-        assert subprocess.run(["bash", "-n", str(path)]).returncode == 0
-
-
 def test_cluster_scripts_are_strict_and_executable():
     for name in CLUSTER_SCRIPTS:
         path = ROOT / "scripts" / name

@@ -6,10 +6,12 @@ test (locally) or fails it (CI=true), naming the make target that builds it.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,6 +31,19 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture(scope="module")
+def node_lock():
+    """The machine's one local node (fixed namespace and addresses), for one test file at a time:
+    an exclusive lock on a file in the temporary folder, held while the test file uses the node
+    (pytest-xdist runs other test files at the same time)."""
+    with open(Path(tempfile.gettempdir()) / "localkfp-node-test.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="module")

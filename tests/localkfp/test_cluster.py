@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from localkfp.smoke_pipeline import ITEMS, smoke_pipeline
-from tooling import in_ci, local_node, missing_tool
+from tooling import in_ci, missing_tool
 
 pytestmark = [pytest.mark.slow, pytest.mark.localcluster]
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,26 +30,25 @@ def run(*args, timeout=1800, **kw) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def cluster(node_lock):
     if os.geteuid() != 0:
         missing_tool("root", "the local cluster runs containerd and a kubelet", "sudo make test")
     missing = run("localkfp/cluster_build.sh", "--check")
     if missing.returncode != 0:
         missing_tool("the local cluster's build cache", missing.stdout + missing.stderr,
                      "make kfp-src KFP_GIT=<KFP's repository or a mirror> && make cluster-build")
-    with local_node():
-        if Path("/run/netns/localkfp").exists():
-            message = "a local node is up already (network namespace localkfp): make cluster-down"
-            pytest.fail(message) if in_ci() else pytest.skip(message)
-        up = run("make", "cluster-up")
-        try:
-            assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
-            env = dict(line.split("=", 1) for line in up.stdout.splitlines()
-                       if line.startswith(("KFP_HOST=", "KUBECONFIG=")))
-            yield env
-        finally:
-            down = run("make", "cluster-down", timeout=300)
-            assert down.returncode == 0, down.stdout[-3000:] + down.stderr[-3000:]
+    if Path("/run/netns/localkfp").exists():
+        message = "a local node is up already (network namespace localkfp): make cluster-down"
+        pytest.fail(message) if in_ci() else pytest.skip(message)
+    up = run("make", "cluster-up")
+    try:
+        assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-3000:]
+        env = dict(line.split("=", 1) for line in up.stdout.splitlines()
+                   if line.startswith(("KFP_HOST=", "KUBECONFIG=")))
+        yield env
+    finally:
+        down = run("make", "cluster-down", timeout=300)
+        assert down.returncode == 0, down.stdout[-3000:] + down.stderr[-3000:]
 
 
 def kubectl(env, *args) -> str:

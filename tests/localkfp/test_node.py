@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from tooling import in_ci, local_node
+from tooling import in_ci, missing_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = ROOT / "localkfp" / "node"
@@ -49,7 +49,7 @@ def require_node() -> None:
             pytest.fail(f"CI=true and {message}", pytrace=False)
         pytest.skip(message)
     if os.geteuid() != 0:
-        pytest.skip("the local node needs root (network namespace, mounts, containerd): run as root")
+        missing_tool("root", "the local node runs containerd and a kubelet", "sudo make test")
     if Path("/run/netns/localkfp").exists():
         message = "a local node is up already (network namespace localkfp): stop it with make cluster-down"
         if in_ci():
@@ -63,12 +63,7 @@ def run(script: Path, env: dict[str, str], timeout: int) -> subprocess.Completed
 
 @pytest.mark.slow
 @pytest.mark.localcluster
-def test_node_runs_a_two_step_argo_workflow_and_leaves_nothing_behind():
-    with local_node():
-        node_runs_a_two_step_argo_workflow()
-
-
-def node_runs_a_two_step_argo_workflow():
+def test_node_runs_a_two_step_argo_workflow_and_leaves_nothing_behind(node_lock):
     require_node()
     # the default state folder (LOCALKFP_STATE, /var/lib/localkfp): its image store is reused
     env = dict(os.environ)
