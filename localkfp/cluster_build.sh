@@ -20,7 +20,7 @@ if [ "${1:-}" = --check ]; then
            "$ETCD_BIN/etcd" "$CRICTL_BIN/crictl" "$ARGO_BIN"/{workflow-controller,argoexec} \
            "$kfp_bin"/{apiserver,persistence_agent,driver,launcher-v2} \
            "$CACHE_ROOT/mlmd-venv-1.17.1/bin/python" \
-           "$CACHE_ROOT/ui-$KFP_TAG-$KFP_COMMIT/server/dist/server.js" \
+           "$CACHE_ROOT/ui-$KFP_TAG-${KFP_COMMIT:0:8}/frontend/server/dist/server.js" \
            "$LOCALKFP_IMAGES"/{argoexec-$ARGO_VERSION,localkfp_kfp-driver_2.17.0,localkfp_kfp-launcher_2.17.0,localkfp_digitstudy-cpu}.tar; do
     [ -e "$f" ] || missing+=("$f")
   done
