@@ -26,7 +26,7 @@ tools: ## install kubectl (kustomize) and shellcheck the way CI does
 	scripts/install_tools.sh
 
 doctor: $(VENV_STAMP) ## check KFP, MinIO, the Secret, GPU nodes of the current kube context (TARGET, PROFILE)
-	$(CLUSTER_CLI) doctor --target $(TARGET) --profile $(PROFILE)
+	$(CLUSTER_CLI) doctor --target $(TARGET) --profile $(PROFILE) --kfp-host $(KFP_HOST)
 
 data-upload: $(VENV_STAMP) ## upload DATA_DIR/fsdd and DATA_DIR/mnist to the MinIO datasets bucket
 	@test -n "$(DATA_DIR)" || { echo "make data-upload needs DATA_DIR=<folder holding fsdd/ and mnist/>"; exit 2; }

@@ -92,16 +92,49 @@ def add_data_fingerprint(arguments: dict, package: Path, data_source: str | None
 
 def wait_for_run(client, run_id: str, timeout: float, sleep: float = 15.0,
                  clock: Callable[[], float] = time.monotonic,
-                 pause: Callable[[float], None] = time.sleep) -> str:
-    """Poll the run until it reaches a final state (CANCELED included); its state."""
+                 pause: Callable[[float], None] = time.sleep,
+                 watch: Callable[[], str | None] | None = None) -> str:
+    """Poll the run until it reaches a final state (CANCELED included); its state. ``watch``
+    (e.g. :func:`pending_pods`) gives a line to show while the run waits, printed when it
+    changes."""
     deadline = clock() + timeout
+    shown = None
     while True:
         state = str(client.get_run(run_id).state).upper()
         if state in FINAL_STATES:
             return state
+        line = watch() if watch else None
+        if line and line != shown:
+            print(f"run {run_id} {state}: {line}", flush=True)
+        shown = line
         if clock() >= deadline:
             raise TimeoutError(f"run {run_id} still {state} after {timeout:.0f}s")
         pause(sleep)
+
+
+def pending_pods(run_id: str, namespace: str) -> Callable[[], str | None] | None:
+    """A watch for :func:`wait_for_run`: the run's pods the scheduler cannot place (e.g. no
+    node with a free ``nvidia.com/gpu``), in one line; None without a kubeconfig."""
+    from kubernetes import client, config
+
+    from digitstudy.cluster.pods import PENDING, RUN_ID_LABEL, unschedulable
+
+    try:
+        config.load_kube_config()
+    except Exception as err:  # no kubeconfig: the KFP API alone is watched
+        log.debug("no kubeconfig (%s): Pending pods are not watched", err)
+        return None
+    core = client.CoreV1Api()
+
+    def watch() -> str | None:
+        try:
+            pods = core.list_namespaced_pod(namespace, label_selector=f"{RUN_ID_LABEL}={run_id}",
+                                            field_selector=PENDING, _request_timeout=10)
+        except Exception as err:  # the API may be unreachable from here: not fatal to waiting
+            log.debug("listing the run's pods failed: %s", err)
+            return None
+        return unschedulable(pods.items)
+    return watch
 
 
 def _connect(host: str, namespace: str | None, token: str | None):
@@ -159,7 +192,8 @@ def submit(profile_name: str, target: str, host: str, *, data_source: str | None
     print(f"run {run_name}: {url}")
     if not wait:
         return 0
-    state = wait_for_run(client, result.run_id, timeout)
+    state = wait_for_run(client, result.run_id, timeout,
+                         watch=pending_pods(result.run_id, namespace or "kubeflow"))
     print(f"run {run_name} finished: {state}")
     if state != FINISHED_OK:
         return 1

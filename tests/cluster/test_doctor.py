@@ -23,7 +23,11 @@ from kubernetes.client import (
     V1NodeSpec,
     V1NodeStatus,
     V1ObjectMeta,
+    V1Pod,
+    V1PodCondition,
+    V1PodList,
     V1PodSpec,
+    V1PodStatus,
     V1PodTemplateSpec,
     V1Secret,
     V1Taint,
@@ -80,6 +84,7 @@ class FakeCluster:
         self.launcher = V1ConfigMap(data=dict(PATCHED_LAUNCHER))
         self.job = V1Job(status=V1JobStatus(succeeded=1))
         self.nodes = [node("kind-control-plane")]
+        self.pods: list[V1Pod] = []
         self.namespace_error: Exception | None = None
         self.calls: list[tuple] = []
 
@@ -101,6 +106,10 @@ class FakeCluster:
     def list_node(self, _request_timeout=None):
         return V1NodeList(items=self.nodes)
 
+    def list_namespaced_pod(self, namespace, field_selector=None, _request_timeout=None):
+        assert field_selector == "status.phase=Pending"
+        return V1PodList(items=self.pods)
+
     # AppsV1Api
     def read_namespaced_deployment(self, name, namespace, _request_timeout=None):
         if name not in self.deployments:
@@ -109,6 +118,8 @@ class FakeCluster:
 
     # BatchV1Api
     def read_namespaced_job(self, name, namespace, _request_timeout=None):
+        if self.job is None:
+            not_found()
         return self.job
 
 
@@ -129,7 +140,7 @@ def test_healthy_kind_cluster_is_ready():
                                 "MinIO": "OK",
                                 f"Job {doctor.BUCKET_JOB}": "OK", f"Secret {doctor.MINIO}": "OK",
                                 "ConfigMap kfp-launcher": "OK", "GPU nodes": "OK",
-                                "MinIO buckets": "WARN"}
+                                "Pending pods": "OK", "MinIO buckets": "WARN"}
     assert "fine for TARGET=cpu" in result["GPU nodes"].message
     assert all(call[2] == doctor.TIMEOUT for call in fake.calls)  # every request has a timeout
     text = doctor.render(list(result.values()), "hdr")
@@ -231,6 +242,25 @@ def test_bucket_job_failed():
     assert finding.status == "FAIL" and "kubectl -n kubeflow logs job/" in finding.message
 
 
+def pending(message: str | None = None) -> V1Pod:
+    """A Pending pod; with ``message``, one the scheduler could not place."""
+    conditions = [V1PodCondition(type="PodScheduled", status="False", reason="Unschedulable",
+                                 message=message)] if message else []
+    return V1Pod(status=V1PodStatus(phase="Pending", conditions=conditions))
+
+
+def test_unschedulable_pods_are_one_line_with_the_schedulers_reason():
+    fake = FakeCluster()
+    fake.pods = [pending()]  # still being scheduled: not a finding
+    assert run(fake)["Pending pods"].status == "OK"
+    gpu = "0/1 nodes are available: 1 Insufficient nvidia.com/gpu."
+    cpu = "0/1 nodes are available: 1 Insufficient cpu."
+    fake.pods = [pending(gpu), pending(gpu), pending(cpu)]
+    finding = run(fake)["Pending pods"]
+    assert finding.status == "WARN" and "\n" not in finding.message
+    assert finding.message == f"3 pods Pending, not schedulable: {gpu} (and 1 other reason)"
+
+
 def test_gpu_target_without_gpu_nodes_fails():
     finding = run(FakeCluster(), target="gpu")["GPU nodes"]
     assert finding.status == "FAIL" and "NVIDIA device plugin" in finding.message
@@ -278,3 +308,57 @@ def test_buckets_checked_over_s3(s3_server):
     assert missing.status == "FAIL" and "does not exist" in missing.message
     Storage(config).ensure_buckets(BUCKETS)
     assert run(FakeCluster(), storage_config=config)["MinIO buckets"].status == "OK"
+
+
+def kfp_outside_kubernetes() -> FakeCluster:
+    """The local KFP (localkfp/README.md): KFP's services and the store are processes, so the
+    namespace holds neither KFP's Deployments nor digitstudy's MinIO."""
+    fake = FakeCluster()
+    fake.deployments = {}
+    fake.job = None
+    return fake
+
+
+def test_kfp_outside_kubernetes_is_checked_through_its_api(kfp_api):
+    result = run(kfp_outside_kubernetes(), kfp_host=kfp_api)
+    assert result["KFP"].status == "OK" and f"the API answers at {kfp_api}" in result["KFP"].message
+    assert result["KFP version"].status == "WARN"
+    down = run(kfp_outside_kubernetes(), kfp_host="http://127.0.0.1:9")["KFP"]
+    assert down.status == "FAIL" and "no KFP API at http://127.0.0.1:9" in down.message
+    # without a host to ask, the missing Deployments are the finding, as on a cluster
+    assert "missing in kubeflow: ml-pipeline" in run(kfp_outside_kubernetes())["KFP"].message
+
+
+@pytest.mark.usefixtures("sleeps")
+def test_store_outside_kubernetes_is_checked_over_s3(s3_server):
+    from digitstudy.storage import BUCKETS, Storage
+
+    config = s3_server.config()
+    Storage(config).ensure_buckets(BUCKETS)
+    result = run(kfp_outside_kubernetes(), storage_config=config)
+    assert result["MinIO"].status == "OK" and "outside Kubernetes" in result["MinIO"].message
+    assert f"Job {doctor.BUCKET_JOB}" not in result and result["MinIO buckets"].status == "OK"
+    # no S3 settings on this machine: the missing Deployment stays a failure
+    assert run(kfp_outside_kubernetes())["MinIO"].status == "FAIL"
+
+
+@pytest.fixture
+def kfp_api():
+    """A stand-in for KFP's healthz on 127.0.0.1 (GET /apis/v2beta1/healthz answers 200)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Healthz(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the handler's name)
+            ok = self.path == "/apis/v2beta1/healthz"
+            self.send_response(200 if ok else 404)
+            self.end_headers()
+            self.wfile.write(b'{"multi_user": false}' if ok else b"")
+
+        def log_message(self, *_args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Healthz)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()

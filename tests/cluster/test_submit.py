@@ -220,6 +220,21 @@ def test_wait_gives_up_at_the_timeout():
     assert now[0] == 60
 
 
+def test_wait_shows_what_the_watch_sees_once_per_change(capsys):
+    class Run:
+        states = iter(["PENDING", "RUNNING", "RUNNING", "RUNNING", "SUCCEEDED"])
+
+        def get_run(self, run_id):
+            return type("Run", (), {"state": next(self.states)})()
+
+    lines = iter([None, "2 pods Pending, not schedulable: Insufficient nvidia.com/gpu",
+                  "2 pods Pending, not schedulable: Insufficient nvidia.com/gpu", None])
+    assert submit.wait_for_run(Run(), "r", timeout=600, pause=lambda s: None,
+                               watch=lambda: next(lines)) == "SUCCEEDED"
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["run r RUNNING: 2 pods Pending, not schedulable: Insufficient nvidia.com/gpu"]
+
+
 def package_with(tmp_path, parameters: dict):
     path = tmp_path / "pipeline.yaml"
     path.write_text("root:\n  inputDefinitions:\n    parameters: "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -60,7 +61,8 @@ def cmd_doctor(args) -> int:
     findings = doctor.run_checks(client.CoreV1Api(api), client.AppsV1Api(api),
                                  client.BatchV1Api(api),
                                  namespace=args.namespace, target=args.target, gpu=gpu,
-                                 host=api.configuration.host, storage_config=minio)
+                                 host=api.configuration.host, storage_config=minio,
+                                 kfp_host=args.kfp_host)
     context = args.context or _current_context()
     print(doctor.render(findings, f"digitstudy doctor: context {context}, namespace "
                                   f"{args.namespace}, TARGET={args.target}"))
@@ -151,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--profile", default="tiny", help="profile whose cluster.gpu placement to check")
     p.add_argument("--namespace", default="kubeflow")
     p.add_argument("--context", default=None, help="kubeconfig context (default: current)")
+    p.add_argument("--kfp-host", default=os.environ.get("KFP_HOST"),
+                   help="KFP's API (KFP_HOST): checked where KFP has no Deployments")
     p.set_defaults(func=cmd_doctor)
     sub.add_parser("ensure-buckets", help="create missing buckets").set_defaults(
         func=cmd_ensure_buckets)

@@ -1,13 +1,15 @@
 """``make doctor``: is the cluster ready to run the study? (Kubernetes API only, no kfp.)
 
-Checks, each reported as OK / WARN / FAIL with what to do about it:
-Kubernetes API reachable; KFP deployments available; the digitstudy MinIO deployment,
-its Service and its bucket Job; the ``digitstudy-minio`` Secret (keys only, values are
-never read out); the ``kfp-launcher`` ConfigMap holding our bucket as an ``Overrides``
+Checks, each reported as OK / WARN / FAIL with what to do about it: Kubernetes API
+reachable; KFP deployments available (or, where KFP runs outside Kubernetes, its API at
+``KFP_HOST``); the digitstudy MinIO deployment and its bucket Job (or, where the namespace
+has none, the store's buckets over S3); the ``digitstudy-minio`` Secret (keys only, values
+are never read out); the ``kfp-launcher`` ConfigMap holding our bucket as an ``Overrides``
 entry of KFP's ``providers.minio`` (k8s/launcher); the KFP backend version (the image tag
 of the ``ml-pipeline`` API server) against the kfp SDK's; GPU nodes (allocatable
 ``nvidia.com/gpu``, and the profile's optional node selector and toleration against the
-nodes' labels and taints); optionally the buckets themselves over S3.
+nodes' labels and taints); pods the scheduler cannot place; optionally the buckets
+themselves over S3.
 """
 
 from __future__ import annotations
@@ -121,6 +123,62 @@ def check_deployments(apps, namespace: str, names: tuple[str, ...], what: str,
             ]
         return [Finding(what, "OK", f"{len(ready)} deployments available")]
     return _guard(what, hint, run)
+
+
+def none_deployed(apps, namespace: str, names: tuple[str, ...]) -> bool:
+    """True when none of ``names`` is a Deployment in ``namespace`` (an API error other than
+    404: False, and the deployment check reports it)."""
+    from kubernetes.client.exceptions import ApiException
+
+    for name in names:
+        try:
+            _api(apps.read_namespaced_deployment, name, namespace)
+            return False
+        except ApiException as err:
+            if err.status != 404:
+                return False
+    return True
+
+
+def kfp_api_answers(host: str) -> str | None:
+    """None when KFP's healthz answers at ``host``, else why not."""
+    import requests
+
+    try:
+        requests.get(f"{host.rstrip('/')}/apis/v2beta1/healthz", timeout=TIMEOUT).raise_for_status()
+    except requests.RequestException as err:
+        return str(err)
+    return None
+
+
+def check_kfp(apps, namespace: str, kfp_host: str | None) -> list[Finding]:
+    """KFP's Deployments, or, where it has none in ``namespace`` (KFP's services run outside
+    Kubernetes, as on the local KFP: localkfp/README.md), its API at ``kfp_host``."""
+    hint = "Install KFP 2.17 standalone (make kind-up)"
+    if kfp_host and none_deployed(apps, namespace, KFP_DEPLOYMENTS):
+        why = kfp_api_answers(kfp_host)
+        if why is None:
+            return [Finding("KFP", "OK", f"the API answers at {kfp_host}; no KFP Deployments in "
+                                         f"{namespace}: its services run outside Kubernetes"),
+                    Finding("KFP version", "WARN", "not read: the API server is not a Deployment "
+                                                   "(the healthz API reports no version)")]
+        return [Finding("KFP", "FAIL", f"no KFP Deployments in {namespace}, and no KFP API at "
+                                       f"{kfp_host} ({why}). {hint}")]
+    return (check_deployments(apps, namespace, KFP_DEPLOYMENTS, "KFP", hint)
+            + check_kfp_version(apps, namespace))
+
+
+def check_store(apps, batch, namespace: str, storage_config) -> list[Finding]:
+    """digitstudy's MinIO (k8s/base) and its bucket Job; where the namespace has no MinIO
+    Deployment and the host has S3 settings, the store is outside Kubernetes (any S3 store;
+    the local KFP's SeaweedFS): its buckets are checked over S3 instead."""
+    if storage_config is not None and none_deployed(apps, namespace, (MINIO,)):
+        return [Finding("MinIO", "OK", f"no {MINIO} Deployment in {namespace}: the store is "
+                                       f"outside Kubernetes ({storage_config.url}, checked over "
+                                       "S3 below)")]
+    return (check_deployments(apps, namespace, (MINIO,), "MinIO",
+                              "Apply k8s/overlays/<kind|gpu> (make kind-up)")
+            + check_bucket_job(batch, namespace))
 
 
 def check_secret(core, namespace: str) -> list[Finding]:
@@ -271,6 +329,21 @@ def check_gpu_nodes(core, target: str, gpu: GpuPlacement) -> list[Finding]:
     return _guard(what, "", run)
 
 
+def check_pending_pods(core, namespace: str) -> list[Finding]:
+    """Pods the scheduler cannot place (e.g. training pods asking for more nvidia.com/gpu
+    than any node has): WARN with the scheduler's message, else OK."""
+    from digitstudy.cluster.pods import PENDING, unschedulable
+
+    what = "Pending pods"
+
+    def run() -> list[Finding]:
+        pods = _api(core.list_namespaced_pod, namespace, field_selector=PENDING).items
+        line = unschedulable(pods)
+        return [Finding(what, "WARN", line) if line else
+                Finding(what, "OK", f"none unschedulable in {namespace}")]
+    return _guard(what, "", run)
+
+
 def check_buckets(storage_config) -> list[Finding]:
     what = "MinIO buckets"
     try:
@@ -283,7 +356,8 @@ def check_buckets(storage_config) -> list[Finding]:
 
 
 def run_checks(core, apps, batch, *, namespace: str = NAMESPACE, target: str = "cpu",
-               gpu: GpuPlacement, host: str = "", storage_config=None) -> list[Finding]:
+               gpu: GpuPlacement, host: str = "", storage_config=None,
+               kfp_host: str | None = None) -> list[Finding]:
     from kubernetes.client.exceptions import ApiException
 
     try:
@@ -300,15 +374,12 @@ def run_checks(core, apps, batch, *, namespace: str = NAMESPACE, target: str = "
     findings = [Finding("Kubernetes API", "OK",
                         f"reachable at {host}, namespace {namespace} exists")]
     try:
-        findings += check_deployments(apps, namespace, KFP_DEPLOYMENTS, "KFP",
-                                      "Install KFP 2.17 standalone (make kind-up)")
-        findings += check_kfp_version(apps, namespace)
-        findings += check_deployments(apps, namespace, (MINIO,), "MinIO",
-                                      "Apply k8s/overlays/<kind|gpu> (make kind-up)")
-        findings += check_bucket_job(batch, namespace)
+        findings += check_kfp(apps, namespace, kfp_host)
+        findings += check_store(apps, batch, namespace, storage_config)
         findings += check_secret(core, namespace)
         findings += check_launcher(core, namespace)
         findings += check_gpu_nodes(core, target, gpu)
+        findings += check_pending_pods(core, namespace)
     except Unreachable as err:
         findings.append(Finding("Kubernetes API", "FAIL", f"connection lost: {err}"))
     if storage_config is not None:
