@@ -39,5 +39,6 @@ pipeline-submit: $(VENV_STAMP) ## compile and submit PROFILE to KFP_HOST (PARTS,
 	$(PY) -m pipelines.submit --profile $(PROFILE) --target $(TARGET) --host $(KFP_HOST) \
 	  $(if $(PARTS),--parts $(PARTS)) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WAIT),--wait)
 
-test-live: $(VENV_STAMP) ## opt-in: submit the tiny profile to KFP_HOST, wait for success, run doctor (skips without a cluster)
-	DIGITSTUDY_LIVE=1 KFP_HOST=$(KFP_HOST) $(PY) -m pytest -m live -rs tests/cluster/test_live.py
+test-live: $(VENV_STAMP) ## opt-in: the study on KFP_HOST (LIVE_PARTS, LIVE_DATA_SOURCE; KUBECONFIG): runs, retries, cache, GPU placement, secrets (tests/cluster/test_live.py)
+	DIGITSTUDY_LIVE=1 KFP_HOST=$(KFP_HOST) $(if $(LIVE_PARTS),LIVE_PARTS=$(LIVE_PARTS)) \
+	  $(PY) -m pytest -m live -rs -v -s tests/cluster/test_live.py

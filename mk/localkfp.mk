@@ -58,10 +58,6 @@ cluster-up: $(VENV_STAMP) ## start the local KFP 2.17 (root); prints KFP_HOST, t
 cluster-down: ## stop the local KFP and the node; prints anything left behind (root)
 	localkfp/node/down.sh
 
-.PHONY: print-local-cpu-image
-print-local-cpu-image: ## the CPU image's name on the local cluster (localkfp/kfp/project_image.sh imports it)
-	@echo localkfp/digitstudy-cpu:$(IMAGE_TAG)
-
 # --- ML Metadata shim (localkfp/mlmd): gRPC + gRPC-Web over the ml-metadata wheel -----------
 MLMD_HOST ?= 127.0.0.1
 MLMD_GRPC_PORT ?= 8080

@@ -16,6 +16,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -153,11 +154,19 @@ def compile_for_cluster(profile_name: str, target: str, output: Path,
     return compile_study(profile_name, target, output, parts)
 
 
-def submit(profile_name: str, target: str, host: str, *, data_source: str | None = None,
-           parts: str | None = None, wait: bool = False, timeout: int = 6 * 3600,
-           namespace: str | None = None, token: str | None = None,
-           report_dir: Path = Path("report/cluster-runs"), minio_env: str | None = None,
-           build_dir: Path = Path("build"), pipeline_root: str = PIPELINE_ROOT) -> int:
+@dataclass(frozen=True)
+class StartedRun:
+    client: object  # kfp.Client
+    run_id: str
+    run_name: str  # also the report's folder in the results bucket
+    url: str
+
+
+def start_run(profile_name: str, target: str, host: str, *, data_source: str | None = None,
+              parts: str | None = None, namespace: str | None = None, token: str | None = None,
+              minio_env: str | None = None, build_dir: Path = Path("build"),
+              pipeline_root: str = PIPELINE_ROOT) -> StartedRun:
+    """Compile ``profile_name`` for ``target`` and start it on the KFP API at ``host``."""
     from components.images import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
     from pipelines.compile import output_path
 
@@ -184,20 +193,32 @@ def submit(profile_name: str, target: str, host: str, *, data_source: str | None
                 namespace=namespace, pipeline_root=pipeline_root or None)
     except (urllib3.exceptions.HTTPError, OSError) as err:
         raise KfpUnreachable(f"no Kubeflow Pipelines API answers at {host} "
-                             f"({type(err).__name__}); start one with `make kind-up`, or point "
-                             "KFP_HOST at your KFP UI/API URL") from None
+                             f"({type(err).__name__}); start one with `make cluster-up` (the "
+                             "local KFP) or `make kind-up`, or point KFP_HOST at your KFP "
+                             "UI/API URL") from None
     finally:
         quiet.level = level
-    url = f"{host.rstrip('/')}/#/runs/details/{result.run_id}"
-    print(f"run {run_name}: {url}")
+    return StartedRun(client, result.run_id, run_name,
+                      f"{host.rstrip('/')}/#/runs/details/{result.run_id}")
+
+
+def submit(profile_name: str, target: str, host: str, *, data_source: str | None = None,
+           parts: str | None = None, wait: bool = False, timeout: int = 6 * 3600,
+           namespace: str | None = None, token: str | None = None,
+           report_dir: Path = Path("report/cluster-runs"), minio_env: str | None = None,
+           build_dir: Path = Path("build"), pipeline_root: str = PIPELINE_ROOT) -> int:
+    run = start_run(profile_name, target, host, data_source=data_source, parts=parts,
+                    namespace=namespace, token=token, minio_env=minio_env, build_dir=build_dir,
+                    pipeline_root=pipeline_root)
+    print(f"run {run.run_name}: {run.url}", flush=True)
     if not wait:
         return 0
-    state = wait_for_run(client, result.run_id, timeout,
-                         watch=pending_pods(result.run_id, namespace or "kubeflow"))
-    print(f"run {run_name} finished: {state}")
+    state = wait_for_run(run.client, run.run_id, timeout,
+                         watch=pending_pods(run.run_id, namespace or "kubeflow"))
+    print(f"run {run.run_name} finished: {state}")
     if state != FINISHED_OK:
         return 1
-    return download_report(run_name, report_dir, minio_env)
+    return download_report(run.run_name, report_dir, minio_env)
 
 
 def download_report(run_name: str, report_dir: Path, minio_env: str | None) -> int:

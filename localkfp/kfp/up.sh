@@ -31,6 +31,8 @@ if [ ! -s "$KFP_CREDENTIALS" ]; then
   cat > "$KFP_CREDENTIALS" <<EOC
 S3_ACCESS_KEY=kfp$(openssl rand -hex 6)
 S3_SECRET_KEY=$(openssl rand -hex 20)
+DIGITSTUDY_ACCESS_KEY=digitstudy-$(openssl rand -hex 6)
+DIGITSTUDY_SECRET_KEY=$(openssl rand -hex 24)
 DB_USER=kfp
 DB_PASSWORD=$(openssl rand -hex 16)
 EOC
@@ -38,6 +40,12 @@ EOC
 fi
 # shellcheck disable=SC1090
 . "$KFP_CREDENTIALS"
+if [ -z "${DIGITSTUDY_ACCESS_KEY:-}" ]; then  # a state kept from before digitstudy's identity
+  printf 'DIGITSTUDY_ACCESS_KEY=digitstudy-%s\nDIGITSTUDY_SECRET_KEY=%s\n' "$(openssl rand -hex 6)" \
+    "$(openssl rand -hex 24)" >> "$KFP_CREDENTIALS"
+  # shellcheck disable=SC1090
+  . "$KFP_CREDENTIALS"
+fi
 
 # --- the database: MariaDB (Debian), KFP's MySQL driver ---------------------------------------
 # KFP 2.17.0's API server cannot run on PostgreSQL: its stores query mixed-case columns
@@ -66,8 +74,13 @@ fi
 
 # --- SeaweedFS: the object store (objectstore/config.go ~29: seaweedfs.kubeflow:9000) ---------
 mkdir -p "$KFP_STATE/weed/data"
-printf '{"identities":[{"name":"kfp","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}\n' \
-  "$S3_ACCESS_KEY" "$S3_SECRET_KEY" > "$KFP_STATE/weed/s3.json"
+# two identities: KFP's (Secret mlpipeline-minio-artifact) and digitstudy's (Secret
+# digitstudy-minio, kfp/project.sh): the store digitstudy's k8s/base runs as MinIO elsewhere
+identity() {
+  printf '{"name":"%s","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}' "$@"
+}
+printf '{"identities":[%s,%s]}\n' "$(identity kfp "$S3_ACCESS_KEY" "$S3_SECRET_KEY")" \
+  "$(identity digitstudy "$DIGITSTUDY_ACCESS_KEY" "$DIGITSTUDY_SECRET_KEY")" > "$KFP_STATE/weed/s3.json"
 chmod 600 "$KFP_STATE/weed/s3.json"
 # ports: not 8080 (MLMD) nor 8888 (KFP's HTTP API), weed's defaults for the volume and filer
 daemon seaweedfs --wait "curl -s -o /dev/null http://$NODE_IP:$S3_PORT/" 90 -- \

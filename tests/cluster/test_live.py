@@ -1,22 +1,47 @@
-"""Opt-in checks against a real cluster (`make test-live KFP_HOST=...`).
+"""Opt-in checks against a real Kubeflow Pipelines (`make test-live KFP_HOST=...`).
 
-Skipped, with the reason shown, unless DIGITSTUDY_LIVE=1 (set by make test-live) and a
-KFP API answers at KFP_HOST. They submit the tiny profile, wait for it to succeed, fetch
-its report from MinIO, and run `make doctor` against the current kube context.
+Skipped, with the reason shown, unless DIGITSTUDY_LIVE=1 (set by make test-live) and a KFP API
+answers at KFP_HOST; under CI=true a missing API fails instead. With the cluster's kubeconfig
+(KUBECONFIG; `make cluster-up` prints it) they also look at the pods and the Argo Workflow.
+
+- the tiny profile (LIVE_PARTS, default every part) runs to SUCCEEDED and its report comes back
+  from the object store; its data comes from LIVE_DATA_SOURCE (s3://...), else from synthetic
+  fixtures uploaded to s3://datasets/live-fixture (the store of .cache/minio.env);
+- while it runs, one training pod is deleted (a lost pod): Argo retries it under the install's
+  retry policy (KFP's templateDefaults: OnError) and the run still succeeds;
+- the same submission again is served from KFP's cache;
+- a step failing while KFP_RETRY_INDEX is 0 is retried inside and outside ParallelFor;
+- no secret value is in the Workflow, the pod specs or the pods' logs;
+- `make doctor` reports the cluster ready.
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
+import threading
+import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import requests
+from fsdd_fixtures import write_fsdd
+from mnist_fixtures import write_mnist_t10k
 
 pytestmark = pytest.mark.live
 ROOT = Path(__file__).resolve().parents[2]
+NAMESPACE = "kubeflow"
+FIXTURE_PREFIX = "live-fixture"
+RUN_TIMEOUT = 3 * 3600
+
+
+def skip_or_fail(why: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI runs the live tests against the local KFP: {why}")
+    pytest.skip(why)
 
 
 @pytest.fixture(scope="module")
@@ -27,26 +52,229 @@ def kfp_host() -> str:
     try:
         requests.get(f"{host}/apis/v2beta1/healthz", timeout=5).raise_for_status()
     except requests.RequestException as err:
-        pytest.skip(f"no Kubeflow Pipelines API reachable at {host} ({err})")
+        skip_or_fail(f"no Kubeflow Pipelines API reachable at {host} ({err})")
     return host
 
 
+@pytest.fixture(scope="module")
+def kube(kfp_host):
+    """The cluster's Kubernetes API (CoreV1Api, CustomObjectsApi) from the kubeconfig."""
+    from kubernetes import client, config
+
+    try:
+        config.load_kube_config()
+    except Exception as err:
+        skip_or_fail(f"no kubeconfig for the cluster (KUBECONFIG; make cluster-up prints "
+                     f"it): {err}")
+    return client.CoreV1Api(), client.CustomObjectsApi()
+
+
+@pytest.fixture(scope="module")
+def data_source(kfp_host, tmp_path_factory) -> str:
+    """LIVE_DATA_SOURCE, else the test fixtures uploaded to s3://datasets/live-fixture."""
+    if os.environ.get("LIVE_DATA_SOURCE"):
+        return os.environ["LIVE_DATA_SOURCE"]
+    from digitstudy import storage
+    from digitstudy.cluster.cli import upload_datasets
+
+    folder = tmp_path_factory.mktemp("live-data")
+    write_fsdd(folder / "fsdd" / "recordings", per_speaker=4)
+    write_mnist_t10k(folder / "mnist", per_class=40)
+    try:
+        store = storage.Storage(storage.config_from(storage.DEFAULT_ENV_FILE))
+        upload_datasets(store, folder, FIXTURE_PREFIX)
+    except storage.StorageError as err:
+        skip_or_fail(f"the store's settings ({storage.DEFAULT_ENV_FILE}) do not work: {err}")
+    return f"s3://{storage.DATASETS_BUCKET}/{FIXTURE_PREFIX}"
+
+
+def run_pods(core, run_id: str) -> list:
+    """The run's pods (KFP labels them with its run id)."""
+    from digitstudy.cluster.pods import RUN_ID_LABEL
+
+    return core.list_namespaced_pod(NAMESPACE, label_selector=f"{RUN_ID_LABEL}={run_id}").items
+
+
+def is_training(pod) -> bool:
+    """A training task's executor pod: its main container has the checkpoint store
+    (pipelines/placement.py, Placement.train)."""
+    from digitstudy import checkpoints
+
+    return any(env.name == checkpoints.STORE_ENV
+               for c in pod.spec.containers if c.name == "main" for env in (c.env or []))
+
+
+def task_path(pod) -> str:
+    """The pod's Argo node name, ``<workflow>.root....<task>...``: where in the DAG it is."""
+    return (pod.metadata.annotations or {}).get("workflows.argoproj.io/node-name", "")
+
+
+class PodKiller(threading.Thread):
+    """Deletes, once, the first training pod seen Running whose node name contains ``task``
+    (LIVE_KILL_TASK; any training task by default), once its log shows ``after`` (by default
+    as soon as it runs): a lost pod, e.g. a preempted node."""
+
+    def __init__(self, core, run_id: str, task: str = "", after: str = ""):
+        super().__init__(daemon=True)
+        self.core, self.run_id, self.task, self.after = core, run_id, task, after
+        self.killed = self.killed_path = None
+        self.done = threading.Event()
+
+    def ready(self, pod) -> bool:
+        if not self.after:
+            return True
+        log = self.core.read_namespaced_pod_log(pod.metadata.name, NAMESPACE, container="main")
+        return self.after in log
+
+    def run(self):
+        while not self.done.is_set() and self.killed is None:
+            for pod in run_pods(self.core, self.run_id):
+                if (pod.status.phase == "Running" and is_training(pod)
+                        and self.task in task_path(pod) and self.ready(pod)):
+                    self.core.delete_namespaced_pod(pod.metadata.name, NAMESPACE)
+                    self.killed, self.killed_path = pod.metadata.name, task_path(pod)
+                    print(f"deleted {pod.metadata.name} ({task_path(pod)})", flush=True)
+                    return
+            self.done.wait(2)
+
+
+@pytest.fixture(scope="module")
+def study_run(kfp_host, kube, data_source, tmp_path_factory):
+    """The tiny profile on the cluster, one training pod deleted while it runs."""
+    from pipelines import submit
+
+    build = tmp_path_factory.mktemp("build")
+    started = time.monotonic()
+    run = submit.start_run("tiny", "cpu", kfp_host, data_source=data_source,
+                           parts=os.environ.get("LIVE_PARTS"), build_dir=build)
+    print(f"run {run.run_name}: {run.url}")
+    killer = PodKiller(kube[0], run.run_id, os.environ.get("LIVE_KILL_TASK", ""),
+                       os.environ.get("LIVE_KILL_AFTER", ""))
+    killer.start()
+    try:
+        state = submit.wait_for_run(run.client, run.run_id, RUN_TIMEOUT, sleep=10)
+    finally:
+        killer.done.set()
+    report = tmp_path_factory.mktemp("report")
+    downloaded = (submit.download_report(run.run_name, report, None)
+                  if state == "SUCCEEDED" else None)
+    return {"run": run, "state": state, "killed": killer.killed, "killed_path": killer.killed_path,
+            "report": report / run.run_name,
+            "downloaded": downloaded, "seconds": time.monotonic() - started, "build": build}
+
+
 def test_doctor_reports_ready(kfp_host):
-    out = subprocess.run([sys.executable, "-m", "digitstudy.cluster", "doctor", "--target", "cpu"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-m", "digitstudy.cluster", "doctor", "--target", "cpu",
+                          "--kfp-host", kfp_host], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)
     print(out.stdout)
     assert out.returncode == 0, out.stdout + out.stderr
 
 
-def test_tiny_profile_runs_to_success_and_reports(kfp_host, tmp_path):
+def test_tiny_profile_runs_to_success_and_reports(study_run):
+    print(f"{study_run['run'].run_name}: {study_run['state']} in {study_run['seconds']:.0f} s")
+    assert study_run["state"] == "SUCCEEDED", f"the run ended {study_run['state']}"
+    assert study_run["downloaded"] == 0, "the run succeeded but its report is not in the store"
+    assert (study_run["report"] / "results.csv").is_file()
+    assert (study_run["report"] / "index.html").is_file()
+
+
+def workflow_of(custom, run_id: str) -> dict:
+    from digitstudy.cluster.pods import RUN_ID_LABEL
+
+    (workflow,) = custom.list_namespaced_custom_object(
+        "argoproj.io", "v1alpha1", NAMESPACE, "workflows",
+        label_selector=f"{RUN_ID_LABEL}={run_id}")["items"]
+    return workflow
+
+
+def test_a_lost_training_pod_is_retried_and_the_run_succeeds(study_run, kube):
+    """Argo marks a deleted pod's node Error ("pod deleted"); KFP's templateDefaults
+    retryStrategy (retryPolicy OnError, workflow-controller-configmap-patch.yaml) merged into
+    the task's own retryStrategy (argocompiler/container.go ~583) retries it
+    (argo-workflows v4.0.5 workflow/controller/operator.go, shouldRetry)."""
+    assert study_run["killed"], "no training pod was seen Running to delete"
+    nodes = workflow_of(kube[1], study_run["run"].run_id)["status"]["nodes"]
+    lost = [n for n in nodes.values() if n.get("type") == "Pod"
+            and n["phase"] in ("Error", "Failed") and n.get("displayName")]
+    assert lost, f"no failed attempt recorded for the deleted pod {study_run['killed']}"
+    parents = [p for p in nodes.values() if p.get("type") == "Retry"
+               and set(p.get("children", [])) & {n["id"] for n in lost}]
+    print(f"deleted {study_run['killed']}: {[(n['displayName'], n.get('message')) for n in lost]}")
+    assert parents and all(p["phase"] == "Succeeded" for p in parents)
+    assert study_run["state"] == "SUCCEEDED"
+
+
+def test_a_training_pod_killed_after_a_checkpoint_resumes_from_it(study_run, kube):
+    """With LIVE_KILL_TASK=<a GAN training task> LIVE_KILL_AFTER="checkpoint pushed": the
+    retried attempt restores the object-store checkpoint (digitstudy/checkpoints.py) instead
+    of starting again; the run's cells then equal an uninterrupted run's (compare the
+    reports)."""
+    if "checkpoint pushed" not in os.environ.get("LIVE_KILL_AFTER", ""):
+        pytest.skip("set LIVE_KILL_TASK=<a GAN training task> LIVE_KILL_AFTER='checkpoint pushed'")
+    assert study_run["killed"], "no pod of the task was killed after a checkpoint"
+    attempt = study_run["killed_path"].rsplit("(", 1)[0]
+    retries = [p for p in run_pods(kube[0], study_run["run"].run_id)
+               if task_path(p).startswith(attempt) and p.metadata.name != study_run["killed"]]
+    assert retries, f"no retried attempt of {attempt}"
+    logs = [kube[0].read_namespaced_pod_log(p.metadata.name, NAMESPACE, container="main")
+            for p in retries]
+    restored = [line for log in logs for line in log.splitlines()
+                if "restored the checkpoint" in line]
+    print("\n".join(restored))
+    assert restored, "the retried attempt did not restore the checkpoint"
+
+
+def task_states(client, run_id: str) -> dict[str, Counter]:
+    """The run's tasks of each step (display name) by state, from the KFP API (v2beta1
+    run_details); DAG tasks (root, loops, conditions) left out."""
+    details = client.get_run(run_id).run_details
+    states: dict[str, Counter] = {}
+    for task in details.task_details or []:
+        name = task.display_name or ""
+        if name.startswith(("root", "for-loop", "condition", "iteration")):
+            continue
+        states.setdefault(name, Counter())[str(task.state).upper()] += 1
+    return states
+
+
+def executor_states(client, run_id: str) -> Counter:
+    return sum(task_states(client, run_id).values(), Counter())
+
+
+def test_the_same_submission_again_is_served_from_kfps_cache(study_run, kfp_host, data_source):
     from pipelines import submit
 
-    code = submit.submit("tiny", "cpu", kfp_host, data_source=os.environ.get("LIVE_DATA_SOURCE"),
-                         parts=os.environ.get("LIVE_PARTS"), wait=True, timeout=3 * 3600,
-                         report_dir=tmp_path, build_dir=tmp_path)
-    assert code == 0, "the run did not succeed, or its report is not in MinIO (see output)"
-    (run_dir,) = list(tmp_path.glob("tiny-*"))
-    assert (run_dir / "results.csv").is_file() and (run_dir / "index.html").is_file()
+    assert study_run["state"] == "SUCCEEDED"
+    again = submit.start_run("tiny", "cpu", kfp_host, data_source=data_source,
+                             parts=os.environ.get("LIVE_PARTS"), build_dir=study_run["build"])
+    assert submit.wait_for_run(again.client, again.run_id, RUN_TIMEOUT, sleep=10) == "SUCCEEDED"
+    first = executor_states(study_run["run"].client, study_run["run"].run_id)
+    second = executor_states(again.client, again.run_id)
+    print(f"first run: {dict(first)}; the same again: {dict(second)}")
+    assert second["SKIPPED"] >= 1, "no task of the second run came from the cache"
+    assert second["SUCCEEDED"] < first["SUCCEEDED"]
+
+
+def test_no_secret_value_in_the_workflow_pod_specs_or_logs(study_run, kube):
+    core, custom = kube
+    secret = core.read_namespaced_secret("digitstudy-minio", NAMESPACE)
+    values = [base64.b64decode(secret.data[k]).decode() for k in ("accesskey", "secretkey")]
+    workflow = str(workflow_of(custom, study_run["run"].run_id))
+    pods = run_pods(core, study_run["run"].run_id)
+    assert pods, "the run's pods are gone (Argo's TTL?)"
+    texts = {"the Workflow": workflow}
+    for pod in pods:
+        texts[f"pod {pod.metadata.name}"] = str(pod.spec)
+        for container in pod.spec.containers:
+            try:
+                texts[f"log {pod.metadata.name}/{container.name}"] = core.read_namespaced_pod_log(
+                    pod.metadata.name, NAMESPACE, container=container.name)
+            except Exception as err:  # a deleted pod's log is gone
+                print(f"no log of {pod.metadata.name}/{container.name}: {err}")
+    leaks = [where for where, text in texts.items() for value in values if value in text]
+    print(f"searched {len(texts)} texts ({len(pods)} pods)")
+    assert not leaks, f"a secret value appears in: {', '.join(leaks)}"
 
 
 def test_set_retry_retries_a_failed_step_inside_and_outside_parallel_for(kfp_host, tmp_path):
@@ -81,3 +309,112 @@ def test_set_retry_retries_a_failed_step_inside_and_outside_parallel_for(kfp_hos
                     "also failed, check the workflow-controller-configmap's templateDefaults "
                     "retryPolicy (OnError retries lost pods only); if only items 1-2 failed, "
                     "it is kubeflow/pipelines#13897")
+
+
+LOCAL_NODE = "localkfp-node"  # localkfp/node/lib.sh NODE_NAME
+GPU = "nvidia.com/gpu"
+
+
+@pytest.fixture
+def fake_gpus(kube):
+    """``advertise(n)``: the local node's status says it has ``n`` nvidia.com/gpu (an extended
+    resource the scheduler counts; no GPU or device plugin involved). Removed afterwards.
+    Only on the local KFP's single node: a real cluster's nodes are not patched."""
+    core = kube[0]
+    if [n.metadata.name for n in core.list_node().items] != [LOCAL_NODE]:
+        pytest.skip(f"patches the node's status: only on the local KFP's node {LOCAL_NODE}")
+
+    def advertise(n: int) -> None:
+        core.patch_node_status(LOCAL_NODE, {"status": {"capacity": {GPU: str(n)}}})
+        deadline = time.monotonic() + 60
+        while (core.read_node(LOCAL_NODE).status.allocatable or {}).get(GPU) != str(n):
+            assert time.monotonic() < deadline, f"the node's allocatable {GPU} never became {n}"
+            time.sleep(1)
+
+    yield advertise
+    core.patch_node_status(LOCAL_NODE, [{"op": "remove",
+                                         "path": "/status/capacity/nvidia.com~1gpu"}])
+
+
+def gpu_limit(pod) -> int:
+    return sum(int((c.resources.limits or {}).get(GPU, 0)) for c in pod.spec.containers
+               if c.resources)
+
+
+def test_gpu_training_pods_wait_for_and_get_the_gpu(kfp_host, kube, data_source, fake_gpus,
+                                                    tmp_path, monkeypatch):
+    """TARGET=gpu, PARTS=p1: with no nvidia.com/gpu the training pods stay Pending and both
+    the submit's wait and `make doctor` say why in one line; once the node advertises one,
+    the run succeeds and exactly its training pods asked for it. The GPU image is replaced
+    by the CPU image (TensorFlow runs on the CPU)."""
+    from components import images
+    from pipelines import submit
+
+    fake_gpus(0)
+    monkeypatch.setenv("DIGITSTUDY_GPU_IMAGE", images.CPU_IMAGE)
+    run = submit.start_run("tiny", "gpu", kfp_host, data_source=data_source, parts="p1",
+                           build_dir=tmp_path)
+    watch = submit.pending_pods(run.run_id, NAMESPACE)
+    deadline = time.monotonic() + 900
+    while not (line := watch()):
+        assert time.monotonic() < deadline, "no training pod became Pending for want of a GPU"
+        assert str(run.client.get_run(run.run_id).state).upper() not in submit.FINAL_STATES
+        time.sleep(5)
+    print(f"the submit's wait: {line}")
+    assert GPU in line and "\n" not in line
+    doctor = subprocess.run([sys.executable, "-m", "digitstudy.cluster", "doctor", "--target",
+                             "gpu", "--kfp-host", kfp_host], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    print(doctor.stdout)
+    pending = [row for row in doctor.stdout.splitlines() if "Pending pods" in row]
+    assert len(pending) == 1 and GPU in pending[0] and "WARN" in pending[0]
+    fake_gpus(1)
+    assert submit.wait_for_run(run.client, run.run_id, RUN_TIMEOUT, sleep=10) == "SUCCEEDED"
+    pods = run_pods(kube[0], run.run_id)
+    training = {p.metadata.name for p in pods if is_training(p)}
+    asking = {p.metadata.name: gpu_limit(p) for p in pods if gpu_limit(p)}
+    print(f"{len(pods)} pods, {len(training)} training; asking for {GPU}: {asking}")
+    assert training and set(asking) == training and set(asking.values()) == {1}
+
+
+def reading(path: str) -> set[str]:
+    """The steps whose settings include ``path`` (or a part of the profile holding it)."""
+    from digitstudy import steps
+
+    return {s.name for s in steps.STEPS.values()
+            if any(path == r or path.startswith(f"{r}.") for r in s.reads)}
+
+
+def test_changing_one_setting_reexecutes_only_the_steps_that_read_it(study_run, kfp_host,
+                                                                    data_source, tmp_path):
+    """The README's claim about KFP's cache: a task's `settings` input holds only its step's
+    share of the profile, so changing one setting (LIVE_CHANGE, a profile path to an integer;
+    by default Part 4b's epochs, or Part 1's baseline epochs when LIVE_PARTS=p1) re-executes
+    only the tasks of the steps that read it, and the report (never cached)."""
+    import yaml
+
+    from digitstudy import steps
+    from pipelines import submit
+
+    assert study_run["state"] == "SUCCEEDED"
+    parts = os.environ.get("LIVE_PARTS")
+    path = os.environ.get("LIVE_CHANGE") or ("p1.baseline.train.epochs" if parts == "p1"
+                                             else "p4b.train.epochs")
+    profile = yaml.safe_load((ROOT / "src" / "digitstudy" / "profiles" / "tiny.yaml").read_text())
+    *parents, leaf = path.split(".")
+    section = profile
+    for key in parents:
+        section = section[key]
+    section[leaf] += 1
+    changed = tmp_path / "tiny-changed.yaml"
+    changed.write_text(yaml.safe_dump(profile))
+    run = submit.start_run(str(changed), "cpu", kfp_host, data_source=data_source, parts=parts,
+                           build_dir=tmp_path)
+    assert submit.wait_for_run(run.client, run.run_id, RUN_TIMEOUT, sleep=10) == "SUCCEEDED"
+    states = task_states(run.client, run.run_id)
+    executed = {name for name, counts in states.items() if counts["SUCCEEDED"]}
+    expected = reading(path) | {steps.AGGREGATE_RESULTS.name}
+    print(f"{path} changed: executed {sorted(executed)}; cached "
+          f"{sum(c['SKIPPED'] for c in states.values())} tasks; expected {sorted(expected)}")
+    assert executed and executed <= expected, f"re-executed beyond the steps reading {path}"
+    assert executed & reading(path), f"no task of a step reading {path} re-executed"

@@ -65,7 +65,7 @@ def test_smoke_pipeline_runs_on_the_local_kfp(cluster, tmp_path):
     import kfp
     from kfp import compiler
 
-    image = run("make", "-s", "print-local-cpu-image").stdout.strip()
+    image = run("make", "-s", "print-cpu-image").stdout.strip()
     package = tmp_path / "smoke.yaml"
     compiler.Compiler().compile(smoke_pipeline(image), str(package))
     client = kfp.Client(host=cluster["KFP_HOST"])

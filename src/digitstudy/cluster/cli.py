@@ -84,18 +84,27 @@ def cmd_ensure_buckets(args) -> int:
     return 0
 
 
-def cmd_data_upload(args) -> int:
-    root = Path(args.data_dir)
+def upload_datasets(store: storage.Storage, root: Path, prefix: str = "") -> dict[str, int]:
+    """``root``/fsdd and ``root``/mnist into the datasets bucket under ``prefix`` (a run's
+    ``s3://datasets/<prefix>``); files uploaded per dataset."""
     found = {name: root / name for name in DATASETS if (root / name).is_dir()}
     if not found:
         raise SystemExit(f"data-upload: {root} has none of {', '.join(n + '/' for n in DATASETS)} "
                          "(the layout of the shared data folder: fsdd/recordings/*.wav, mnist/*)")
-    store = storage.Storage(storage.config_from(args.minio_env))
+    counts = {}
     for name, folder in found.items():
-        manifest = store.upload_folder(folder, storage.DATASETS_BUCKET, name,
+        manifest = store.upload_folder(folder, storage.DATASETS_BUCKET,
+                                       f"{prefix.strip('/')}/{name}".lstrip("/"),
                                        meta={"source": str(folder.resolve())},
                                        patterns=DATASETS[name])
-        print(f"s3://{storage.DATASETS_BUCKET}/{name}/: {len(manifest['files'])} files")
+        counts[name] = len(manifest["files"])
+    return counts
+
+
+def cmd_data_upload(args) -> int:
+    store = storage.Storage(storage.config_from(args.minio_env))
+    for name, count in upload_datasets(store, Path(args.data_dir)).items():
+        print(f"s3://{storage.DATASETS_BUCKET}/{name}/: {count} files")
     return 0
 
 
