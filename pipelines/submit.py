@@ -24,6 +24,7 @@ import urllib3
 import yaml
 
 from digitstudy import storage
+from digitstudy.cluster.pods import Unschedulable
 from digitstudy.config import load_profile
 from digitstudy.data import remote
 from digitstudy.logs import setup_logging
@@ -94,28 +95,28 @@ def add_data_fingerprint(arguments: dict, package: Path, data_source: str | None
 def wait_for_run(client, run_id: str, timeout: float, sleep: float = 15.0,
                  clock: Callable[[], float] = time.monotonic,
                  pause: Callable[[float], None] = time.sleep,
-                 watch: Callable[[], str | None] | None = None) -> str:
+                 watch: Callable[[], Unschedulable | None] | None = None) -> str:
     """Poll the run until it reaches a final state (CANCELED included); its state. ``watch``
-    (e.g. :func:`pending_pods`) gives a line to show while the run waits, printed when it
-    changes."""
+    (:func:`pending_pods`) says which of the run's pods cannot be scheduled: shown in one
+    line when the scheduler's reason changes (pods queued for the CPU come and go)."""
     deadline = clock() + timeout
     shown = None
     while True:
         state = str(client.get_run(run_id).state).upper()
         if state in FINAL_STATES:
             return state
-        line = watch() if watch else None
-        if line and line != shown:
-            print(f"run {run_id} {state}: {line}", flush=True)
-        shown = line
+        pending = watch() if watch else None
+        if pending and pending.reason != shown:
+            print(f"run {run_id} {state}: {pending}", flush=True)
+        shown = pending.reason if pending else None
         if clock() >= deadline:
             raise TimeoutError(f"run {run_id} still {state} after {timeout:.0f}s")
         pause(sleep)
 
 
-def pending_pods(run_id: str, namespace: str) -> Callable[[], str | None] | None:
+def pending_pods(run_id: str, namespace: str) -> Callable[[], Unschedulable | None] | None:
     """A watch for :func:`wait_for_run`: the run's pods the scheduler cannot place (e.g. no
-    node with a free ``nvidia.com/gpu``), in one line; None without a kubeconfig."""
+    node with a free ``nvidia.com/gpu``); None without a kubeconfig."""
     from kubernetes import client, config
 
     from digitstudy.cluster.pods import PENDING, RUN_ID_LABEL, unschedulable
@@ -127,7 +128,7 @@ def pending_pods(run_id: str, namespace: str) -> Callable[[], str | None] | None
         return None
     core = client.CoreV1Api()
 
-    def watch() -> str | None:
+    def watch() -> Unschedulable | None:
         try:
             pods = core.list_namespaced_pod(namespace, label_selector=f"{RUN_ID_LABEL}={run_id}",
                                             field_selector=PENDING, _request_timeout=10)

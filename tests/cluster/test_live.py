@@ -356,12 +356,12 @@ def test_gpu_training_pods_wait_for_and_get_the_gpu(kfp_host, kube, data_source,
                            build_dir=tmp_path)
     watch = submit.pending_pods(run.run_id, NAMESPACE)
     deadline = time.monotonic() + 900
-    while not (line := watch()):
+    while not (pending := watch()):
         assert time.monotonic() < deadline, "no training pod became Pending for want of a GPU"
         assert str(run.client.get_run(run.run_id).state).upper() not in submit.FINAL_STATES
         time.sleep(5)
-    print(f"the submit's wait: {line}")
-    assert GPU in line and "\n" not in line
+    print(f"the submit's wait: {pending}")
+    assert GPU in pending.reason and "\n" not in str(pending)
     doctor = subprocess.run([sys.executable, "-m", "digitstudy.cluster", "doctor", "--target",
                              "gpu", "--kfp-host", kfp_host], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)

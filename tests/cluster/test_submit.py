@@ -12,6 +12,7 @@ import pytest
 
 from digitstudy import storage
 from digitstudy.cluster import doctor
+from digitstudy.cluster.pods import Unschedulable
 from digitstudy.reporting import upload
 from pipelines import arguments, submit
 
@@ -220,19 +221,19 @@ def test_wait_gives_up_at_the_timeout():
     assert now[0] == 60
 
 
-def test_wait_shows_what_the_watch_sees_once_per_change(capsys):
+def test_wait_shows_unschedulable_pods_once_per_reason(capsys):
     class Run:
         states = iter(["PENDING", "RUNNING", "RUNNING", "RUNNING", "SUCCEEDED"])
 
         def get_run(self, run_id):
             return type("Run", (), {"state": next(self.states)})()
 
-    lines = iter([None, "2 pods Pending, not schedulable: Insufficient nvidia.com/gpu",
-                  "2 pods Pending, not schedulable: Insufficient nvidia.com/gpu", None])
+    gpu = "0/1 nodes are available: 1 Insufficient nvidia.com/gpu."
+    seen = iter([None, Unschedulable(2, gpu), Unschedulable(3, gpu), None])
     assert submit.wait_for_run(Run(), "r", timeout=600, pause=lambda s: None,
-                               watch=lambda: next(lines)) == "SUCCEEDED"
+                               watch=lambda: next(seen)) == "SUCCEEDED"
     out = capsys.readouterr().out.splitlines()
-    assert out == ["run r RUNNING: 2 pods Pending, not schedulable: Insufficient nvidia.com/gpu"]
+    assert out == [f"run r RUNNING: 2 pods Pending, not schedulable: {gpu}"]
 
 
 def package_with(tmp_path, parameters: dict):

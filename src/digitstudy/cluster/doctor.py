@@ -339,7 +339,7 @@ def check_pending_pods(core, namespace: str) -> list[Finding]:
     def run() -> list[Finding]:
         pods = _api(core.list_namespaced_pod, namespace, field_selector=PENDING).items
         line = unschedulable(pods)
-        return [Finding(what, "WARN", line) if line else
+        return [Finding(what, "WARN", str(line)) if line else
                 Finding(what, "OK", f"none unschedulable in {namespace}")]
     return _guard(what, "", run)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 # KFP's API server labels every pod of a run with its run id
 # (backend/src/apiserver/template/v2_template.go ~420, util.LabelKeyWorkflowRunId)
@@ -10,9 +11,23 @@ RUN_ID_LABEL = "pipeline/runid"
 PENDING = "status.phase=Pending"  # the field selector that lists them
 
 
-def unschedulable(pods) -> str | None:
-    """"N pods Pending, not schedulable: <the scheduler's message>" for the pods (V1Pod) whose
-    PodScheduled condition is False/Unschedulable (the most common message), or None."""
+@dataclass(frozen=True)
+class Unschedulable:
+    """Pods the scheduler could not place: how many, and its most common message."""
+
+    count: int
+    reason: str
+    other_reasons: int = 0
+
+    def __str__(self) -> str:
+        more = (f" (and {self.other_reasons} other reason{'s' if self.other_reasons > 1 else ''})"
+                if self.other_reasons else "")
+        return (f"{self.count} pod{'s' if self.count > 1 else ''} Pending, not schedulable: "
+                f"{self.reason}{more}")
+
+
+def unschedulable(pods) -> Unschedulable | None:
+    """The pods (V1Pod) whose PodScheduled condition is False/Unschedulable, or None."""
     reasons = Counter()
     for pod in pods:
         for condition in (pod.status.conditions or []) if pod.status else []:
@@ -21,7 +36,5 @@ def unschedulable(pods) -> str | None:
                 reasons[(condition.message or "no message").strip()] += 1
     if not reasons:
         return None
-    count = sum(reasons.values())
-    (message, _), *others = reasons.most_common()
-    more = f" (and {len(others)} other reason{'s' if len(others) > 1 else ''})" if others else ""
-    return f"{count} pod{'s' if count > 1 else ''} Pending, not schedulable: {message}{more}"
+    (reason, _), *others = reasons.most_common()
+    return Unschedulable(sum(reasons.values()), reason, len(others))
