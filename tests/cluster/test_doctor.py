@@ -82,6 +82,7 @@ class FakeCluster:
         self.deployments[doctor.MINIO] = deployment(1)
         self.secret = V1Secret(data={k: b64("value-" + k) for k in doctor.SECRET_KEYS})
         self.launcher = V1ConfigMap(data=dict(PATCHED_LAUNCHER))
+        self.argo = V1ConfigMap(data={"persistence": "nodeStatusOffLoad: true\n"})
         self.job = V1Job(status=V1JobStatus(succeeded=1))
         self.nodes = [node("kind-control-plane")]
         self.pods: list[V1Pod] = []
@@ -101,6 +102,8 @@ class FakeCluster:
         return self.secret
 
     def read_namespaced_config_map(self, name, namespace, _request_timeout=None):
+        if name == doctor.ARGO_CONFIGMAP:
+            return self.argo
         return self.launcher
 
     def list_node(self, _request_timeout=None):
@@ -139,8 +142,8 @@ def test_healthy_kind_cluster_is_ready():
     assert statuses(result) == {"Kubernetes API": "OK", "KFP": "OK", "KFP version": "OK",
                                 "MinIO": "OK",
                                 f"Job {doctor.BUCKET_JOB}": "OK", f"Secret {doctor.MINIO}": "OK",
-                                "ConfigMap kfp-launcher": "OK", "GPU nodes": "OK",
-                                "Pending pods": "OK", "MinIO buckets": "WARN"}
+                                "ConfigMap kfp-launcher": "OK", "Argo node status": "OK",
+                                "GPU nodes": "OK", "Pending pods": "OK", "MinIO buckets": "WARN"}
     assert "fine for TARGET=cpu" in result["GPU nodes"].message
     assert all(call[2] == doctor.TIMEOUT for call in fake.calls)  # every request has a timeout
     text = doctor.render(list(result.values()), "hdr")
@@ -362,3 +365,11 @@ def kfp_api():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+def test_argo_without_node_status_offloading_is_a_warning():
+    fake = FakeCluster()
+    fake.argo = V1ConfigMap(data={"workflowDefaults": "spec: {}"})  # KFP 2.17.0's stock install
+    finding = run(fake)["Argo node status"]
+    assert finding.status == "WARN" and "PARTS=" in finding.message
+    assert "Workflow size" in finding.message

@@ -5,11 +5,11 @@ reachable; KFP deployments available (or, where KFP runs outside Kubernetes, its
 ``KFP_HOST``); the digitstudy MinIO deployment and its bucket Job (or, where the namespace
 has none, the store's buckets over S3); the ``digitstudy-minio`` Secret (keys only, values
 are never read out); the ``kfp-launcher`` ConfigMap holding our bucket as an ``Overrides``
-entry of KFP's ``providers.minio`` (k8s/launcher); the KFP backend version (the image tag
-of the ``ml-pipeline`` API server) against the kfp SDK's; GPU nodes (allocatable
-``nvidia.com/gpu``, and the profile's optional node selector and toleration against the
-nodes' labels and taints); pods the scheduler cannot place; optionally the buckets
-themselves over S3.
+entry of KFP's ``providers.minio`` (k8s/launcher); Argo's node-status offloading; the KFP
+backend version (the image tag of the ``ml-pipeline`` API server) against the kfp SDK's;
+GPU nodes (allocatable ``nvidia.com/gpu``, and the profile's optional node selector and
+toleration against the nodes' labels and taints); pods the scheduler cannot place;
+optionally the buckets themselves over S3.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ MINIO = "digitstudy-minio"  # Deployment, Service and Secret name (k8s/base)
 BUCKET_JOB = "digitstudy-minio-buckets"
 SECRET_KEYS = ("accesskey", "secretkey", "endpoint")
 LAUNCHER_CONFIGMAP = "kfp-launcher"
+ARGO_CONFIGMAP = "workflow-controller-configmap"  # KFP installs Argo in its namespace
 PIPELINE_ROOT = storage.PIPELINE_ROOT
 # the KFP API server: its image tag is the backend release (kubeflow/pipelines 2.17.0
 # manifests/kustomize/base/pipeline/kustomization.yaml:45-47 sets it; the healthz API,
@@ -329,6 +330,28 @@ def check_gpu_nodes(core, target: str, gpu: GpuPlacement) -> list[Finding]:
     return _guard(what, "", run)
 
 
+def check_node_status_offload(core, namespace: str) -> list[Finding]:
+    """Argo's node-status offloading (``persistence.nodeStatusOffLoad`` in its ConfigMap):
+    without it the whole study in one run outgrows the Workflow object (observed on the local
+    KFP: docs/cluster.md, "Workflow size")."""
+    what = "Argo node status"
+
+    def run() -> list[Finding]:
+        data = _api(core.read_namespaced_config_map, ARGO_CONFIGMAP, namespace).data or {}
+        try:
+            persistence = yaml.safe_load(data.get("persistence") or "{}") or {}
+        except yaml.YAMLError:
+            persistence = {}
+        if persistence.get("nodeStatusOffLoad"):
+            return [Finding(what, "OK", "offloaded to Argo's database (persistence."
+                                        "nodeStatusOffLoad): large runs fit")]
+        return [Finding(what, "WARN", "kept in the Workflow (no persistence.nodeStatusOffLoad in "
+                                      f"{ARGO_CONFIGMAP}): the whole study in one run outgrows "
+                                      "it; submit parts separately (PARTS=) or enable "
+                                      "offloading (docs/cluster.md, 'Workflow size')")]
+    return _guard(what, f"no {ARGO_CONFIGMAP} in {namespace}: is Argo installed with KFP?", run)
+
+
 def check_pending_pods(core, namespace: str) -> list[Finding]:
     """Pods the scheduler cannot place (e.g. training pods asking for more nvidia.com/gpu
     than any node has): WARN with the scheduler's message, else OK."""
@@ -378,6 +401,7 @@ def run_checks(core, apps, batch, *, namespace: str = NAMESPACE, target: str = "
         findings += check_store(apps, batch, namespace, storage_config)
         findings += check_secret(core, namespace)
         findings += check_launcher(core, namespace)
+        findings += check_node_status_offload(core, namespace)
         findings += check_gpu_nodes(core, target, gpu)
         findings += check_pending_pods(core, namespace)
     except Unreachable as err:
