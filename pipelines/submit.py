@@ -97,18 +97,18 @@ def wait_for_run(client, run_id: str, timeout: float, sleep: float = 15.0,
                  pause: Callable[[float], None] = time.sleep,
                  watch: Callable[[], Unschedulable | None] | None = None) -> str:
     """Poll the run until it reaches a final state (CANCELED included); its state. ``watch``
-    (:func:`pending_pods`) says which of the run's pods cannot be scheduled: shown in one
-    line when the scheduler's reason changes (pods queued for the CPU come and go)."""
+    (:func:`pending_pods`) says which of the run's pods cannot be scheduled: each reason of
+    the scheduler's shown once, in one line (pods queued for the CPU come and go)."""
     deadline = clock() + timeout
-    shown = None
+    shown: set[str] = set()
     while True:
         state = str(client.get_run(run_id).state).upper()
         if state in FINAL_STATES:
             return state
         pending = watch() if watch else None
-        if pending and pending.reason != shown:
+        if pending and pending.reason not in shown:
             print(f"run {run_id} {state}: {pending}", flush=True)
-        shown = pending.reason if pending else None
+            shown.add(pending.reason)
         if clock() >= deadline:
             raise TimeoutError(f"run {run_id} still {state} after {timeout:.0f}s")
         pause(sleep)

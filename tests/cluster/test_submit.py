@@ -229,7 +229,7 @@ def test_wait_shows_unschedulable_pods_once_per_reason(capsys):
             return type("Run", (), {"state": next(self.states)})()
 
     gpu = "0/1 nodes are available: 1 Insufficient nvidia.com/gpu."
-    seen = iter([None, Unschedulable(2, gpu), Unschedulable(3, gpu), None])
+    seen = iter([None, Unschedulable(2, gpu), None, Unschedulable(3, gpu)])
     assert submit.wait_for_run(Run(), "r", timeout=600, pause=lambda s: None,
                                watch=lambda: next(seen)) == "SUCCEEDED"
     out = capsys.readouterr().out.splitlines()
