@@ -6,15 +6,12 @@ Per kind of pod (KFP's DAG and container drivers, the executors), how many and t
 from creation to the end; for the executors, the time before the main container starts
 (scheduling, the launcher's init container copying itself in, container start) and the
 main container's own time (KFP's launcher: MLMD, artifact download/upload, then the step).
-Argo compresses a large Workflow's node status (status.compressedNodes: gzip + base64,
-argo-workflows v4.0.5 workflow/packer/packer.go); both forms are read.
+Read from the pods (a large Workflow's node status may be compressed or offloaded).
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import gzip
 import json
 from collections import defaultdict
 from datetime import datetime
@@ -26,55 +23,43 @@ def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
 
-def nodes_of(workflow: dict) -> dict:
-    status = workflow.get("status", {})
-    if status.get("nodes"):
-        return status["nodes"]
-    if status.get("compressedNodes"):
-        return json.loads(gzip.decompress(base64.b64decode(status["compressedNodes"])))
-    return {}
-
-
-def kind_of(template: str) -> str:
-    """KFP's template names (argocompiler: system-dag-driver, system-container-driver,
-    system-container-impl, retry-system-container-impl)."""
+def kind_of(name: str) -> str:
+    """KFP's templates, as its pods are named (argocompiler: system-dag-driver,
+    system-container-driver, [retry-]system-container-impl)."""
     for kind in ("dag-driver", "container-driver", "container-impl"):
-        if kind in template:
+        if kind in name:
             return kind
-    return template
+    return "other"
+
+
+def _stats(values: list[float]) -> dict:
+    return {"count": len(values), "sum_s": round(sum(values)),
+            "mean_s": round(sum(values) / max(len(values), 1), 1)}
 
 
 def summary(workflow: dict, pods: list[dict]) -> dict:
-    """Seconds per kind of pod, and the executors' time before and in their main container."""
-    started, finished = _time(workflow["status"].get("startedAt")), _time(
-        workflow["status"].get("finishedAt"))
+    """Seconds per kind of pod (creation to its last container's end), and the executors'
+    time before their main container starts and in it."""
+    status = workflow.get("status", {})
+    started, finished = _time(status.get("startedAt")), _time(status.get("finishedAt"))
     kinds: dict[str, list[float]] = defaultdict(list)
-    for node in nodes_of(workflow).values():
-        if node.get("type") != "Pod" or not node.get("finishedAt"):
-            continue
-        seconds = (_time(node["finishedAt"]) - _time(node["startedAt"])).total_seconds()
-        kinds[kind_of(node.get("templateName", ""))].append(seconds)
     before, main = [], []
     for pod in pods:
-        if kind_of(pod["metadata"].get("annotations", {}).get(
-                "workflows.argoproj.io/node-name", "") + pod["metadata"]["name"]) != \
-                "container-impl":
-            continue
-        for status in pod.get("status", {}).get("containerStatuses", []):
-            term = (status.get("state") or {}).get("terminated")
-            if status["name"] == "main" and term:
-                created = _time(pod["metadata"]["creationTimestamp"])
-                before.append((_time(term["startedAt"]) - created).total_seconds())
-                main.append((_time(term["finishedAt"]) - _time(term["startedAt"])).total_seconds())
-    wall = (finished - started).total_seconds() if started and finished else None
-    return {"wall_s": wall,
-            "pods": {k: {"count": len(v), "sum_s": round(sum(v)), "mean_s": round(sum(v) / len(v),
-                                                                                  1)}
-                     for k, v in sorted(kinds.items())},
-            "executor_before_main_s": {"count": len(before), "sum_s": round(sum(before)),
-                                       "mean_s": round(sum(before) / max(len(before), 1), 1)},
-            "executor_main_s": {"count": len(main), "sum_s": round(sum(main)),
-                                "mean_s": round(sum(main) / max(len(main), 1), 1)}}
+        created = _time(pod["metadata"]["creationTimestamp"])
+        ends = {c["name"]: (c.get("state") or {}).get("terminated")
+                for c in pod.get("status", {}).get("containerStatuses", [])}
+        if not ends or not all(ends.values()):
+            continue  # still running, or deleted before it ended
+        kind = kind_of(pod["metadata"]["name"])
+        kinds[kind].append((max(_time(t["finishedAt"]) for t in ends.values()) - created)
+                           .total_seconds())
+        if kind == "container-impl" and ends.get("main"):
+            before.append((_time(ends["main"]["startedAt"]) - created).total_seconds())
+            main.append((_time(ends["main"]["finishedAt"]) - _time(ends["main"]["startedAt"]))
+                        .total_seconds())
+    return {"wall_s": (finished - started).total_seconds() if started and finished else None,
+            "pods": {k: _stats(v) for k, v in sorted(kinds.items())},
+            "executor_before_main_s": _stats(before), "executor_main_s": _stats(main)}
 
 
 def main(argv: list[str] | None = None) -> None:
