@@ -165,7 +165,7 @@ class StartedRun:
 
 def start_run(profile_name: str, target: str, host: str, *, data_source: str | None = None,
               parts: str | None = None, namespace: str | None = None, token: str | None = None,
-              minio_env: str | None = None, build_dir: Path = Path("build"),
+              minio_env: str | None = storage.DEFAULT_ENV_FILE, build_dir: Path = Path("build"),
               pipeline_root: str = PIPELINE_ROOT) -> StartedRun:
     """Compile ``profile_name`` for ``target`` and start it on the KFP API at ``host``."""
     from components.images import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
@@ -206,7 +206,8 @@ def start_run(profile_name: str, target: str, host: str, *, data_source: str | N
 def submit(profile_name: str, target: str, host: str, *, data_source: str | None = None,
            parts: str | None = None, wait: bool = False, timeout: int = 6 * 3600,
            namespace: str | None = None, token: str | None = None,
-           report_dir: Path = Path("report/cluster-runs"), minio_env: str | None = None,
+           report_dir: Path = Path("report/cluster-runs"),
+           minio_env: str | None = storage.DEFAULT_ENV_FILE,
            build_dir: Path = Path("build"), pipeline_root: str = PIPELINE_ROOT) -> int:
     run = start_run(profile_name, target, host, data_source=data_source, parts=parts,
                     namespace=namespace, token=token, minio_env=minio_env, build_dir=build_dir,

@@ -76,10 +76,15 @@ def data_source(kfp_host, tmp_path_factory) -> str:
         return os.environ["LIVE_DATA_SOURCE"]
     from digitstudy import storage
     from digitstudy.cluster.cli import upload_datasets
+    from digitstudy.config import load_profile
 
+    tiny = load_profile("tiny")
     folder = tmp_path_factory.mktemp("live-data")
-    write_fsdd(folder / "fsdd" / "recordings", per_speaker=4)
-    write_mnist_t10k(folder / "mnist", per_class=40)
+    # as many as the tiny profile draws: FSDD's per-digit sample, ReducedMNIST's per class
+    per_digit = tiny.data.fsdd.per_digit_limit
+    write_fsdd(folder / "fsdd" / "recordings", per_speaker=-(-per_digit // 3))
+    write_mnist_t10k(folder / "mnist", per_class=2 * (tiny.p2.reduced.train_per_class
+                                                      + tiny.p2.reduced.test_per_class))
     try:
         store = storage.Storage(storage.config_from(storage.DEFAULT_ENV_FILE))
         upload_datasets(store, folder, FIXTURE_PREFIX)
@@ -141,6 +146,7 @@ class PodKiller(threading.Thread):
 @pytest.fixture(scope="module")
 def study_run(kfp_host, kube, data_source, tmp_path_factory):
     """The tiny profile on the cluster, one training pod deleted while it runs."""
+    from digitstudy import storage
     from pipelines import submit
 
     build = tmp_path_factory.mktemp("build")
@@ -156,7 +162,7 @@ def study_run(kfp_host, kube, data_source, tmp_path_factory):
     finally:
         killer.done.set()
     report = tmp_path_factory.mktemp("report")
-    downloaded = (submit.download_report(run.run_name, report, None)
+    downloaded = (submit.download_report(run.run_name, report, storage.DEFAULT_ENV_FILE)
                   if state == "SUCCEEDED" else None)
     return {"run": run, "state": state, "killed": killer.killed, "killed_path": killer.killed_path,
             "report": report / run.run_name,
