@@ -219,7 +219,8 @@ class StudyDag:
 
     def report(self, run_id, parts):
         """The selected parts' tasks, then the aggregator over every output they hand the
-        report (:meth:`task`): one input each, so KFP still refuses an unknown name here."""
+        report (:meth:`task`), one input each; KFP checks the call's names against the
+        component's inputs (kfp/dsl/base_component.py:81-83)."""
         for part in self.plan.parts:
             getattr(self, part)()
         aggregate = report.aggregator(tuple(fan_in.parameter for fan_in in self.fan_ins))
