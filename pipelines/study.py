@@ -10,6 +10,11 @@ its cache key moves only with its own settings; deployment settings (``cluster``
 Where one fan-out feeds another, the consumer is nested inside the producer's loop, so each
 Table 3/5 cell reads only its own pool; the report collects the nested cells with one
 ``dsl.Collected`` (flattened by the backend, see ``pipelines/local/local_compat.py``).
+
+Every record reaches the report without wiring: :meth:`StudyDag.task` hands the ``result`` of
+each task whose step writes records to the aggregator (a ``components.report.FanIn``), and a
+part adds the other outputs the report shows (``to_report=``); the aggregator is built with one
+input per fan-in (``components.report.aggregator``).
 """
 
 
@@ -57,13 +62,18 @@ class StudyDag:
         # steps' cache key changes with the data, not only with the source's name
         self.data_fingerprint = data_fingerprint
         self.parallelism = profile.pipeline.parallelism
+        self.fan_ins: list[report.FanIn] = []  # what the report reads, in the order of creation
 
-    def task(self, component, **inputs):
+    def task(self, component, *, to_report: tuple[str, ...] = (), **inputs):
         """A task of ``component``: its registry step's share of the profile, placed as the
-        registry says (data, train or report)."""
+        registry says (data, train or report). The report reads its ``result`` if its step
+        writes records, and the outputs named in ``to_report`` (figures)."""
         step = component.step
         place = getattr(self.place, step.kind)
-        return place(component, settings=step_settings(step, self.profile), **inputs)
+        task = place(component, settings=step_settings(step, self.profile), **inputs)
+        reported = (*(("result",) if step.records else ()), *to_report)
+        self.fan_ins += [report.FanIn(component, task, output) for output in reported]
+        return task
 
     def loop(self, items):
         return dsl.ParallelFor(list(items), parallelism=self.parallelism)
@@ -92,148 +102,128 @@ class StudyDag:
     def reduced(self):
         return self.task(data.reduced_mnist, dataset=self.mnist).outputs["reduced"]
 
-    # --- the parts: each returns its fan-ins, named as the aggregator's parameters --------------
-    # (components/report.py; KFP refuses an unknown name when the DAG is built)
+    # --- the parts: their tasks' records reach the report through task() --------------------
 
     # Data steps are created (on first use) before a part's loops, never inside one: a task
     # inside a ParallelFor cannot feed tasks outside it (kfp/compiler/compiler_utils.py
     # get_dependencies raises InvalidTopologyException).
 
-    def p1(self) -> dict:
+    def p1(self) -> None:
         features = self.mfcc
         with self.loop(self.plan.p1_baseline) as cell:
-            baseline = self.task(experiments.p1_baseline, seed=cell.seed,
-                                 split_index=cell.split_index, features=features)
+            self.task(experiments.p1_baseline, seed=cell.seed, split_index=cell.split_index,
+                      features=features)
         # the L2 scope is a string axis: its own loop level around the (int-only) cells
         with self.loop(self.plan.p1_l2_scopes) as scope, \
                 self.loop(self.plan.p1_autoencoder) as cell:
-            autoencoder = self.task(experiments.p1_autoencoder, bottleneck=cell.bottleneck,
-                                    l2_scope=scope, seed=cell.seed, split_index=cell.split_index,
-                                    features=features)
+            self.task(experiments.p1_autoencoder, bottleneck=cell.bottleneck, l2_scope=scope,
+                      seed=cell.seed, split_index=cell.split_index, features=features)
         with self.loop(self.plan.p1_seeds) as seed:
-            utterance = self.task(experiments.p1_utterance_embedding, seed=seed,
-                                  features=features)
-        return {"p1_baseline": dsl.Collected(baseline.outputs["result"]),
-                "p1_autoencoder": dsl.Collected(autoencoder.outputs["result"]),
-                "p1_utterance": dsl.Collected(utterance.outputs["result"])}
+            self.task(experiments.p1_utterance_embedding, seed=seed, features=features)
 
-    def augment(self, real_size, reduced):
-        return self.task(data.p2_augment, real_size=real_size, reduced=reduced)
+    def augment(self, real_size, reduced, to_report=()):
+        return self.task(data.p2_augment, real_size=real_size, reduced=reduced,
+                         to_report=to_report)
 
-    def p2(self) -> dict:
+    def p2(self) -> None:
         reduced = self.reduced
         with self.loop(self.plan.p2_real_sizes) as real_size:
-            augment = self.augment(real_size, reduced)
+            augment = self.augment(real_size, reduced, to_report=("figure",))
             with self.loop(self.plan.p2_cells) as cell:
-                cells = self.task(experiments.p2_classifier_cell, real_size=real_size,
-                                  generated=cell.generated, seed=cell.seed, reduced=reduced,
-                                  pools=augment.outputs["pools"])
-        return {"p2_cells": dsl.Collected(cells.outputs["result"]),
-                "p2_figures": dsl.Collected(augment.outputs["figure"])}
+                self.task(experiments.p2_classifier_cell, real_size=real_size,
+                          generated=cell.generated, seed=cell.seed, reduced=reduced,
+                          pools=augment.outputs["pools"])
 
     def synthesize_and_score(self, gan, reduced):
-        """A trained GAN's synthetic pool and its quality record (GAN-test / GAN-train)."""
+        """A trained GAN's synthetic pool, scored (its GAN-test / GAN-train quality record)."""
         synthetic = self.task(data.p3_synthesize, variant="",
                               gan=gan.outputs["gan"]).outputs["synthetic"]
-        return synthetic, self.score(gan, synthetic, reduced)
+        self.score(gan, synthetic, reduced)
+        return synthetic
 
     def score(self, gan, synthetic, reduced):
-        return self.task(experiments.p3_gan_quality, reduced=reduced, gan=gan.outputs["gan"],
-                         synthetic=synthetic).outputs["result"]
+        self.task(experiments.p3_gan_quality, reduced=reduced, gan=gan.outputs["gan"],
+                  synthetic=synthetic)
 
     def specific_row(self, real_size, reduced):
         """A Table 5 row: its size-specific GAN, pool and quality, its cells nested."""
         gan = self.task(experiments.p3_train_gan, real_size=real_size, reduced=reduced)
-        synthetic, quality = self.synthesize_and_score(gan, reduced)
+        synthetic = self.synthesize_and_score(gan, reduced)
         with self.loop(self.plan.p3_specific_cells) as cell:
-            cells = self.task(experiments.p3_synthetic_cell, real_size=real_size,
-                              synthetic_count=cell.synthetic_count, gan_kind="specific",
-                              seed=cell.seed, reduced=reduced, synthetic=synthetic)
-        return gan, quality, cells
+            self.task(experiments.p3_synthetic_cell, real_size=real_size,
+                      synthetic_count=cell.synthetic_count, gan_kind="specific", seed=cell.seed,
+                      reduced=reduced, synthetic=synthetic)
+        return gan
 
     def variant_pool(self, gan, real_size, variant, reduced):
         """A labelled row's pool of ``gan``, its quality and its synthetic cells."""
         synthetic = self.task(experiments.p3_synthesize_variant, real_size=real_size,
                               variant=variant, reduced=reduced,
                               gan=gan.outputs["gan"]).outputs["synthetic"]
-        quality = self.score(gan, synthetic, reduced)
+        self.score(gan, synthetic, reduced)
         with self.loop(self.plan.p3_variant_cells) as cell:
-            cells = self.task(experiments.p3_synthetic_cell, real_size=real_size,
-                              synthetic_count=cell.synthetic_count, gan_kind="specific",
-                              seed=cell.seed, reduced=reduced, synthetic=synthetic)
-        return quality, cells
+            self.task(experiments.p3_synthetic_cell, real_size=real_size,
+                      synthetic_count=cell.synthetic_count, gan_kind="specific", seed=cell.seed,
+                      reduced=reduced, synthetic=synthetic)
 
-    def p3(self) -> dict:
+    def p3(self) -> None:
         plan = self.plan
         reduced, mnist = self.reduced, (self.mnist if plan.p3_full else None)
-        out = {}
-
-        def collected(prefix, quality, cells):
-            return {f"{prefix}_quality": dsl.Collected(quality),
-                    f"{prefix}_cells": dsl.Collected(cells.outputs["result"])}
-
         # one size-specific GAN per Table 5 row; the row's cells read its pool. The rows with
         # pool variants are a loop of their own (a loop's items are static and never empty):
         # each pool variant is drawn from that row's GAN, so its row differs from the study's
         # row in the pool alone, not in a second, separately trained GAN.
         if plan.p3_plain_sizes:
             with self.loop(plan.p3_plain_sizes) as real_size:
-                _, quality, cells = self.specific_row(real_size, reduced)
-            out |= collected("p3", quality, cells)
+                self.specific_row(real_size, reduced)
         if plan.p3_pool_sizes:
             with self.loop(plan.p3_pool_sizes) as real_size:
-                gan, quality, cells = self.specific_row(real_size, reduced)
+                gan = self.specific_row(real_size, reduced)
                 with self.loop(plan.p3_pool_variants) as variant:
-                    pool_quality, pool_cells = self.variant_pool(gan, real_size, variant, reduced)
-            out |= collected("p3_pooled_row", quality, cells)
-            out |= collected("p3_pool_variant", pool_quality, pool_cells)
+                    self.variant_pool(gan, real_size, variant, reduced)
         if plan.p3_full:
             gan = self.task(experiments.p3_train_gan_full, dataset=mnist, reduced=reduced)
-            synthetic, quality = self.synthesize_and_score(gan, reduced)
+            synthetic = self.synthesize_and_score(gan, reduced)
             with self.loop(plan.p3_full_cells) as cell:
-                cells = self.task(experiments.p3_synthetic_cell, real_size=cell.real_size,
-                                  synthetic_count=cell.synthetic_count, gan_kind="full",
-                                  seed=cell.seed, reduced=reduced, synthetic=synthetic)
-            out |= {"p3_full_quality": quality,
-                    "p3_full_cells": dsl.Collected(cells.outputs["result"])}
+                self.task(experiments.p3_synthetic_cell, real_size=cell.real_size,
+                          synthetic_count=cell.synthetic_count, gan_kind="full", seed=cell.seed,
+                          reduced=reduced, synthetic=synthetic)
         # the variants that change how the GAN trains: each its own GAN -> pool -> quality -> cells
         if plan.p3_gan_variants:
             with self.loop(plan.p3_gan_variants) as variant, \
                     self.loop(plan.p3_variant_sizes) as real_size:
                 gan = self.task(experiments.p3_train_gan_variant, real_size=real_size,
                                 variant=variant, reduced=reduced)
-                quality, cells = self.variant_pool(gan, real_size, variant, reduced)
-            out |= collected("p3_gan_variant", quality, cells)
+                self.variant_pool(gan, real_size, variant, reduced)
         # the proposed pipeline (section 3.4): real + augmented -> GAN -> synthetic
         pools = self.augment(self.profile.p3.proposed.real_size, reduced).outputs["pools"]
         gan = self.task(experiments.p3_train_gan_proposed, reduced=reduced, pools=pools)
-        synthetic, quality = self.synthesize_and_score(gan, reduced)
+        synthetic = self.synthesize_and_score(gan, reduced)
         with self.loop(plan.p3_proposed_cells) as cell:
-            cells = self.task(experiments.p3_proposed_cell, synthetic_count=cell.synthetic_count,
-                              seed=cell.seed, reduced=reduced, pools=pools, synthetic=synthetic)
-        return out | {"p3_proposed_quality": quality,
-                      "p3_proposed_cells": dsl.Collected(cells.outputs["result"])}
+            self.task(experiments.p3_proposed_cell, synthetic_count=cell.synthetic_count,
+                      seed=cell.seed, reduced=reduced, pools=pools, synthetic=synthetic)
 
     def models_by_seeds(self, component, models, seeds, **inputs):
         """One training task per model x seed (string models: their own loop level)."""
         with self.loop(models) as model, self.loop(seeds) as seed:
-            runs = self.task(component, model=model, seed=seed, **inputs)
-        return dsl.Collected(runs.outputs["result"])
+            self.task(component, model=model, seed=seed, **inputs)
 
-    def p4a(self) -> dict:
+    def p4a(self) -> None:
         reduced = self.task(data.p4a_reduced_mnist, dataset=self.mnist).outputs["reduced"]
-        return {"p4a_models": self.models_by_seeds(experiments.p4a_attention_mnist,
-                                                   self.plan.p4a_models, self.plan.p4a_seeds,
-                                                   reduced=reduced)}
+        self.models_by_seeds(experiments.p4a_attention_mnist, self.plan.p4a_models,
+                             self.plan.p4a_seeds, reduced=reduced)
 
-    def p4b(self) -> dict:
-        return {"p4b_models": self.models_by_seeds(experiments.p4b_attention_speech,
-                                                   self.plan.p4b_models, self.plan.p4b_seeds,
-                                                   images=self.images)}
+    def p4b(self) -> None:
+        self.models_by_seeds(experiments.p4b_attention_speech, self.plan.p4b_models,
+                             self.plan.p4b_seeds, images=self.images)
 
     def report(self, run_id, parts):
-        results: dict = {}
+        """The selected parts' tasks, then the aggregator over every output they hand the
+        report (:meth:`task`), one input each; KFP checks the call's names against the
+        component's inputs (kfp/dsl/base_component.py:81-83)."""
         for part in self.plan.parts:
-            results |= getattr(self, part)()
-        return self.task(report.aggregate_results, run_id=run_id, parts=parts,
-                         fsdd_source=self.fsdd_source, mnist_source=self.mnist_source, **results)
+            getattr(self, part)()
+        aggregate = report.aggregator(tuple(fan_in.parameter for fan_in in self.fan_ins))
+        return self.task(aggregate, run_id=run_id, parts=parts, fsdd_source=self.fsdd_source,
+                         mnist_source=self.mnist_source,
+                         **{fan_in.name: fan_in.argument for fan_in in self.fan_ins})

@@ -28,8 +28,12 @@ GAN = ("p3.architecture", "p3.train", "p3.gan_seed")
 SYNTHESIS = ("p3.synthetic_counts", "p3.quality.samples_per_class", "p3.gan_seed",
       "p3.synthesis_training_mode")
 
+# The step outputs the report reads, and the aggregator's input each goes into: the DAG hands
+# it the ``result`` of every task whose step writes records, and the figures a part shows
+# (pipelines/study.py ``StudyDag.task``; components/report.py names its inputs for them).
+FAN_INS = {"result": "results", "figure": "figures"}
 # Inputs that take several directories (fan-ins).
-LIST_INPUTS = ("results", "figures")
+LIST_INPUTS = tuple(FAN_INS.values())
 
 
 @dataclass(frozen=True, eq=False)

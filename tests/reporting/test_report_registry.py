@@ -1,10 +1,14 @@
 """The report's side of the registry: its table and figure specs select records by registry
-step constants, and every step that writes result records has a table (or says why not)."""
+step constants, every step that writes result records has a table (or says why not), and the
+aggregator routes every output the DAG hands it (``steps.FAN_INS``) into one of its inputs.
+That every recording task's result reaches the aggregator is checked on the compiled DAG
+(tests/pipeline/test_registry.py)."""
 
 from __future__ import annotations
 
 from digitstudy.reporting import study_tables
-from digitstudy.steps import STEPS, Step
+from digitstudy.reporting.report import fan_in_paths
+from digitstudy.steps import AGGREGATE_RESULTS, FAN_INS, STEPS, Step
 
 # steps that write result records the report shows in no table or figure, and why
 UNTABLED: dict[str, str] = {}
@@ -36,3 +40,17 @@ def test_a_table_selects_by_step_constant_not_by_string():
 
     with pytest.raises(AttributeError):
         select([], "p1-autoencoder")
+
+
+class _Artifact:
+    def __init__(self, path):
+        self.path = path
+
+
+def test_every_output_the_report_reads_goes_into_an_input_of_the_report_step():
+    assert set(FAN_INS.values()) <= set(AGGREGATE_RESULTS.inputs)
+    # a recording step's records are its "result" (Step.records): the report reads it
+    assert all("result" in FAN_INS for s in STEPS.values() if s.records)
+    for output, target in FAN_INS.items():  # an input named <task>_<output> (components/report.py)
+        paths = fan_in_paths({f"p9_some_task_2_{output}": [_Artifact("x")]})
+        assert paths[target] == ["x"] and not any(v for k, v in paths.items() if k != target)

@@ -43,6 +43,7 @@ from digitstudy.reporting.tables import (
     cells_frame,
     facts_line,
 )
+from digitstudy.steps import FAN_INS
 
 if TYPE_CHECKING:
     from digitstudy.config.sections import SettingsView
@@ -309,19 +310,20 @@ def extra_figures(figures: list[Path]) -> list[Figure]:
     return out
 
 
-# The aggregator's record inputs: its component's parameters named for a part (one per fan-in
-# of the DAG); those ending in ``_figures`` carry figures, the others result records.
-FAN_IN = re.compile(r"p\d[ab]?_\w+")
+# The aggregator's record and figure inputs (components/report.py): one per task output the
+# report reads, named ``<task>_<output>``; the output says where it goes (steps.FAN_INS).
+FAN_IN = re.compile(rf"\w+_({'|'.join(FAN_INS)})")
 
 
 def fan_in_paths(inputs: dict) -> dict[str, list[str]]:
     """The aggregator's ``results`` and ``figures`` paths from its component's inputs (a KFP
-    artifact, a list of them, or None where the DAG did not wire that input)."""
-    paths: dict[str, list[str]] = {"results": [], "figures": []}
+    artifact, a list of them, or None where the DAG did not wire that input), in their order."""
+    paths: dict[str, list[str]] = {target: [] for target in FAN_INS.values()}
     for name, value in inputs.items():
-        if FAN_IN.fullmatch(name) and value:
-            target = "figures" if name.endswith("_figures") else "results"
-            paths[target] += [a.path for a in (value if isinstance(value, list) else [value])]
+        match = FAN_IN.fullmatch(name)
+        if match and value:
+            paths[FAN_INS[match.group(1)]] += [
+                a.path for a in (value if isinstance(value, list) else [value])]
     return paths
 
 
