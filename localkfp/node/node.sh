@@ -129,7 +129,9 @@ cat > "$state/cni/net.d/10-localkfp.conflist" <<EOF
 }
 EOF
 start containerd containerd --config "$state/containerd.toml"
-wait_for containerd 30 ctr --address "$sock" version
+# its CRI plugin, not only its API: `ctr version` answers before the CRI is initialized, and a
+# kubelet started then exits ("server is not initialized yet", observed here)
+wait_for containerd 60 "$CRICTL_BIN/crictl" --runtime-endpoint "unix://$sock" info
 # Every tarball of the build cache's images folder, unless this image store has it already (same
 # name, size and time)
 mkdir -p "$state/images/imported"
