@@ -16,8 +16,6 @@ import json
 from collections import defaultdict
 from datetime import datetime
 
-RUN_ID_LABEL = "pipeline/runid"  # KFP: backend/src/apiserver/template/v2_template.go ~420
-
 
 def _time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
@@ -64,6 +62,8 @@ def summary(workflow: dict, pods: list[dict]) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     from kubernetes import client, config
+
+    from digitstudy.cluster.pods import RUN_ID_LABEL
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_id")
