@@ -35,6 +35,27 @@ def _stats(values: list[float]) -> dict:
             "mean_s": round(sum(values) / max(len(values), 1), 1)}
 
 
+def main_spans(pods: list[dict]) -> list[tuple[datetime, datetime]]:
+    """(start, end) of each pod's main container that has ended."""
+    spans = []
+    for pod in pods:
+        for status in pod.get("status", {}).get("containerStatuses", []):
+            ended = (status.get("state") or {}).get("terminated")
+            if status["name"] == "main" and ended:
+                spans.append((_time(ended["startedAt"]), _time(ended["finishedAt"])))
+    return spans
+
+
+def most_at_once(spans: list[tuple[datetime, datetime]]) -> int:
+    """The most spans open at one instant (one that ends as another starts does not overlap)."""
+    events = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])
+    running = most = 0
+    for _, step in events:  # at equal times -1 sorts first: an end before a start
+        running += step
+        most = max(most, running)
+    return most
+
+
 def summary(workflow: dict, pods: list[dict]) -> dict:
     """Seconds per kind of pod (creation to its last container's end), and the executors'
     time before their main container starts and in it."""
@@ -57,7 +78,9 @@ def summary(workflow: dict, pods: list[dict]) -> dict:
                         .total_seconds())
     return {"wall_s": (finished - started).total_seconds() if started and finished else None,
             "pods": {k: _stats(v) for k, v in sorted(kinds.items())},
-            "executor_before_main_s": _stats(before), "executor_main_s": _stats(main)}
+            "executor_before_main_s": _stats(before), "executor_main_s": _stats(main),
+            "executor_main_most_at_once": most_at_once(main_spans(
+                [p for p in pods if kind_of(p["metadata"]["name"]) == "container-impl"]))}
 
 
 def main(argv: list[str] | None = None) -> None:

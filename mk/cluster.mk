@@ -35,9 +35,10 @@ data-upload: $(VENV_STAMP) ## upload DATA_DIR/fsdd and DATA_DIR/mnist to the Min
 report-runs: $(VENV_STAMP) ## pull every run's results.csv from MinIO into one cross-run table (report/cross-run/)
 	$(CLUSTER_CLI) report-runs --runs-dir report/cluster-runs --out report/cross-run
 
-pipeline-submit: $(VENV_STAMP) ## compile and submit PROFILE to KFP_HOST (PARTS, TARGET, DATA_DIR=s3://..., WAIT=1 waits, downloads the report)
+pipeline-submit: $(VENV_STAMP) ## compile and submit PROFILE to KFP_HOST (PARTS, TARGET, DATA_DIR=s3://..., WAIT=1 waits, downloads the report; CACHE=0 runs every task again)
 	$(PY) -m pipelines.submit --profile $(PROFILE) --target $(TARGET) --host $(KFP_HOST) \
-	  $(if $(PARTS),--parts $(PARTS)) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WAIT),--wait)
+	  $(if $(PARTS),--parts $(PARTS)) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WAIT),--wait) \
+	  $(if $(filter 0,$(CACHE)),--no-cache)
 
 test-live: $(VENV_STAMP) ## opt-in: the study on KFP_HOST (LIVE_PARTS, LIVE_DATA_SOURCE; KUBECONFIG): runs, retries, cache, GPU placement, secrets (tests/cluster/test_live.py)
 	DIGITSTUDY_LIVE=1 KFP_HOST=$(KFP_HOST) $(if $(LIVE_PARTS),LIVE_PARTS=$(LIVE_PARTS)) \

@@ -155,6 +155,20 @@ def compile_for_cluster(profile_name: str, target: str, output: Path,
     return compile_study(profile_name, target, output, parts)
 
 
+def without_cache(package: Path) -> Path:
+    """A copy of the compiled ``package`` (``<name>-no-cache.yaml``) with every task's cache
+    off, those inside sub-DAGs and loops too: kfp.Client's ``enable_caching`` reaches only the
+    root DAG's tasks (kfp 2.17 client/client.py:1783-1786, ``_override_caching_options``)."""
+    docs = list(yaml.safe_load_all(package.read_text()))
+    spec = docs[0]
+    for dag in [spec["root"], *spec.get("components", {}).values()]:
+        for task in dag.get("dag", {}).get("tasks", {}).values():
+            task["cachingOptions"] = {"enableCache": False}
+    copy = package.with_name(f"{package.stem}-no-cache.yaml")
+    copy.write_text(yaml.safe_dump_all(docs, sort_keys=False))
+    return copy
+
+
 @dataclass(frozen=True)
 class StartedRun:
     client: object  # kfp.Client
@@ -166,14 +180,17 @@ class StartedRun:
 def start_run(profile_name: str, target: str, host: str, *, data_source: str | None = None,
               parts: str | None = None, namespace: str | None = None, token: str | None = None,
               minio_env: str | None = storage.DEFAULT_ENV_FILE, build_dir: Path = Path("build"),
-              pipeline_root: str = PIPELINE_ROOT) -> StartedRun:
-    """Compile ``profile_name`` for ``target`` and start it on the KFP API at ``host``."""
+              pipeline_root: str = PIPELINE_ROOT, cache: bool = True) -> StartedRun:
+    """Compile ``profile_name`` for ``target`` and start it on the KFP API at ``host``;
+    ``cache=False`` runs every task again (KFP's cache is neither read nor written)."""
     from components.images import CPU_IMAGE, GPU_IMAGE, IMAGE_TAG
     from pipelines.compile import output_path
 
     profile = load_profile(profile_name)
     package = compile_for_cluster(profile_name, target,
                                   build_dir / output_path(profile_name, target, parts).name, parts)
+    if not cache:
+        package = without_cache(package)
     run_name = make_run_name(profile.name, IMAGE_TAG)
     arguments = run_arguments(data_source, run_name)
     # shown and compared in the Kubeflow UI; the pipeline was compiled for exactly these
@@ -208,10 +225,11 @@ def submit(profile_name: str, target: str, host: str, *, data_source: str | None
            namespace: str | None = None, token: str | None = None,
            report_dir: Path = Path("report/cluster-runs"),
            minio_env: str | None = storage.DEFAULT_ENV_FILE,
-           build_dir: Path = Path("build"), pipeline_root: str = PIPELINE_ROOT) -> int:
+           build_dir: Path = Path("build"), pipeline_root: str = PIPELINE_ROOT,
+           cache: bool = True) -> int:
     run = start_run(profile_name, target, host, data_source=data_source, parts=parts,
                     namespace=namespace, token=token, minio_env=minio_env, build_dir=build_dir,
-                    pipeline_root=pipeline_root)
+                    pipeline_root=pipeline_root, cache=cache)
     print(f"run {run.run_name}: {run.url}", flush=True)
     if not wait:
         return 0
@@ -248,13 +266,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minio-env", default=storage.DEFAULT_ENV_FILE)
     parser.add_argument("--pipeline-root", default=PIPELINE_ROOT,
                         help="where the run's artifacts go; '' = the cluster's default")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="run every task again: KFP's cache is neither read nor written")
     args = parser.parse_args(argv)
     setup_logging()
     try:
         return submit(args.profile, args.target, args.host, data_source=args.data_dir,
                       parts=args.parts, wait=args.wait, timeout=args.timeout,
                       namespace=args.namespace, token=os.environ.get("KFP_TOKEN") or None,
-                      minio_env=args.minio_env, pipeline_root=args.pipeline_root)
+                      minio_env=args.minio_env, pipeline_root=args.pipeline_root,
+                      cache=not args.no_cache)
     except (KfpUnreachable, storage.StorageError) as err:  # StorageError: data fingerprint
         print(f"pipeline-submit: {err}", file=sys.stderr)
         return 2

@@ -28,8 +28,11 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from fsdd_fixtures import write_fsdd
 from mnist_fixtures import write_mnist_t10k
+
+from digitstudy.config import profile_path
 
 pytestmark = pytest.mark.live
 ROOT = Path(__file__).resolve().parents[2]
@@ -263,6 +266,46 @@ def test_the_same_submission_again_is_served_from_kfps_cache(study_run, kfp_host
     assert second["SKIPPED"] >= 1, "no task of the second run came from the cache"
 
 
+def executed_tasks(core, run_id: str) -> Counter:
+    """How many executor pods each task of the run had (its Argo node name holds the task's
+    name: KFP's argocompiler names the DAG task nodes after the pipeline's tasks). A task
+    served from KFP's cache gets no executor pod: the v2beta1 task details do not name the
+    step of a SKIPPED executor (observed: "executor"), the pods do."""
+    from localkfp.run_timing import kind_of
+
+    return Counter(task_path(p).split(".")[-2] for p in run_pods(core, run_id)
+                   if kind_of(p.metadata.name) == "container-impl")
+
+
+def test_a_changed_setting_re_executes_only_its_tasks_and_both_runs_compare(
+        study_run, kfp_host, kube, data_source, tmp_path):
+    """p1.baseline's epochs + 1: only the p1-baseline tasks (and aggregate-results, never
+    cached) get executor pods; `report-runs` then puts both runs in one cross-run table."""
+    from pipelines import submit
+
+    assert study_run["state"] == "SUCCEEDED"
+    data = yaml.safe_load(profile_path("tiny").read_text())
+    data["p1"]["baseline"]["train"]["epochs"] += 1
+    changed = tmp_path / "tiny-more-epochs.yaml"
+    changed.write_text(yaml.safe_dump(data))
+    run = submit.start_run(str(changed), "cpu", kfp_host, data_source=data_source,
+                           parts=os.environ.get("LIVE_PARTS"), build_dir=tmp_path)
+    print(f"run {run.run_name}: {run.url}")
+    assert submit.wait_for_run(run.client, run.run_id, RUN_TIMEOUT, sleep=10) == "SUCCEEDED"
+    executed = executed_tasks(kube[0], run.run_id)
+    print(f"executed (executor pods per task): {dict(executed)}; "
+          f"the API's counts: {dict(executor_states(run.client, run.run_id))}")
+    assert "aggregate-results" in executed
+    assert any(task.startswith("p1-baseline") for task in executed)
+    assert {t for t in executed if not t.startswith("p1-baseline")} == {"aggregate-results"}
+    out = tmp_path / "cross-run"
+    subprocess.run([sys.executable, "-m", "digitstudy.cluster", "report-runs", "--runs-dir",
+                    str(tmp_path / "runs"), "--out", str(out)], cwd=ROOT, check=True,
+                   timeout=600)
+    table = (out / "cross_run.csv").read_text()
+    assert study_run["run"].run_name in table and run.run_name in table
+
+
 def test_no_secret_value_in_the_workflow_pod_specs_or_logs(study_run, kube):
     core, custom = kube
     secret = core.read_namespaced_secret("digitstudy-minio", NAMESPACE)
@@ -348,19 +391,38 @@ def gpu_limit(pod) -> int:
                if c.resources)
 
 
+def gpu_profile(folder: Path) -> Path:
+    """The tiny profile with its training tasks asking for a quarter CPU, so that the node's
+    2 CPUs are not what limits how many run at once: the fake GPU units are."""
+    data = yaml.safe_load(profile_path("tiny").read_text())
+    data["cluster"]["training"]["cpu"] = "250m"
+    path = folder / "tiny-gpu-share.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+GPU_UNITS = 2
+
+
 def test_gpu_training_pods_wait_for_and_get_the_gpu(kfp_host, kube, data_source, fake_gpus,
                                                     tmp_path, monkeypatch):
-    """TARGET=gpu, PARTS=p1: with no nvidia.com/gpu the training pods stay Pending and both
-    the submit's wait and `make doctor` say why in one line; once the node advertises one,
-    the run succeeds and exactly its training pods asked for it. The GPU image is replaced
-    by the CPU image (TensorFlow runs on the CPU)."""
+    """TARGET=gpu, PARTS=p1, KFP's cache off: with no nvidia.com/gpu the training pods stay
+    Pending and both the submit's wait and `make doctor` say why in one line; once the node
+    advertises 2 units (what time-slicing's replicas do, k8s/components/gpu-time-slicing),
+    the run succeeds, exactly its training pods asked for one each, and at most 2 (and at
+    some point 2) trained at once. The GPU image is replaced by the CPU image (TensorFlow
+    runs on the CPU)."""
+    from kubernetes import client
+
     from components import images
+    from localkfp import run_timing
     from pipelines import submit
 
     fake_gpus(0)
     monkeypatch.setenv("DIGITSTUDY_GPU_IMAGE", images.CPU_IMAGE)
-    run = submit.start_run("tiny", "gpu", kfp_host, data_source=data_source, parts="p1",
-                           build_dir=tmp_path)
+    run = submit.start_run(str(gpu_profile(tmp_path)), "gpu", kfp_host, data_source=data_source,
+                           parts="p1", build_dir=tmp_path, cache=False)
+    print(f"run {run.run_name}: {run.url}")
     watch = submit.pending_pods(run.run_id, NAMESPACE)
     deadline = time.monotonic() + 900
     while not (pending := watch()):
@@ -375,11 +437,15 @@ def test_gpu_training_pods_wait_for_and_get_the_gpu(kfp_host, kube, data_source,
     print(doctor.stdout)
     pending = [row for row in doctor.stdout.splitlines() if "Pending pods" in row]
     assert len(pending) == 1 and GPU in pending[0] and "WARN" in pending[0]
-    fake_gpus(1)
+    fake_gpus(GPU_UNITS)
     assert submit.wait_for_run(run.client, run.run_id, RUN_TIMEOUT, sleep=10) == "SUCCEEDED"
     pods = run_pods(kube[0], run.run_id)
-    training = {p.metadata.name for p in pods if is_training(p)}
+    training = [p for p in pods if is_training(p)]
     asking = {p.metadata.name: gpu_limit(p) for p in pods if gpu_limit(p)}
-    print(f"{len(pods)} pods, {len(training)} training; asking for {GPU}: {asking}")
-    assert training and set(asking) == training and set(asking.values()) == {1}
-
+    at_once = run_timing.most_at_once(run_timing.main_spans(
+        client.ApiClient().sanitize_for_serialization(training)))
+    print(f"{len(pods)} pods, {len(training)} training; asking for {GPU}: {asking}; "
+          f"most training at once: {at_once} of {GPU_UNITS} units")
+    assert training and set(asking) == {p.metadata.name for p in training}
+    assert set(asking.values()) == {1}
+    assert at_once == GPU_UNITS

@@ -119,6 +119,25 @@ def test_submit_sends_pipeline_experiment_and_typed_parameters(kfp_api, tmp_path
     assert (tmp_path / "digitstudy-tiny-cpu.yaml").is_file()
 
 
+def cached_tasks(body: dict) -> dict[str, bool]:
+    """Each task's caching option in the submitted pipeline spec (DAGs included)."""
+    spec = body["pipeline_spec"]["pipeline_spec"]
+    dags = [spec["root"]] + list(spec["components"].values())
+    return {name: task.get("cachingOptions", {}).get("enableCache", False)
+            for dag in dags for name, task in dag.get("dag", {}).get("tasks", {}).items()}
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_no_cache_turns_off_every_tasks_cache(kfp_api, tmp_path, cache):
+    assert submit.submit("tiny", "cpu", kfp_api.host, build_dir=tmp_path, parts="p1",
+                         cache=cache) == 0
+    caching = cached_tasks(run_body(kfp_api))
+    assert caching["p1-baseline"] is cache  # a training task, cached as compiled
+    assert not caching["aggregate-results"]  # never cached (it names the run)
+    if not cache:
+        assert not any(caching.values())
+
+
 def test_existing_experiment_is_reused(kfp_api, tmp_path):
     kfp_api.experiments.append({"experiment_id": "exp-0", "display_name": "digitstudy"})
     assert submit.submit("tiny", "cpu", kfp_api.host, build_dir=tmp_path) == 0
