@@ -10,20 +10,23 @@ KFP_VERSION ?= $(shell cat k8s/KFP_VERSION)
 MINIO_ENV ?= .cache/minio.env
 CLUSTER_CLI = $(PY) -m digitstudy.cluster --minio-env $(MINIO_ENV)
 
-.PHONY: kind-load kind-up kind-down tools doctor data-upload report-runs \
+.PHONY: kind-load kind-up kind-down tools argo-retries doctor data-upload report-runs \
         pipeline-submit test-live
 
 kind-load: ## load the CPU image into the kind cluster (after make image-cpu)
 	kind load docker-image $(CPU_IMAGE) --name $(KIND_CLUSTER)
 
-kind-up: ## kind cluster + KFP standalone (k8s/KFP_VERSION) + MinIO, buckets, launcher override; waits until ready
-	KIND_CLUSTER=$(KIND_CLUSTER) KFP_VERSION=$(KFP_VERSION) MINIO_ENV_FILE=$(MINIO_ENV) scripts/kind_up.sh
+kind-up: $(VENV_STAMP) ## kind cluster + KFP standalone (k8s/KFP_VERSION) + MinIO, buckets, launcher override, Argo retries; waits until ready
+	KIND_CLUSTER=$(KIND_CLUSTER) KFP_VERSION=$(KFP_VERSION) MINIO_ENV_FILE=$(MINIO_ENV) PYTHON=$(PY) scripts/kind_up.sh
 
 kind-down: ## delete the kind cluster and .cache/minio.env
 	KIND_CLUSTER=$(KIND_CLUSTER) MINIO_ENV_FILE=$(MINIO_ENV) scripts/kind_down.sh
 
 tools: ## install kubectl (kustomize) and shellcheck the way CI does
 	scripts/install_tools.sh
+
+argo-retries: $(VENV_STAMP) ## set Argo's templateDefaults so that set_retry retries failed steps, not only lost pods (current kube context)
+	$(CLUSTER_CLI) argo-retries
 
 doctor: $(VENV_STAMP) ## check KFP, MinIO, the Secret, GPU nodes of the current kube context (TARGET, PROFILE)
 	$(CLUSTER_CLI) doctor --target $(TARGET) --profile $(PROFILE) --kfp-host $(KFP_HOST)

@@ -7,7 +7,8 @@
 #     volume already holds the root credentials)
 #  4. k8s/overlays/kind: MinIO (PVC, Deployment, Service, NetworkPolicy), bucket Job; then
 #     KFP's own kfp-launcher ConfigMap is *patched* with our bucket's override
-#     (k8s/launcher/kfp-launcher-patch.yaml): KFP's defaultPipelineRoot and default store stay
+#     (k8s/launcher/kfp-launcher-patch.yaml): KFP's defaultPipelineRoot and default store stay;
+#     Argo's templateDefaults.retryStrategy set so that set_retry retries failed steps
 #  5. waits for MinIO, the buckets and every KFP deployment
 #  6. writes .cache/minio.env (mode 600, git-ignored) for make data-upload / report-runs
 # Safe to re-run: each step converges to the same state.
@@ -92,6 +93,10 @@ if [ -n "$existing" ] && ! grep -q "digitstudy-minio" <<<"$existing"; then
 Overrides entry of $LAUNCHER_PATCH to it by hand (docs/cluster.md, Artifact store)"
 fi
 "${K[@]}" -n "$NAMESPACE" patch configmap kfp-launcher --patch-file "$LAUNCHER_PATCH"
+# Argo's templateDefaults: set_retry retries failed steps too, not only lost pods
+# (src/digitstudy/cluster/argo_retries.py; KFP's own default retries lost pods only)
+"${PYTHON:-.venv/bin/python}" -m digitstudy.cluster argo-retries --context "kind-$CLUSTER" \
+  --namespace "$NAMESPACE"
 
 log "5/6 waiting for MinIO, the buckets and KFP (first start pulls ~3 GB of images)"
 "${K[@]}" -n "$NAMESPACE" rollout status deployment/digitstudy-minio --timeout=10m

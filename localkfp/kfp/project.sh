@@ -5,6 +5,8 @@
 #   identity; the endpoint is the in-cluster name kind uses (digitstudy-minio.kubeflow.svc...),
 #   which the node's Argo hostAliases send to the node IP;
 # - KFP's kfp-launcher ConfigMap patched with k8s/launcher/kfp-launcher-patch.yaml, unchanged;
+# - Argo's templateDefaults.retryStrategy, so that set_retry retries failed steps too
+#   (python -m digitstudy.cluster argo-retries; KFP's own default retries lost pods only);
 # - the buckets (python -m digitstudy.cluster ensure-buckets);
 # - .cache/minio.env for the host (make data-upload, report-runs, pipeline-submit WAIT=1).
 # The project's CPU image is imported at node-up (kfp/project_image.sh, cluster-build).
@@ -43,5 +45,7 @@ mkdir -p "$(dirname "$ENV_FILE")"
 )
 # make runs as root here: the file belongs to whoever owns the checkout
 chown --reference="$REPO" "$ENV_FILE" "$(dirname "$ENV_FILE")" 2>/dev/null || true
+KUBECONFIG="$LOCALKFP_STATE/kubeconfig" "$REPO/.venv/bin/python" -m digitstudy.cluster \
+  argo-retries --namespace "$KFP_NAMESPACE" >/dev/null
 "$REPO/.venv/bin/python" -m digitstudy.cluster --minio-env "$ENV_FILE" ensure-buckets
-log "digitstudy: Secret digitstudy-minio, kfp-launcher override, buckets; host settings in $ENV_FILE"
+log "digitstudy: Secret digitstudy-minio, kfp-launcher override, Argo retries, buckets; host settings in $ENV_FILE"

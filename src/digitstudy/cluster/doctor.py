@@ -26,6 +26,7 @@ import urllib3
 import yaml
 
 from digitstudy import storage
+from digitstudy.cluster.argo_retries import CONFIGMAP as ARGO_CONFIGMAP
 from digitstudy.config.cluster import GpuPlacement
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,6 @@ MINIO = "digitstudy-minio"  # Deployment, Service and Secret name (k8s/base)
 BUCKET_JOB = "digitstudy-minio-buckets"
 SECRET_KEYS = ("accesskey", "secretkey", "endpoint")
 LAUNCHER_CONFIGMAP = "kfp-launcher"
-ARGO_CONFIGMAP = "workflow-controller-configmap"  # KFP installs Argo in its namespace
 PIPELINE_ROOT = storage.PIPELINE_ROOT
 # the KFP API server: its image tag is the backend release (kubeflow/pipelines 2.17.0
 # manifests/kustomize/base/pipeline/kustomization.yaml:45-47 sets it; the healthz API,
@@ -352,6 +352,26 @@ def check_node_status_offload(core, namespace: str) -> list[Finding]:
     return _guard(what, f"no {ARGO_CONFIGMAP} in {namespace}: is Argo installed with KFP?", run)
 
 
+def check_argo_retries(core, namespace: str) -> list[Finding]:
+    """What Argo retries of a ``set_retry`` task under the install's templateDefaults
+    (digitstudy.cluster.argo_retries): OK when failed steps and lost pods both are, else WARN."""
+    from digitstudy.cluster.argo_retries import DEFAULTS_KEY, ArgoConfigError, retries
+
+    what = "Argo retries"
+
+    def run() -> list[Finding]:
+        data = _api(core.read_namespaced_config_map, ARGO_CONFIGMAP, namespace).data or {}
+        try:
+            found = retries(data.get(DEFAULTS_KEY))
+        except ArgoConfigError as err:
+            return [Finding(what, "WARN", str(err))]
+        if found.failed_steps and found.lost_pods:
+            return [Finding(what, "OK", str(found))]
+        return [Finding(what, "WARN", f"{found}; `make argo-retries` sets digitstudy's default "
+                                      "(docs/cluster.md, 'Retries')")]
+    return _guard(what, f"no {ARGO_CONFIGMAP} in {namespace}: is Argo installed with KFP?", run)
+
+
 def check_pending_pods(core, namespace: str) -> list[Finding]:
     """Pods the scheduler cannot place (e.g. training pods asking for more nvidia.com/gpu
     than any node has): WARN with the scheduler's message, else OK."""
@@ -402,6 +422,7 @@ def run_checks(core, apps, batch, *, namespace: str = NAMESPACE, target: str = "
         findings += check_secret(core, namespace)
         findings += check_launcher(core, namespace)
         findings += check_node_status_offload(core, namespace)
+        findings += check_argo_retries(core, namespace)
         findings += check_gpu_nodes(core, target, gpu)
         findings += check_pending_pods(core, namespace)
     except Unreachable as err:
