@@ -316,6 +316,7 @@ def test_a_changed_setting_re_executes_only_its_tasks_and_both_runs_compare(
     assert study_run["state"] == "SUCCEEDED"
     data = yaml.safe_load(profile_path("tiny").read_text())
     data["p1"]["baseline"]["train"]["epochs"] += 1
+    data["name"] = "tiny-more-epochs"  # the run's profile_name: Compare runs shows it
     changed = tmp_path / "tiny-more-epochs.yaml"
     changed.write_text(yaml.safe_dump(data))
     run = submit.start_run(str(changed), "cpu", kfp_host, data_source=data_source,
@@ -362,12 +363,11 @@ def test_set_retry_retries_a_failed_step_inside_and_outside_parallel_for(kfp_hos
 
     KFP 2.17.0 injects KFP_RETRY_INDEX={{retries}} only into executors of tasks with a retry
     policy (backend/src/v2/compiler/argocompiler/container.go:577-588, common.go:58-67).
-    By source this can fail for two reasons, both reported by the message below:
-    kubeflow/pipelines#12389 / #13897 (set_retry ignored inside ParallelFor), and the
-    Argo `templateDefaults.retryStrategy.retryPolicy: OnError` that KFP's own install sets
-    (manifests/kustomize/third-party/argo/base/workflow-controller-configmap-patch.yaml),
-    which Argo merges into our retryStrategy (workflow/controller/operator.go:4448-4490)
-    so that a failed main container (NodeFailed) is not retried.
+    Which failures Argo retries is the install's templateDefaults: KFP's own (OnError)
+    retries lost pods only, and this check fails there (observed on the local KFP);
+    `make argo-retries` (run by cluster-up and kind-up: digitstudy.cluster.argo_retries)
+    makes failed steps retried too. kubeflow/pipelines#12389 / #13897 (set_retry ignored
+    inside ParallelFor) would fail only items 1-2.
     """
     import kfp
     from cluster.retry_check_pipeline import retry_check
@@ -386,52 +386,31 @@ def test_set_retry_retries_a_failed_step_inside_and_outside_parallel_for(kfp_hos
         details = client.get_run(run.run_id).run_details
         tasks = [(t.display_name, t.state) for t in (details.task_details or [])] if details else []
         pytest.fail(f"retry check {state}: tasks {tasks}. If item 0 (outside ParallelFor) "
-                    "also failed, check the workflow-controller-configmap's templateDefaults "
-                    "retryPolicy (OnError retries lost pods only); if only items 1-2 failed, "
-                    "it is kubeflow/pipelines#13897")
+                    "also failed, the install retries lost pods only: see `make doctor`'s "
+                    "'Argo retries' and run `make argo-retries`; if only items 1-2 failed, it "
+                    "is kubeflow/pipelines#13897")
 
 
-LOCAL_NODE = "localkfp-node"  # localkfp/node/lib.sh NODE_NAME
 GPU = "nvidia.com/gpu"
+GPU_UNITS = 2
 
 
 @pytest.fixture
 def fake_gpus(kube):
-    """``advertise(n)``: the local node's status says it has ``n`` nvidia.com/gpu (an extended
-    resource the scheduler counts; no GPU or device plugin involved). Removed afterwards.
-    Only on the local KFP's single node: a real cluster's nodes are not patched."""
+    """``advertise(n)``: the local node says it has ``n`` nvidia.com/gpu (localkfp.fake_gpu);
+    removed afterwards. Only on the local KFP's single node."""
+    from localkfp import fake_gpu
+
     core = kube[0]
-    if [n.metadata.name for n in core.list_node().items] != [LOCAL_NODE]:
-        pytest.skip(f"patches the node's status: only on the local KFP's node {LOCAL_NODE}")
-
-    def advertise(n: int) -> None:
-        core.patch_node_status(LOCAL_NODE, {"status": {"capacity": {GPU: str(n)}}})
-        deadline = time.monotonic() + 60
-        while (core.read_node(LOCAL_NODE).status.allocatable or {}).get(GPU) != str(n):
-            assert time.monotonic() < deadline, f"the node's allocatable {GPU} never became {n}"
-            time.sleep(1)
-
-    yield advertise
-    core.patch_node_status(LOCAL_NODE, [{"op": "remove",
-                                         "path": "/status/capacity/nvidia.com~1gpu"}])
+    if [n.metadata.name for n in core.list_node().items] != [fake_gpu.NODE]:
+        pytest.skip(f"patches the node's status: only on the local KFP's node {fake_gpu.NODE}")
+    yield lambda units: fake_gpu.advertise(core, units)
+    fake_gpu.withdraw(core)
 
 
 def gpu_limit(pod) -> int:
     return sum(int((c.resources.limits or {}).get(GPU, 0)) for c in pod.spec.containers
                if c.resources)
-
-
-def gpu_profile(folder: Path) -> Path:
-    """The tiny profile with its training tasks asking for a quarter CPU, so that the node's
-    2 CPUs are not what limits how many run at once: the fake GPU units are."""
-    data = yaml.safe_load(profile_path("tiny").read_text())
-    data["cluster"]["training"]["cpu"] = "250m"
-    path = folder / "tiny-gpu-share.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
-
-
-GPU_UNITS = 2
 
 
 def test_gpu_training_pods_wait_for_and_get_the_gpu(kfp_host, kube, data_source, fake_gpus,
@@ -446,11 +425,13 @@ def test_gpu_training_pods_wait_for_and_get_the_gpu(kfp_host, kube, data_source,
 
     from components import images
     from localkfp import run_timing
+    from localkfp.fake_gpu import shared_gpu_profile
     from pipelines import submit
 
     fake_gpus(0)
     monkeypatch.setenv("DIGITSTUDY_GPU_IMAGE", images.CPU_IMAGE)
-    run = submit.start_run(str(gpu_profile(tmp_path)), "gpu", kfp_host, data_source=data_source,
+    run = submit.start_run(str(shared_gpu_profile(tmp_path)), "gpu", kfp_host,
+                           data_source=data_source,
                            parts="p1", build_dir=tmp_path, cache=False)
     print(f"run {run.run_name}: {run.url}")
     watch = submit.pending_pods(run.run_id, NAMESPACE)
