@@ -43,6 +43,7 @@ pipeline-submit: $(VENV_STAMP) ## compile and submit PROFILE to KFP_HOST (PARTS,
 	  $(if $(PARTS),--parts $(PARTS)) $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WAIT),--wait) \
 	  $(if $(filter 0,$(CACHE)),--no-cache)
 
-test-live: $(VENV_STAMP) ## opt-in: the study on KFP_HOST (LIVE_PARTS, LIVE_DATA_SOURCE; KUBECONFIG): runs, retries, cache, GPU placement, secrets (tests/cluster/test_live.py)
-	DIGITSTUDY_LIVE=1 KFP_HOST=$(KFP_HOST) $(if $(LIVE_PARTS),LIVE_PARTS=$(LIVE_PARTS)) \
+LIVE_PARTS ?= p1
+test-live: $(VENV_STAMP) ## the study on KFP_HOST (LIVE_PARTS=p1, LIVE_DATA_SOURCE, LIVE_RESUME=1; KUBECONFIG): runs, retries, cache, GPU placement, secrets (tests/cluster/test_live.py)
+	DIGITSTUDY_LIVE=1 KFP_HOST=$(KFP_HOST) LIVE_PARTS=$(LIVE_PARTS) \
 	  $(PY) -m pytest -m live -rs -v -s tests/cluster/test_live.py
