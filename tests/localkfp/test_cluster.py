@@ -100,6 +100,21 @@ def test_smoke_pipeline_runs_on_the_local_kfp(cluster, tmp_path):
     assert object_exists(data_uri), data_uri
 
 
+def test_argo_offloads_and_retries_failed_steps(cluster):
+    """cluster-up's Argo: KFP's settings plus node-status offloading (kfp/argo_patch.py) and
+    digitstudy's retry default (kfp/project.sh: make argo-retries)."""
+    import yaml
+
+    from digitstudy.cluster.argo_retries import CONFIGMAP, DEFAULTS_KEY, retries
+
+    data = json.loads(kubectl(cluster, "-n", "kubeflow", "get", "configmap", CONFIGMAP,
+                              "-o", "json"))["data"]
+    assert yaml.safe_load(data["persistence"])["nodeStatusOffLoad"] is True
+    found = retries(data[DEFAULTS_KEY])
+    assert found.failed_steps and found.lost_pods, str(found)
+    assert yaml.safe_load(data[DEFAULTS_KEY])["spec"]["hostAliases"], "the node's hostAliases"
+
+
 NODE_IP = "10.255.255.2"
 
 
