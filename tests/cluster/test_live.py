@@ -343,14 +343,16 @@ def executed_tasks(core, run_id: str) -> Counter:
 
 def test_a_changed_setting_re_executes_only_its_tasks_and_both_runs_compare(
         study_run, kfp_host, kube, data_source, tmp_path):
-    """p1.baseline's epochs + 1: only the p1-baseline tasks (and aggregate-results, never
-    cached) get executor pods; `report-runs` then puts both runs in one cross-run table."""
+    """p1.baseline's epochs + 1, the profile's name unchanged: only the p1-baseline tasks (and
+    aggregate-results, never cached) get executor pods; `report-runs` then puts both runs in
+    one cross-run table."""
     from pipelines import submit
 
     assert study_run["state"] == "SUCCEEDED"
     data = yaml.safe_load(profile_path("tiny").read_text())
     data["p1"]["baseline"]["train"]["epochs"] += 1
-    data["name"] = "tiny-more-epochs"  # the run's profile_name: Compare runs shows it
+    # the name stays: every step's settings carry it (its records name the profile), so a
+    # renamed copy re-executes every training task (observed in CI, 2026-12-07)
     changed = tmp_path / "tiny-more-epochs.yaml"
     changed.write_text(yaml.safe_dump(data))
     run = submit.start_run(str(changed), "cpu", kfp_host, data_source=data_source,
