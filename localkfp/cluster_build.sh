@@ -4,24 +4,21 @@
 # heavy step under flock(1) on it, where other builds share the machine.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=node/lib.sh
-. "$here/node/lib.sh"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 # shellcheck source=kfp/env.sh
 . "$here/kfp/env.sh"
-# shellcheck source=scripts/common.sh
-. "$here/scripts/common.sh"
-export HEAVY_LOCK=${LOCALKFP_LOCK:-}
 
 # --check: list what the cache lacks (exit 1 if anything), build nothing
 if [ "${1:-}" = --check ]; then
-  kfp_bin=$CACHE_ROOT/bin/kfp-$KFP_TAG-${KFP_COMMIT:0:8}-$GO_VERSION
+  kfp_bin=$LOCALKFP_CACHE/bin/kfp-$KFP_TAG-${KFP_COMMIT:0:8}-$GO_VERSION
   missing=()
   for f in "$KFP_SRC/go.mod" "$KUBE_BIN"/{kube-apiserver,kube-controller-manager,kube-scheduler,kubelet,kubectl} \
            "$ETCD_BIN/etcd" "$CRICTL_BIN/crictl" "$ARGO_BIN"/{workflow-controller,argoexec} \
            "$kfp_bin"/{apiserver,persistence_agent,driver,launcher-v2} \
-           "$CACHE_ROOT/mlmd-venv-1.17.1/bin/python" \
-           "$CACHE_ROOT/ui-$KFP_TAG-${KFP_COMMIT:0:8}/frontend/server/dist/server.js" \
-           "$LOCALKFP_IMAGES"/{argoexec-$ARGO_VERSION,localkfp_kfp-driver_2.17.0,localkfp_kfp-launcher_2.17.0,localkfp_digitstudy-cpu}.tar; do
+           "$LOCALKFP_CACHE/mlmd-venv-1.17.1/bin/python" \
+           "$KFP_UI_DIR/frontend/server/dist/server.js" \
+           "$LOCALKFP_IMAGES"/{argoexec-$ARGO_VERSION,localkfp_kfp-driver_$KFP_TAG,localkfp_kfp-launcher_$KFP_TAG,localkfp_digitstudy-cpu}.tar; do
     [ -e "$f" ] || missing+=("$f")
   done
   [ ${#missing[@]} -eq 0 ] && { log "build cache complete"; exit 0; }

@@ -4,10 +4,8 @@
 # and what `make doctor` reports. A component that fails: its name and its log's last lines.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=scripts/common.sh
-. "$here/scripts/common.sh"  # KFP_SRC; before lib.sh, whose `step` (lock-aware) is the one used
-# shellcheck source=node/lib.sh
-. "$here/node/lib.sh"
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 # shellcheck source=kfp/env.sh
 . "$here/kfp/env.sh"
 REPO=$(cd "$here/.." && pwd)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-NODE = "localkfp-node"  # localkfp/node/lib.sh NODE_NAME
+NODE = "localkfp-node"  # localkfp/lib.sh NODE_NAME
 GPU = "nvidia.com/gpu"
 TRAINING_CPU = "250m"
 
@@ -57,6 +57,12 @@ def shared_gpu_profile(folder: Path) -> Path:
     return path
 
 
+def gpu_units(pod: dict) -> int:
+    """The nvidia.com/gpu a pod (as the API serializes it) asks for: its containers' limits."""
+    return sum(int(((c.get("resources") or {}).get("limits") or {}).get(GPU, 0))
+               for c in pod["spec"]["containers"])
+
+
 def measure(core, host: str, units: int, data: str, folder: Path) -> dict:
     from kubernetes import client
 
@@ -74,8 +80,7 @@ def measure(core, host: str, units: int, data: str, folder: Path) -> dict:
     wall = time.monotonic() - started
     pods = client.ApiClient().sanitize_for_serialization(core.list_namespaced_pod(
         "kubeflow", label_selector=f"{RUN_ID_LABEL}={run.run_id}").items)
-    training = [p for p in pods if any(
-        (c.get("resources") or {}).get("limits", {}).get(GPU) for c in p["spec"]["containers"])]
+    training = [p for p in pods if gpu_units(p)]
     spans = run_timing.main_spans(training)
     return {"units": units, "run": run.run_name, "state": state, "wall_s": round(wall),
             "training_pods": len(training), "most_at_once": run_timing.most_at_once(spans),

@@ -11,10 +11,10 @@
 # Argo's Makefile builds them (static, CGO_ENABLED=0, version -X flags). The argoexec image is
 # one layer (argoexec in /bin, a /tmp, CA certificates, passwd/nsswitch as distroless has them),
 # written as a docker-archive tarball that the node imports into containerd (no Docker engine).
-# No Argo code is kept in this repository. LOCALKFP_LOCK as in localkfp/node/build.sh.
+# No Argo code is kept in this repository. LOCALKFP_LOCK as in localkfp/lib.sh (`heavy`).
 set -euo pipefail
-# shellcheck source=../node/lib.sh
-. "$(dirname "$0")/../node/lib.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 module=github.com/argoproj/argo-workflows/v4
 bins=(workflow-controller argoexec)
@@ -35,7 +35,7 @@ src=$LOCALKFP_CACHE/src/argo-$ARGO_VERSION
 if [ ! -e "$src/workflow/executor/osspecific/signal_linux.go" ]; then
   rm -rf "$src"
   mkdir -p "$(dirname "$src")"
-  LOCALKFP_LOCK='' step "argo: copy $module@$ARGO_VERSION from the module cache" cp -r "$dir" "$src"
+  step "argo: copy $module@$ARGO_VERSION from the module cache" cp -r "$dir" "$src"
   chmod -R u+w "$src"
   # the one symlink of the module's tree in git that the module zip dropped
   ln -s signal_darwin.go "$src/workflow/executor/osspecific/signal_linux.go"
@@ -43,11 +43,11 @@ fi
 
 ldflags="-s -w -X $module.version=$ARGO_VERSION -X $module.buildDate=$date"
 ldflags+=" -X $module.gitTreeState=clean -X $module.gitTag=$ARGO_VERSION"
-step "argo: go mod download" bash -c "cd '$src' && GOWORK=off go mod download"
+step "argo: go mod download" heavy bash -c "cd '$src' && GOWORK=off go mod download"
 mkdir -p "$ARGO_BIN"
 for b in "${bins[@]}"; do
-  [ -x "$ARGO_BIN/$b" ] && [ "$(cat "$ARGO_BIN/.go-version" 2>/dev/null)" = "$(go_version)" ] && continue
-  step "argo: $b" bash -c "cd '$src' && CGO_ENABLED=0 GOWORK=off go build -trimpath \
+  [ -x "$ARGO_BIN/$b" ] && [ "$(cat "$ARGO_BIN/.go-version" 2>/dev/null)" = "$GO_VERSION" ] && continue
+  step "argo: $b" heavy bash -c "cd '$src' && CGO_ENABLED=0 GOWORK=off go build -trimpath \
     -ldflags '$ldflags -extldflags -static' -o '$ARGO_BIN/$b.tmp' ./cmd/$b && mv '$ARGO_BIN/$b.tmp' '$ARGO_BIN/$b'"
   stamp "$ARGO_BIN"
 done
@@ -63,4 +63,4 @@ printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home
   > "$root/etc/passwd"
 printf 'root:x:0:\nnonroot:x:65532:\n' > "$root/etc/group"
 echo 'hosts: files dns' > "$root/etc/nsswitch.conf"
-LOCALKFP_LOCK='' step "argo: image $ARGOEXEC_IMAGE" image_tar "$ARGOEXEC_IMAGE" "$root" "$image_tar" '["argoexec"]'
+step "argo: image $ARGOEXEC_IMAGE" image_tar "$ARGOEXEC_IMAGE" "$root" "$image_tar" '["argoexec"]'

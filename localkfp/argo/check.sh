@@ -5,8 +5,8 @@
 # and waits for it to succeed (at most $CHECK_TIMEOUT s, default 180). Prints the workflow's pods
 # and its time; on failure, the workflow's message, its pods' state and the controller's last lines.
 set -euo pipefail
-# shellcheck source=../node/lib.sh
-. "$(dirname "$0")/../node/lib.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 ns=${ARGO_NAMESPACE:-kubeflow}
 limit=${CHECK_TIMEOUT:-180}
 kubectl=("$KUBE_BIN/kubectl" --kubeconfig "$LOCALKFP_STATE/kubeconfig" -n "$ns")

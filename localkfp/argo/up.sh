@@ -15,8 +15,8 @@
 #   log $LOCALKFP_STATE/logs/workflow-controller.log), with the admin kubeconfig, watching every
 #   namespace, executor image = the local argoexec image (imported, never pulled).
 set -euo pipefail
-# shellcheck source=../node/lib.sh
-. "$(dirname "$0")/../node/lib.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 ns=${ARGO_NAMESPACE:-kubeflow}
 kubectl=("$KUBE_BIN/kubectl" --kubeconfig "$LOCALKFP_STATE/kubeconfig")
 [ -x "$ARGO_BIN/workflow-controller" ] || die "$ARGO_BIN/workflow-controller missing: make cluster-build-argo"

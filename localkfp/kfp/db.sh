@@ -6,8 +6,8 @@
 # (kubeflow) that the workflow-controller reads Argo's database user from.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../node/lib.sh
-. "$here/../node/lib.sh"
+# shellcheck source=../lib.sh
+. "$here/../lib.sh"
 # shellcheck source=env.sh
 . "$here/env.sh"
 KUBECTL=("$KUBE_BIN/kubectl" --kubeconfig "$LOCALKFP_STATE/kubeconfig")

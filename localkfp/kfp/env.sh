@@ -1,9 +1,9 @@
 # shellcheck shell=bash disable=SC2034  # for the scripts that source it
-# KFP's part of the local cluster (sourced after localkfp/node/lib.sh): images, ports, state.
+# KFP's part of the local cluster (sourced after localkfp/lib.sh): images, ports, state.
 
 # The images KFP's compiler names (V2_DRIVER_IMAGE / V2_LAUNCHER_IMAGE, argocompiler/container.go
 # ~44-53); containerd knows them as docker.io/<name>
-declare -A KFP_IMAGES=([driver]=localkfp/kfp-driver:2.17.0 [launcher-v2]=localkfp/kfp-launcher:2.17.0)
+declare -A KFP_IMAGES=([driver]=localkfp/kfp-driver:$KFP_TAG [launcher-v2]=localkfp/kfp-launcher:$KFP_TAG)
 KFP_NAMESPACE=kubeflow
 # Ports on the node IP (KFP's Services' ports: manifests/kustomize/base/pipeline,
 # third-party/seaweedfs, metadata): pods reach them through hostAliases (localkfp/argo)

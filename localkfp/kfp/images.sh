@@ -4,8 +4,8 @@
 # one-layer image as upstream's (a distroless-like root: CA bundle, /tmp, nonroot 65532), as
 # docker-archive tarballs in the images folder that the node imports at bring-up.
 set -euo pipefail
-# shellcheck source=../node/lib.sh
-. "$(dirname "$0")/../node/lib.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 # shellcheck source=env.sh
 . "$(dirname "$0")/env.sh"
 kfp_bin=$("$LOCALKFP_DIR/scripts/build_kfp.sh" driver launcher-v2 | tail -n 1)

@@ -12,8 +12,8 @@
 # The project's CPU image is imported at node-up (kfp/project_image.sh, cluster-build).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../node/lib.sh
-. "$here/../node/lib.sh"
+# shellcheck source=../lib.sh
+. "$here/../lib.sh"
 # shellcheck source=env.sh
 . "$here/env.sh"
 REPO=$(cd "$LOCALKFP_DIR/.." && pwd)

@@ -4,8 +4,8 @@
 # kubelet never pulls it: a tagged image that is present, imagePullPolicy IfNotPresent).
 # Skipped when the tarball of that name and tag is there.
 set -euo pipefail
-# shellcheck source=../node/lib.sh
-. "$(dirname "$0")/../node/lib.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 repo=$(cd "$LOCALKFP_DIR/.." && pwd)
 target=$(make -s -C "$repo" --no-print-directory print-cpu-image)
 out=$LOCALKFP_IMAGES/localkfp_digitstudy-cpu.tar

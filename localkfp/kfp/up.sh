@@ -7,12 +7,10 @@
 # and its log's last lines (daemon.sh), exit 1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=../node/lib.sh
-. "$here/../node/lib.sh"
+# shellcheck source=../lib.sh
+. "$here/../lib.sh"
 # shellcheck source=env.sh
 . "$here/env.sh"
-# shellcheck source=../scripts/common.sh
-. "$LOCALKFP_DIR/scripts/common.sh"
 REPO=$(cd "$LOCALKFP_DIR/.." && pwd)
 KUBECTL=("$KUBE_BIN/kubectl" --kubeconfig "$LOCALKFP_STATE/kubeconfig")
 manifests=$KFP_SRC/manifests/kustomize

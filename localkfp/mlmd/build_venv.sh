@@ -9,11 +9,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 req=$here/requirements.txt
 version=$(sed -n 's/^ml-metadata==//p' "$req")
-CACHE=${DIGITSTUDY_CACHE:-$HOME/.cache/digitstudy}/localkfp
-VENV=${MLMD_VENV:-$CACHE/mlmd-venv-$version}
+# shellcheck source=../lib.sh
+. "$here/../lib.sh"
+VENV=${MLMD_VENV:-$LOCALKFP_CACHE/mlmd-venv-$version}
 PYTHON=${PYTHON:-python3.11}
-HEAVY_LOCK=${HEAVY_LOCK:-/tmp/digitstudy-heavy.lock}
 
+# stdout is the venv's path alone
 log() { echo "mlmd-venv: $*" >&2; }
 want=$(sha256sum "$req" | cut -d' ' -f1)
 if [[ -f $VENV/.requirements.sha256 && $(cat "$VENV/.requirements.sha256") == "$want" ]]; then
@@ -27,13 +28,9 @@ log "creating $VENV with $("$PYTHON" --version) from $req"
 rm -rf "$VENV"
 "$PYTHON" -m venv "$VENV"
 install=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-virtualenv -r "$req")
-if command -v flock >/dev/null; then
-  # shellcheck disable=SC2016 # expanded by the inner bash
-  flock "$HEAVY_LOCK" bash -c 'echo "mlmd-venv: (waited $(( $(date +%s) - $1 )) s for the CPU lock)" >&2; t=$SECONDS; shift
-    "$@" && echo "mlmd-venv: pip install took $((SECONDS - t)) s" >&2' _ "$(date +%s)" "${install[@]}"
-else
-  "${install[@]}"
-fi
+t=$SECONDS
+heavy "${install[@]}"
+log "pip install took $((SECONDS - t)) s"
 "$VENV/bin/python" -c 'import ml_metadata, sonora, grpc, google.protobuf as p; print("mlmd-venv: ml-metadata", ml_metadata.__version__, "protobuf", p.__version__, "grpcio", grpc.__version__)' >&2
 echo "$want" >"$VENV/.requirements.sha256"
 log "done in $((SECONDS - t0)) s"

@@ -14,8 +14,8 @@
 # the empty folder /var/run/secrets/kubernetes.io/serviceaccount is made there if missing (the
 # mount point).
 set -euo pipefail
-# shellcheck source=lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 sa=${1:?usage: as-pod.sh NAMESPACE/SERVICEACCOUNT -- COMMAND [ARG...]}
 if [ "${2:-}" != -- ] || [ $# -lt 3 ]; then
   die "usage: as-pod.sh NAMESPACE/SERVICEACCOUNT -- COMMAND [ARG...]"

@@ -14,11 +14,11 @@
 #   tools   a busybox image (Debian's busybox-static) for the node's own checks (the Argo test)
 #
 # Each step prints its name and wall time; a step whose outputs exist (built by this Go
-# version) is skipped, so a second run takes seconds. LOCALKFP_LOCK=<file>: each build runs
-# under flock(1) on that file (machines that share their cores between several builds).
+# version) is skipped, so a second run takes seconds. LOCALKFP_LOCK=<file>: each Go build runs
+# under flock(1) on that file (localkfp/lib.sh, `heavy`), where several builds share the cores.
 set -euo pipefail
-# shellcheck source=lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 command -v go >/dev/null || die "go missing: the builds need Go >= 1.24 on PATH"
 
@@ -53,11 +53,11 @@ build_packages() {
 build_kube() {
   local bins=(kubelet kube-scheduler kube-controller-manager kubectl kube-apiserver) b ldflags
   if fresh "$KUBE_BIN" "${bins[@]}"; then log "kube $KUBE_VERSION: cached in $KUBE_BIN"; return; fi
-  step "kube: go mod download" bash -c "cd '$LOCALKFP_DIR/kube' && go mod download"
+  step "kube: go mod download" heavy bash -c "cd '$LOCALKFP_DIR/kube' && go mod download"
   ldflags=$(cd "$LOCALKFP_DIR/kube" && kube_ldflags)
   for b in "${bins[@]}"; do
-    [ -x "$KUBE_BIN/$b" ] && [ "$(cat "$KUBE_BIN/.go-version" 2>/dev/null)" = "$(go_version)" ] && continue
-    step "kube: $b" env CGO_ENABLED=0 GOWORK=off bash -c "cd '$LOCALKFP_DIR/kube' && go build -trimpath \
+    [ -x "$KUBE_BIN/$b" ] && [ "$(cat "$KUBE_BIN/.go-version" 2>/dev/null)" = "$GO_VERSION" ] && continue
+    step "kube: $b" heavy env CGO_ENABLED=0 GOWORK=off bash -c "cd '$LOCALKFP_DIR/kube' && go build -trimpath \
       -tags selinux,notest,grpcnotrace -ldflags '$ldflags' -o '$KUBE_BIN/$b.tmp' k8s.io/kubernetes/cmd/$b && \
       mv '$KUBE_BIN/$b.tmp' '$KUBE_BIN/$b'"
     stamp "$KUBE_BIN"
@@ -66,7 +66,7 @@ build_kube() {
 
 build_etcd() {
   if fresh "$ETCD_BIN" etcd; then log "etcd $ETCD_VERSION: cached in $ETCD_BIN"; return; fi
-  step "etcd: etcd" env CGO_ENABLED=0 GOWORK=off bash -c "cd '$LOCALKFP_DIR/etcd' && go mod download && \
+  step "etcd: etcd" heavy env CGO_ENABLED=0 GOWORK=off bash -c "cd '$LOCALKFP_DIR/etcd' && go mod download && \
     go build -trimpath -ldflags '-s -w' -o '$ETCD_BIN/etcd' go.etcd.io/etcd/server/v3"
   stamp "$ETCD_BIN"
 }
@@ -74,7 +74,7 @@ build_etcd() {
 build_crictl() {
   if fresh "$CRICTL_BIN" crictl; then log "crictl $CRICTL_VERSION: cached in $CRICTL_BIN"; return; fi
   mkdir -p "$CRICTL_BIN"
-  step "crictl: crictl" env CGO_ENABLED=0 GOWORK=off GOBIN="$CRICTL_BIN" \
+  step "crictl: crictl" heavy env CGO_ENABLED=0 GOWORK=off GOBIN="$CRICTL_BIN" \
     go install -trimpath -ldflags '-s -w' "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION"
   stamp "$CRICTL_BIN"
 }
@@ -89,9 +89,9 @@ build_pause() {
   if [ -s "$tar" ]; then log "pause image: cached in $tar"; return; fi
   root=$(mktemp -d)
   # a few seconds of CPU: not worth the lock
-  LOCALKFP_LOCK='' step "pause: go build" env CGO_ENABLED=0 GOWORK=off bash -c "cd '$LOCALKFP_DIR/node/pause' && \
+  step "pause: go build" env CGO_ENABLED=0 GOWORK=off bash -c "cd '$LOCALKFP_DIR/node/pause' && \
     go build -trimpath -ldflags '-s -w' -o '$root/pause' ."
-  LOCALKFP_LOCK='' step "pause: image $PAUSE_IMAGE" image_tar "$PAUSE_IMAGE" "$root" "$tar" '["/pause"]'
+  step "pause: image $PAUSE_IMAGE" image_tar "$PAUSE_IMAGE" "$root" "$tar" '["/pause"]'
   rm -rf "$root"
 }
 
@@ -110,7 +110,7 @@ build_tools() {
   cp /bin/busybox "$root/bin/busybox"
   for b in $(/bin/busybox --list); do [ "$b" = busybox ] || ln -s busybox "$root/bin/$b"; done
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
-  LOCALKFP_LOCK='' step "tools: image $TOOLS_IMAGE" image_tar "$TOOLS_IMAGE" "$root" "$tar" '["/bin/sh"]'
+  step "tools: image $TOOLS_IMAGE" image_tar "$TOOLS_IMAGE" "$root" "$tar" '["/bin/sh"]'
   rm -rf "$root"
 }
 

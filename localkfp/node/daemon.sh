@@ -10,8 +10,8 @@
 # (run inside the namespace too) is retried until it succeeds: else NAME's log's last lines, exit 1.
 # The environment is passed on as it is.
 set -euo pipefail
-# shellcheck source=lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 name=${1:?usage: daemon.sh NAME [--wait CHECK [SECONDS]] -- COMMAND [ARG...]}
 shift
 check='' limit=60

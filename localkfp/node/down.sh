@@ -12,8 +12,8 @@
 # The mounts node.sh made live in the private mount namespace, which ends with its last process.
 # Prints what remains, if anything, and then exits 1. Logs stay in $LOCALKFP_STATE/logs.
 set -euo pipefail
-# shellcheck source=lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 [ "$(id -u)" = 0 ] || die "tearing the node down needs root"
 
 pids=$LOCALKFP_STATE/pids

@@ -7,8 +7,8 @@
 #
 # A long-running service: localkfp/node/daemon.sh (logged, and stopped by down.sh).
 set -euo pipefail
-# shellcheck source=lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 [ $# -gt 0 ] || die "usage: exec.sh COMMAND [ARG...]"
 [ -e "/run/netns/$NODE_NETNS" ] || die "no network namespace $NODE_NETNS: localkfp/node/up.sh first"
 exec nsenter --net="/run/netns/$NODE_NETNS" -- "$@"

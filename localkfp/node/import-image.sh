@@ -7,8 +7,8 @@
 # Pods then use them by name with imagePullPolicy Never or IfNotPresent (nothing is pulled).
 # Tarballs put in $DIGITSTUDY_CACHE/localkfp/images/ are imported by every bring-up instead.
 set -euo pipefail
-# shellcheck source=lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 [ $# -gt 0 ] || die "usage: import-image.sh TARBALL..."
 sock=$LOCALKFP_STATE/run/containerd/containerd.sock
 [ -S "$sock" ] || die "no containerd socket at $sock: localkfp/node/up.sh first"

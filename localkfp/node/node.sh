@@ -11,8 +11,8 @@
 # for each to answer. A component that does not answer: its name and its log's last lines,
 # exit 1 (up.sh then tears the node down).
 set -euo pipefail
-# shellcheck source=lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 state=${1:?usage: node.sh STATE_DIR}
 logs=$state/logs

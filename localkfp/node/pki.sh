@@ -9,8 +9,8 @@
 # calls to the kubelet, and the service-account signing key pair. STATE_DIR/*.kubeconfig: one
 # per client; STATE_DIR/kubeconfig is the admin's (kubectl from the host).
 set -euo pipefail
-# shellcheck source=lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 state=${1:?usage: pki.sh STATE_DIR}
 pki=$state/pki

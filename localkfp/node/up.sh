@@ -19,8 +19,8 @@
 # A component that fails: its name and its log's last lines, and the node is torn down
 # (LOCALKFP_KEEP=1 keeps it for a look). Stop: localkfp/node/down.sh (make node-down).
 set -euo pipefail
-# shellcheck source=lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 [ "$(id -u)" = 0 ] || die "the node needs root (network namespace, mounts, containerd)"
 for b in "$KUBE_BIN/kube-apiserver" "$KUBE_BIN/kubelet" "$KUBE_BIN/kube-controller-manager" \

@@ -4,20 +4,18 @@
 # version. Programs: apiserver persistence_agent driver launcher-v2 (default: all). Each one
 # present is skipped; each build prints its time. Prints the binaries' folder last.
 set -euo pipefail
-# shellcheck source=common.sh
-. "$(dirname "$0")/common.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 need_kfp_src
 command -v go >/dev/null || { echo "localkfp: no Go toolchain (go) on PATH" >&2; exit 1; }
-out=$CACHE_ROOT/bin/kfp-$KFP_TAG-${KFP_COMMIT:0:8}-$GO_VERSION
+out=$LOCALKFP_BIN/kfp-$KFP_TAG-${KFP_COMMIT:0:8}-$GO_VERSION
 mkdir -p "$out"
-# HEAVY_LOCK: where several builds share the machine, one heavy job at a time
-lock() { if [ -n "${HEAVY_LOCK:-}" ]; then flock "$HEAVY_LOCK" "$@"; else "$@"; fi; }
 
 build() {
   local name=$1 pkg=$2
   shift 2
   [ -x "$out/$name" ] && { echo "localkfp: $name present"; return 0; }
-  step "go build $name (KFP $KFP_TAG)" lock env -C "$KFP_SRC" "$@" go build -o "$out/$name.partial" "$pkg"
+  step "go build $name (KFP $KFP_TAG)" heavy env -C "$KFP_SRC" "$@" go build -o "$out/$name.partial" "$pkg"
   mv "$out/$name.partial" "$out/$name"
 }
 

@@ -3,8 +3,8 @@
 # build cache, outside the repository. KFP_GIT: KFP's public repository (default) or a local
 # mirror of it where GitHub cannot be reached.
 set -euo pipefail
-# shellcheck source=common.sh
-. "$(dirname "$0")/common.sh"
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
 KFP_GIT=${KFP_GIT:-$KFP_GIT_DEFAULT}
 if [ -f "$KFP_SRC/go.mod" ] && [ "$(git -C "$KFP_SRC" rev-parse HEAD)" = "$KFP_COMMIT" ]; then
   echo "localkfp: KFP $KFP_TAG checkout present: $KFP_SRC"

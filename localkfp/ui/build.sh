@@ -9,55 +9,31 @@
 # Node: the version frontend/.nvmrc pins, from npm's `node` package (cached under
 # localkfp/node-<version>/); if that cannot be installed, the machine's node (NODE_FALLBACK=1
 # forces it). Each step prints its name and wall time; a step whose stamp exists is skipped,
-# so a second run takes seconds. Heavy steps take the shared CPU lock when `flock` is present.
+# so a second run takes seconds. npm's builds are `heavy` (localkfp/lib.sh: LOCALKFP_LOCK).
 set -euo pipefail
 
-KFP_VERSION=${KFP_VERSION:-2.17.0}
-KFP_COMMIT=${KFP_COMMIT:-4a3592cb}
-CACHE=${DIGITSTUDY_CACHE:-$HOME/.cache/digitstudy}/localkfp
-KFP_SRC=${KFP_SRC:-$CACHE/kfp-src/$KFP_VERSION-$KFP_COMMIT}
-UI_DIR=${UI_DIR:-$CACHE/ui-$KFP_VERSION-$KFP_COMMIT}
-HEAVY_LOCK=${HEAVY_LOCK:-/tmp/digitstudy-heavy.lock}
+# shellcheck source=../lib.sh
+. "$(dirname "$0")/../lib.sh"
+UI_DIR=${UI_DIR:-$KFP_UI_DIR}
 NODE_FALLBACK=${NODE_FALLBACK:-0}
 
-log() { echo "ui-build: $*"; }
-die() { echo "ui-build: FAILED: $*" >&2; exit 1; }
-# heavy CMD...: CMD under the CPU lock shared with other builds; the wait is added to $WAITED
-WAITED=$(mktemp)
-trap 'rm -f "$WAITED"' EXIT
-heavy() {
-  if ! command -v flock >/dev/null; then "$@"; return; fi
-  # shellcheck disable=SC2016 # expanded by the inner bash
-  flock "$HEAVY_LOCK" bash -c 'echo $(( $(date +%s) - $1 )) >>"$2"; shift 2; exec "$@"' \
-    _ "$(date +%s)" "$WAITED" "$@"
-}
-waited() { awk '{s += $1} END {print s + 0}' "$WAITED"; }
-# step NAME CMD...: run CMD unless NAME's stamp exists; print its time, less the lock's waits
-step() {
-  local name=$1; shift
+# stamped NAME CMD...: a timed step (lib.sh) unless NAME's stamp says it was built already
+stamped() {
+  local name=$1 t0=$SECONDS
+  shift
   local stamp="$UI_DIR/.stamps/$name"
   if [[ -e $stamp ]]; then
-    log "$name: cached ($(cat "$stamp"))"
+    log "ui: $name: cached ($(cat "$stamp"))"
     return 0
   fi
-  log "$name: running"
-  : >"$WAITED"
-  local t0=$SECONDS
-  if ! "$@"; then
-    log "$name: failed after $((SECONDS - t0)) s"
-    return 1
-  fi
-  local wait took
-  wait=$(waited)
-  took=$((SECONDS - t0 - wait))
+  step "ui: $name" "$@" || return 1
   mkdir -p "$UI_DIR/.stamps"
-  echo "built in $took s (+$wait s waiting for the CPU lock) on $(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$stamp"
-  log "$name: done in $took s (+$wait s waiting for the CPU lock)"
+  echo "built in $((SECONDS - t0)) s on $(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$stamp"
 }
 
-[[ -d $KFP_SRC/frontend ]] || die "no KFP checkout at $KFP_SRC (make kfp-src takes it from KFP's release tag $KFP_VERSION)"
+[[ -d $KFP_SRC/frontend ]] || die "no KFP checkout at $KFP_SRC (make kfp-src takes it from KFP's release tag $KFP_TAG)"
 NODE_VERSION=$(tr -d 'v \n' <"$KFP_SRC/frontend/.nvmrc")
-NODE_PREFIX=$CACHE/node-$NODE_VERSION
+NODE_PREFIX=$LOCALKFP_CACHE/node-$NODE_VERSION
 
 install_node() {
   command -v npm >/dev/null || die "npm not found: it installs Node $NODE_VERSION (apt-get install -y npm)"
@@ -110,35 +86,35 @@ build_info() {
   commit=$(git -C "$KFP_SRC" rev-parse HEAD 2>/dev/null || echo "$KFP_COMMIT")
   echo "$commit" >"$dist/COMMIT_HASH"
   date -u >"$dist/BUILD_DATE"
-  echo "$KFP_VERSION" >"$dist/TAG_NAME"
+  echo "$KFP_TAG" >"$dist/TAG_NAME"
   cat "$dist/COMMIT_HASH" "$dist/TAG_NAME"
 }
 
 t_all=$SECONDS
 NODE=""
 if [[ $NODE_FALLBACK != 1 ]]; then
-  if step node-"$NODE_VERSION" install_node && [[ -x $NODE_PREFIX/node_modules/node/bin/node ]]; then
+  if stamped node-"$NODE_VERSION" install_node && [[ -x $NODE_PREFIX/node_modules/node/bin/node ]]; then
     NODE=$NODE_PREFIX/node_modules/node/bin/node
   else
-    log "Node $NODE_VERSION could not be installed from npm's node package: using the machine's node"
+    log "ui: Node $NODE_VERSION could not be installed from npm's node package: using the machine's node"
   fi
 fi
 if [[ -z $NODE ]]; then
   NODE=$(command -v node) || die "no node on PATH and Node $NODE_VERSION could not be installed"
   # frontend/.npmrc has engine-strict=true and package.json's engines names $NODE_VERSION only
   export npm_config_engine_strict=false
-  log "engine-strict off: building with $("$NODE" --version) instead of the pinned $NODE_VERSION"
+  log "ui: engine-strict off: building with $("$NODE" --version) instead of the pinned $NODE_VERSION"
 fi
 # npm and npx run under the chosen node (npm's node package also links node into .bin)
 PATH=$(dirname "$NODE"):$PATH
 export PATH
-log "node $("$NODE" --version) ($NODE), npm $(npm --version)"
+log "ui: node $("$NODE" --version) ($NODE), npm $(npm --version)"
 
-step copy copy_frontend || die "copy"
-step npm-ci client_ci || die "npm ci (client, server, mock-backend)"
-step client-build client_build || die "npm run build (client)"
-step server-build server_build || die "npm run build (server)"
-step build-info build_info || die "build info files"
+stamped copy copy_frontend || die "copy"
+stamped npm-ci client_ci || die "npm ci (client, server, mock-backend)"
+stamped client-build client_build || die "npm run build (client)"
+stamped server-build server_build || die "npm run build (server)"
+stamped build-info build_info || die "build info files"
 mkdir -p "$UI_DIR"
 echo "$NODE" >"$UI_DIR/NODE"
-log "done in $((SECONDS - t_all)) s: client $UI_DIR/frontend/build, server $UI_DIR/frontend/server/dist"
+log "ui: done in $((SECONDS - t_all)) s: client $UI_DIR/frontend/build, server $UI_DIR/frontend/server/dist"

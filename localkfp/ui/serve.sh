@@ -15,10 +15,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-KFP_VERSION=${KFP_VERSION:-2.17.0}
-KFP_COMMIT=${KFP_COMMIT:-4a3592cb}
-CACHE=${DIGITSTUDY_CACHE:-$HOME/.cache/digitstudy}/localkfp
-UI_DIR=${UI_DIR:-$CACHE/ui-$KFP_VERSION-$KFP_COMMIT}
+# shellcheck source=../lib.sh
+. "$here/../lib.sh"
+UI_DIR=${UI_DIR:-$KFP_UI_DIR}
 UI_HOST=${UI_HOST:-127.0.0.1}
 UI_PORT=${UI_PORT:-3000}
 
@@ -46,7 +45,7 @@ if [[ -z ${TENSORBOARD_PROXY_SIGNING_SECRET:-} ]]; then
   export TENSORBOARD_PROXY_SIGNING_SECRET
 fi
 
-echo "ui-serve: KFP UI $KFP_VERSION on http://$UI_HOST:$UI_PORT (node $("$NODE" --version));" \
+echo "ui-serve: KFP UI $KFP_TAG on http://$UI_HOST:$UI_PORT (node $("$NODE" --version));" \
   "API $ML_PIPELINE_SERVICE_HOST:$ML_PIPELINE_SERVICE_PORT," \
   "MLMD gRPC-Web $METADATA_ENVOY_SERVICE_SERVICE_HOST:$METADATA_ENVOY_SERVICE_SERVICE_PORT," \
   "object store $MINIO_HOST:$MINIO_PORT"

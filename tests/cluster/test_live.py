@@ -1,4 +1,5 @@
-"""Opt-in checks against a real Kubeflow Pipelines (`make test-live KFP_HOST=...`).
+"""Checks against a real Kubeflow Pipelines (`make test-live KFP_HOST=...`; `.ci/run` runs them
+against the local KFP after `make test`).
 
 Skipped, with the reason shown, unless DIGITSTUDY_LIVE=1 (set by make test-live) and a KFP API
 answers at KFP_HOST; under CI=true a missing API fails instead. With the cluster's kubeconfig
@@ -59,7 +60,8 @@ def skip_or_fail(why: str):
 @pytest.fixture(scope="module")
 def kfp_host() -> str:
     if os.environ.get("DIGITSTUDY_LIVE") != "1":
-        pytest.skip("opt-in cluster test: run `make test-live KFP_HOST=<url>` with a cluster up")
+        pytest.skip("needs a cluster: `make test-live KFP_HOST=<url>` runs it (`.ci/run` does, "
+                    "against the local KFP of `make cluster-up`)")
     host = os.environ.get("KFP_HOST", "http://localhost:8080").rstrip("/")
     try:
         requests.get(f"{host}/apis/v2beta1/healthz", timeout=5).raise_for_status()
@@ -427,7 +429,6 @@ def test_set_retry_retries_a_failed_step_inside_and_outside_parallel_for(kfp_hos
                     "is kubeflow/pipelines#13897")
 
 
-GPU = "nvidia.com/gpu"
 GPU_UNITS = 2
 
 
@@ -444,11 +445,6 @@ def fake_gpus(kube):
     fake_gpu.withdraw(core)
 
 
-def gpu_limit(pod) -> int:
-    return sum(int((c.resources.limits or {}).get(GPU, 0)) for c in pod.spec.containers
-               if c.resources)
-
-
 def test_gpu_training_pods_wait_for_and_get_the_gpu(kfp_host, kube, data_source, fake_gpus,
                                                     tmp_path, monkeypatch):
     """TARGET=gpu, PARTS=p1, KFP's cache off: with no nvidia.com/gpu the training pods stay
@@ -461,7 +457,7 @@ def test_gpu_training_pods_wait_for_and_get_the_gpu(kfp_host, kube, data_source,
 
     from components import images
     from localkfp import run_timing
-    from localkfp.fake_gpu import shared_gpu_profile
+    from localkfp.fake_gpu import GPU, gpu_units, shared_gpu_profile
     from pipelines import submit
 
     fake_gpus(0)
@@ -488,7 +484,8 @@ def test_gpu_training_pods_wait_for_and_get_the_gpu(kfp_host, kube, data_source,
     assert submit.wait_for_run(run.client, run.run_id, RUN_TIMEOUT, sleep=10) == "SUCCEEDED"
     pods = run_pods(kube[0], run.run_id)
     training = [p for p in pods if is_training(p)]
-    asking = {p.metadata.name: gpu_limit(p) for p in pods if gpu_limit(p)}
+    serialized = client.ApiClient().sanitize_for_serialization(pods)
+    asking = {p["metadata"]["name"]: gpu_units(p) for p in serialized if gpu_units(p)}
     at_once = run_timing.most_at_once(run_timing.main_spans(
         client.ApiClient().sanitize_for_serialization(training)))
     print(f"{len(pods)} pods, {len(training)} training; asking for {GPU}: {asking}; "

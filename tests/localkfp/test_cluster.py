@@ -57,7 +57,7 @@ def kubectl(env, *args) -> str:
 
 
 def kube_bin() -> Path:
-    out = run("bash", "-c", ". localkfp/node/lib.sh && echo $KUBE_BIN")
+    out = run("bash", "-c", ". localkfp/lib.sh && echo $KUBE_BIN")
     return Path(out.stdout.strip())
 
 

@@ -42,3 +42,13 @@ def test_the_shared_gpu_profile_is_tiny_with_less_cpu_per_training_task(tmp_path
     tiny = load_profile("tiny")
     assert shared.cluster.training.cpu == fake_gpu.TRAINING_CPU != tiny.cluster.training.cpu
     assert shared.p1 == tiny.p1 and shared.cluster.training.gpus == 1
+
+
+def test_gpu_units_adds_every_containers_limit_and_ignores_requests_alone():
+    def pod(*resources):
+        return {"spec": {"containers": [{"name": f"c{i}", "resources": r}
+                                        for i, r in enumerate(resources)]}}
+
+    assert fake_gpu.gpu_units(pod({"limits": {fake_gpu.GPU: "1"}}, {"limits": {fake_gpu.GPU: "2"}})) == 3
+    assert fake_gpu.gpu_units(pod({"limits": {"cpu": "1"}}, {}, {"limits": None})) == 0
+    assert fake_gpu.gpu_units(pod({"requests": {fake_gpu.GPU: "1"}})) == 0

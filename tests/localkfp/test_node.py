@@ -25,7 +25,7 @@ def cache_dir() -> Path:
 
 
 def versions() -> dict[str, str]:
-    text = (NODE / "lib.sh").read_text()
+    text = (NODE.parent / "lib.sh").read_text()
     return dict(line.split("=", 1) for line in text.splitlines()
                 if line.split("=", 1)[0] in ("KUBE_VERSION", "ETCD_VERSION", "ARGO_VERSION"))
 

@@ -1,10 +1,19 @@
 # shellcheck shell=bash disable=SC2034  # the variables are for the scripts that source it
-# Shared by the local node's scripts (sourced, never run): versions, the build cache's paths,
-# timed steps, and a docker-archive image writer that needs no Docker engine.
+# Shared by every localkfp script (sourced, never run): versions, the build cache's paths, KFP's
+# checkout, timed steps, the CPU lock for heavy builds, and a docker-archive image writer that
+# needs no Docker engine.
 #
 # Build cache: ${DIGITSTUDY_CACHE:-$HOME/.cache/digitstudy}/localkfp/bin/<component>-<version>/,
 # each folder stamped with the Go version that built it (a different Go rebuilds it).
 # Runtime state: ${LOCALKFP_STATE:-/var/lib/localkfp} (logs/, pki/, etcd/, kubeconfig, ...).
+# LOCALKFP_LOCK=<file>: every heavy build command (`heavy`) runs under flock(1) on that file,
+# where several builds share the machine's cores.
+
+# The folder localkfp/ (this file is localkfp/lib.sh)
+LOCALKFP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# KFP_TAG, KFP_COMMIT, KFP_GIT_DEFAULT
+# shellcheck source=versions.env
+. "$LOCALKFP_DIR/versions.env"
 
 KUBE_VERSION=v1.34.4
 ETCD_VERSION=v3.6.16
@@ -15,8 +24,12 @@ LOCALKFP_CACHE=${DIGITSTUDY_CACHE:-$HOME/.cache/digitstudy}/localkfp
 LOCALKFP_BIN=$LOCALKFP_CACHE/bin
 LOCALKFP_IMAGES=$LOCALKFP_CACHE/images
 LOCALKFP_STATE=${LOCALKFP_STATE:-/var/lib/localkfp}
-# The folder holding localkfp/ (this file is localkfp/node/lib.sh)
-LOCALKFP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# KFP's checkout at its release tag (make kfp-src); the Go version keys every build
+KFP_SRC=$LOCALKFP_CACHE/kfp-src/$KFP_TAG-${KFP_COMMIT:0:8}
+GO_VERSION=$(go env GOVERSION 2>/dev/null || echo nogo)
+export KFP_SRC GO_VERSION
+# KFP's UI, built from the checkout's frontend/ (localkfp/ui/build.sh)
+KFP_UI_DIR=$LOCALKFP_CACHE/ui-$KFP_TAG-${KFP_COMMIT:0:8}
 
 KUBE_BIN=$LOCALKFP_BIN/kube-$KUBE_VERSION
 ETCD_BIN=$LOCALKFP_BIN/etcd-$ETCD_VERSION
@@ -45,39 +58,49 @@ KUBE_SVC_IP=10.96.0.1
 POD_SUBNET=10.244.0.0/24
 POD_ROUTE=10.244.0.0/16
 
-go_version() { go env GOVERSION; }
-
 log() { echo "localkfp: $(date +%T) $*"; }
 die() { echo "localkfp: $*" >&2; exit 1; }
 
-# step NAME COMMAND...: prints the step and its wall time (a lock wait is not counted: the
-# command itself takes $LOCALKFP_LOCK, a flock(1) file, when that is set).
+# step NAME COMMAND...: runs COMMAND, prints its name, then its wall time and exit status.
 step() {
   local name=$1 start rc=0
   shift
   echo "== $name"
-  if [ -n "${LOCALKFP_LOCK:-}" ]; then
-    # shellcheck disable=SC2016  # expanded by the inner bash
-    flock "$LOCALKFP_LOCK" bash -c 'start=$(date +%s.%N); "$@"; rc=$?;
-      awk -v n="$0" -v s="$start" -v e="$(date +%s.%N)" -v r=$rc "BEGIN{printf \"== %s: %.1f s (rc %d)\\n\", n, e-s, r}"; exit $rc' \
-      "$name" "$@" || rc=$?
-  else
-    start=$(date +%s.%N)
-    "$@" || rc=$?
-    awk -v n="$name" -v s="$start" -v e="$(date +%s.%N)" -v r=$rc 'BEGIN{printf "== %s: %.1f s (rc %d)\n", n, e-s, r}' 
-  fi
+  start=$(date +%s.%N)
+  "$@" || rc=$?
+  awk -v n="$name" -v s="$start" -v e="$(date +%s.%N)" -v r=$rc \
+    'BEGIN{printf "== %s: %.1f s (rc %d)\n", n, e-s, r}'
   return "$rc"
+}
+
+# heavy COMMAND...: COMMAND under flock(1) on $LOCALKFP_LOCK when that is set (one heavy build
+# at a time); a wait for the lock is said on stderr. Only around leaf commands (go build, npm,
+# pip): a heavy command that ran another `heavy` would wait for itself.
+heavy() {
+  [ -n "${LOCALKFP_LOCK:-}" ] || { "$@"; return; }
+  # shellcheck disable=SC2016  # expanded by the inner bash
+  flock "$LOCALKFP_LOCK" bash -c 'waited=$(( $(date +%s) - $1 ))
+    [ "$waited" -eq 0 ] || echo "localkfp: waited $waited s for the lock $2" >&2
+    shift 2; exec "$@"' _ "$(date +%s)" "$LOCALKFP_LOCK" "$@"
+}
+
+need_kfp_src() {
+  if [ ! -f "$KFP_SRC/go.mod" ]; then
+    echo "localkfp: no KFP $KFP_TAG checkout at $KFP_SRC; make it with:" >&2
+    echo "  make kfp-src KFP_GIT=<KFP's git URL or a local mirror of it>" >&2
+    return 1
+  fi
 }
 
 # fresh DIR FILE...: true when every FILE is in DIR and DIR was built by this Go version
 fresh() {
   local dir=$1 f
   shift
-  [ "$(cat "$dir/.go-version" 2>/dev/null)" = "$(go_version)" ] || return 1
+  [ "$(cat "$dir/.go-version" 2>/dev/null)" = "$GO_VERSION" ] || return 1
   for f in "$@"; do [ -x "$dir/$f" ] || [ -s "$dir/$f" ] || return 1; done
 }
 
-stamp() { mkdir -p "$1" && go_version > "$1/.go-version"; }
+stamp() { mkdir -p "$1" && echo "$GO_VERSION" > "$1/.go-version"; }
 
 # image_tar NAME:TAG ROOTFS OUT.tar ENTRYPOINT_JSON [USER]: a one-layer docker-archive tarball
 # (what `docker save` writes) of the folder ROOTFS, for `ctr -n k8s.io images import`. USER: a
