@@ -96,6 +96,8 @@ config = json.load(open(sys.argv[1]))
 config.pop("plugins", None)  # the MLflow plugin: not installed here
 json.dump(config, open(sys.argv[2], "w"), indent=2)
 EOP
+# TAG_NAME, COMMIT_SHA: what KFP's image sets (backend/Dockerfile:63-66); its healthz reports
+# them (backend/src/apiserver/main.go:484-491), and `make doctor` reads the release there
 daemon kfp-apiserver --wait "curl -sf http://$NODE_IP:$KFP_HTTP_PORT/apis/v2beta1/healthz" 180 -- \
   env HOME="$KFP_STATE/home" KUBECONFIG="$LOCALKFP_STATE/kubeconfig" \
   POD_NAMESPACE="$KFP_NAMESPACE" CLUSTER_DOMAIN=cluster.local \
@@ -109,6 +111,7 @@ daemon kfp-apiserver --wait "curl -sf http://$NODE_IP:$KFP_HTTP_PORT/apis/v2beta
   OBJECTSTORECONFIG_BUCKETNAME=mlpipeline \
   V2_DRIVER_IMAGE="${KFP_IMAGES[driver]}" V2_LAUNCHER_IMAGE="${KFP_IMAGES[launcher-v2]}" \
   PUBLISH_LOGS=true LOG_LEVEL=info PIPELINE_LOG_LEVEL=1 \
+  TAG_NAME="$KFP_TAG" COMMIT_SHA="$KFP_COMMIT" \
   "$kfp_bin/apiserver" --config="$KFP_STATE/config" \
   -logtostderr=true --logLevel=info \
   --rpcPortFlag=":$KFP_GRPC_PORT" --httpPortFlag=":$KFP_HTTP_PORT" --webhookPortFlag=127.0.0.1:8443

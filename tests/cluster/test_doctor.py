@@ -336,9 +336,18 @@ def kfp_outside_kubernetes() -> FakeCluster:
 
 
 def test_kfp_outside_kubernetes_is_checked_through_its_api(kfp_api):
-    result = run(kfp_outside_kubernetes(), kfp_host=kfp_api)
-    assert result["KFP"].status == "OK" and f"the API answers at {kfp_api}" in result["KFP"].message
-    assert result["KFP version"].status == "WARN"
+    result = run(kfp_outside_kubernetes(), kfp_host=kfp_api.url)
+    kfp = result["KFP"]
+    assert kfp.status == "OK" and f"the API answers at {kfp_api.url}" in kfp.message
+    # the healthz's tag_name (KFP's TAG_NAME env var) is the backend's release
+    version = result["KFP version"]
+    assert version.status == "WARN" and "tag_name 'unknown'" in version.message
+    kfp_api.body = {"commit_sha": "4a3592cb", "tag_name": "2.17.0", "multi_user": False}
+    version = run(kfp_outside_kubernetes(), kfp_host=kfp_api.url)["KFP version"]
+    assert (version.status, version.message.split(",")[0]) == ("OK", "backend 2.17.0")
+    kfp_api.body = {"tag_name": "2.16.1"}
+    version = run(kfp_outside_kubernetes(), kfp_host=kfp_api.url)["KFP version"]
+    assert version.status == "WARN" and "minor versions differ" in version.message
     down = run(kfp_outside_kubernetes(), kfp_host="http://127.0.0.1:9")["KFP"]
     assert down.status == "FAIL" and "no KFP API at http://127.0.0.1:9" in down.message
     # without a host to ask, the missing Deployments are the finding, as on a cluster
@@ -360,23 +369,30 @@ def test_store_outside_kubernetes_is_checked_over_s3(s3_server):
 
 @pytest.fixture
 def kfp_api():
-    """A stand-in for KFP's healthz on 127.0.0.1 (GET /apis/v2beta1/healthz answers 200)."""
+    """A stand-in for KFP's healthz on 127.0.0.1: GET /apis/v2beta1/healthz answers 200 with
+    ``.body`` as JSON (KFP 2.17 without TAG_NAME set: tag_name "unknown"); ``.url``."""
+    import json
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from types import SimpleNamespace
+
+    api = SimpleNamespace(body={"commit_sha": "unknown", "tag_name": "unknown",
+                                "multi_user": False})
 
     class Healthz(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (the handler's name)
             ok = self.path == "/apis/v2beta1/healthz"
             self.send_response(200 if ok else 404)
             self.end_headers()
-            self.wfile.write(b'{"multi_user": false}' if ok else b"")
+            self.wfile.write(json.dumps(api.body).encode() if ok else b"")
 
         def log_message(self, *_args):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Healthz)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    api.url = f"http://127.0.0.1:{server.server_address[1]}"
+    yield api
     server.shutdown()
 
 

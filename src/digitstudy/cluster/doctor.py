@@ -38,8 +38,9 @@ SECRET_KEYS = ("accesskey", "secretkey", "endpoint")
 LAUNCHER_CONFIGMAP = "kfp-launcher"
 PIPELINE_ROOT = storage.PIPELINE_ROOT
 # the KFP API server: its image tag is the backend release (kubeflow/pipelines 2.17.0
-# manifests/kustomize/base/pipeline/kustomization.yaml:45-47 sets it; the healthz API,
-# backend/api/v2beta1/healthz.proto:68-76, reports no version)
+# manifests/kustomize/base/pipeline/kustomization.yaml:45-47 sets it). Its HTTP healthz also
+# says it: "tag_name" is the TAG_NAME env var (backend/src/apiserver/main.go:465-491), which
+# KFP's image sets at build time (backend/Dockerfile:63-66), "unknown" where nothing set it.
 API_SERVER = ("ml-pipeline", "ml-pipeline-api-server")
 KFP_DEPLOYMENTS = ("ml-pipeline", "ml-pipeline-ui", "ml-pipeline-persistenceagent",
                    "ml-pipeline-scheduledworkflow", "workflow-controller",
@@ -141,15 +142,20 @@ def none_deployed(apps, namespace: str, names: tuple[str, ...]) -> bool:
     return True
 
 
-def kfp_api_answers(host: str) -> str | None:
-    """None when KFP's healthz answers at ``host``, else why not."""
+def kfp_healthz(host: str) -> dict | str:
+    """KFP's healthz at ``host`` (a dict), else why it did not answer."""
     import requests
 
     try:
-        requests.get(f"{host.rstrip('/')}/apis/v2beta1/healthz", timeout=TIMEOUT).raise_for_status()
+        response = requests.get(f"{host.rstrip('/')}/apis/v2beta1/healthz", timeout=TIMEOUT)
+        response.raise_for_status()
     except requests.RequestException as err:
         return str(err)
-    return None
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 def check_kfp(apps, namespace: str, kfp_host: str | None) -> list[Finding]:
@@ -157,14 +163,14 @@ def check_kfp(apps, namespace: str, kfp_host: str | None) -> list[Finding]:
     Kubernetes, as on the local KFP: localkfp/README.md), its API at ``kfp_host``."""
     hint = "Install KFP 2.17 standalone (make kind-up)"
     if kfp_host and none_deployed(apps, namespace, KFP_DEPLOYMENTS):
-        why = kfp_api_answers(kfp_host)
-        if why is None:
+        healthz = kfp_healthz(kfp_host)
+        if isinstance(healthz, dict):
+            tag = str(healthz.get("tag_name") or "unknown")
             return [Finding("KFP", "OK", f"the API answers at {kfp_host}; no KFP Deployments in "
                                          f"{namespace}: its services run outside Kubernetes"),
-                    Finding("KFP version", "WARN", "not read: the API server is not a Deployment "
-                                                   "(the healthz API reports no version)")]
+                    version_finding(tag, f"the API's healthz says tag_name {tag!r}")]
         return [Finding("KFP", "FAIL", f"no KFP Deployments in {namespace}, and no KFP API at "
-                                       f"{kfp_host} ({why}). {hint}")]
+                                       f"{kfp_host} ({healthz}). {hint}")]
     return (check_deployments(apps, namespace, KFP_DEPLOYMENTS, "KFP", hint)
             + check_kfp_version(apps, namespace))
 
@@ -230,9 +236,23 @@ def _minor(version: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def check_kfp_version(apps, namespace: str, sdk: str | None = None) -> list[Finding]:
+def version_finding(tag: str, source: str, sdk: str | None = None) -> Finding:
+    """The backend release ``tag`` (read from ``source``) against the kfp SDK's minor."""
     what = "KFP version"
     sdk = sdk or importlib.metadata.version("kfp")
+    backend, client = _minor(tag), _minor(sdk)
+    if backend is None:
+        return Finding(what, "WARN", f"backend version unknown ({source}); kfp SDK {sdk}")
+    if backend != client:
+        return Finding(what, "WARN", f"backend {tag} but kfp SDK {sdk}: minor versions "
+                                     "differ, so the backend may not support what this "
+                                     "SDK compiles (pin k8s/KFP_VERSION and the SDK to "
+                                     "the same minor)")
+    return Finding(what, "OK", f"backend {tag}, kfp SDK {sdk}")
+
+
+def check_kfp_version(apps, namespace: str, sdk: str | None = None) -> list[Finding]:
+    what = "KFP version"
 
     def run() -> list[Finding]:
         deployment = _api(apps.read_namespaced_deployment, API_SERVER[0], namespace)
@@ -243,16 +263,7 @@ def check_kfp_version(apps, namespace: str, sdk: str | None = None) -> list[Find
         image = next((c.image for c in containers if c.name == API_SERVER[1]),
                      containers[0].image if containers else "")
         tag = image.rsplit(":", 1)[1] if ":" in image.rsplit("/", 1)[-1] else ""
-        backend, client = _minor(tag), _minor(sdk)
-        if backend is None:
-            return [Finding(what, "WARN", f"backend version unknown (API server image {image!r}); "
-                                          f"kfp SDK {sdk}")]
-        if backend != client:
-            return [Finding(what, "WARN", f"backend {tag} but kfp SDK {sdk}: minor versions "
-                                          "differ, so the backend may not support what this "
-                                          "SDK compiles (pin k8s/KFP_VERSION and the SDK to "
-                                          "the same minor)")]
-        return [Finding(what, "OK", f"backend {tag}, kfp SDK {sdk}")]
+        return [version_finding(tag, f"API server image {image!r}", sdk)]
     return _guard(what, "KFP is not installed here (make kind-up installs it)", run)
 
 
