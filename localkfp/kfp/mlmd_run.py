@@ -4,7 +4,8 @@
 
 prints JSON: the run's context (type ``system.PipelineRun``, named by the run id, as KFP's
 driver creates it: backend/src/v2/metadata/client.go GetPipelineFromExecution/GetPipeline ...),
-its executions with their state, and its artifacts' URIs."""
+its executions with their state, its artifacts' URIs, and each artifact's store session (the
+``store_session_info`` the launcher records: which store and Secret the UI reads it with)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,9 @@ def main() -> None:
         "context": context.id,
         "executions": [{"name": e.custom_properties["task_name"].string_value,
                         "state": pb.Execution.State.Name(e.last_known_state)} for e in executions],
-        "artifacts": [a.uri for a in artifacts]}))
+        "artifacts": [a.uri for a in artifacts],
+        "sessions": {a.uri: a.custom_properties["store_session_info"].string_value
+                     for a in artifacts if "store_session_info" in a.custom_properties}}))
 
 
 if __name__ == "__main__":

@@ -142,7 +142,17 @@ kill -0 "$pid" 2>/dev/null || {
 
 # --- the UI, on the host's loopback -----------------------------------------------------------
 ui_pid=$LOCALKFP_STATE/pids/60-kfp-ui.pid
-setsid env UI_HOST=127.0.0.1 UI_PORT="$UI_PORT" ML_PIPELINE_SERVICE_HOST="$NODE_IP" \
+# The Services' names pods reach on the node IP (Argo's hostAliases, localkfp/argo's patch)
+# resolve the same way in the UI server (ui/bind-host.cjs), and it reads Secrets and pod logs
+# with the admin kubeconfig in KFP's namespace: the artifact preview reads the store named by an
+# artifact's store_session_info with the Secret it names (frontend/server/minio-helper.ts ~102-115)
+ui_aliases=$("$REPO/.venv/bin/python" -c 'import sys, yaml
+spec = yaml.safe_load(yaml.safe_load(open(sys.argv[1]))["data"]["workflowDefaults"])["spec"]
+print(",".join(h for alias in spec["hostAliases"] for h in alias["hostnames"]))' \
+  "$LOCALKFP_DIR/argo/workflow-controller-configmap-patch.yaml")
+setsid env UI_HOST=127.0.0.1 UI_PORT="$UI_PORT" UI_HOST_ALIASES="$NODE_IP=$ui_aliases" \
+  KUBECONFIG="$LOCALKFP_STATE/kubeconfig" FRONTEND_SERVER_NAMESPACE="$KFP_NAMESPACE" \
+  ML_PIPELINE_SERVICE_HOST="$NODE_IP" \
   ML_PIPELINE_SERVICE_PORT="$KFP_HTTP_PORT" METADATA_ENVOY_SERVICE_SERVICE_HOST="$NODE_IP" \
   METADATA_ENVOY_SERVICE_SERVICE_PORT="$MLMD_GRPC_WEB_PORT" MINIO_HOST="$NODE_IP" \
   MINIO_PORT="$S3_PORT" MINIO_NAMESPACE='' MINIO_ACCESS_KEY="$S3_ACCESS_KEY" \

@@ -10,7 +10,9 @@
 #   MINIO_ACCESS_KEY/MINIO_SECRET_KEY, MINIO_SSL  its credentials (read from the environment;
 #                                                 upstream's defaults minio/minio123 otherwise)
 #   AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_REGION/AWS_S3_ENDPOINT  for s3:// artifacts
-#   KUBECONFIG                                  pod logs and info (client-node loadFromDefault)
+#   KUBECONFIG, FRONTEND_SERVER_NAMESPACE       pod logs and info, the Secrets an artifact's store
+#                                                 session names (client-node loadFromDefault)
+#   UI_HOST_ALIASES="ip=name,..."               names that resolve to ip (bind-host.cjs)
 # Logs go to stdout/stderr; the caller redirects them ($LOCALKFP_STATE/logs/ui.log).
 set -euo pipefail
 

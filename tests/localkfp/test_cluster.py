@@ -98,6 +98,10 @@ def test_smoke_pipeline_runs_on_the_local_kfp(cluster, tmp_path):
     assert all(e["state"] == "COMPLETE" for e in steps), mlmd
     data_uri = next(uri for uri in mlmd["artifacts"] if uri.endswith("/data"))
     assert object_exists(data_uri), data_uri
+    # the UI previews it as its Input/Output tab does: with the store session MLMD records
+    # (a Secret and the store's Service name), through the UI server on the host
+    preview = ui_artifact(data_uri, mlmd["sessions"][data_uri])
+    assert preview == read_object(data_uri)[:256], preview
 
 
 def test_argo_offloads_and_retries_failed_steps(cluster):
@@ -116,18 +120,46 @@ def test_argo_offloads_and_retries_failed_steps(cluster):
 
 
 NODE_IP = "10.255.255.2"
+UI_PORT = int(os.environ.get("UI_PORT", "3000"))  # localkfp/kfp/env.sh
 
 
 def mlmd_python() -> str:
     return str(Path(run("localkfp/mlmd/build_venv.sh").stdout.strip()) / "bin" / "python")
 
 
-def object_exists(uri: str) -> bool:
-    """``minio://bucket/key`` in the local cluster's SeaweedFS (credentials from its state)."""
+def store():
+    """The local cluster's SeaweedFS (credentials from its state)."""
     from minio import Minio
 
     creds = dict(line.split("=", 1) for line in
                  (STATE / "kfp" / "credentials.env").read_text().split())
+    return Minio(f"{NODE_IP}:9000", creds["S3_ACCESS_KEY"], creds["S3_SECRET_KEY"], secure=False)
+
+
+def object_exists(uri: str) -> bool:
+    """``minio://bucket/key`` is in the local cluster's store."""
     bucket, key = uri.removeprefix("minio://").split("/", 1)
-    client = Minio(f"{NODE_IP}:9000", creds["S3_ACCESS_KEY"], creds["S3_SECRET_KEY"], secure=False)
-    return client.stat_object(bucket, key).size > 0
+    return store().stat_object(bucket, key).size > 0
+
+
+def read_object(uri: str) -> bytes:
+    bucket, key = uri.removeprefix("minio://").split("/", 1)
+    response = store().get_object(bucket, key)
+    try:
+        return response.read()
+    finally:
+        response.close()
+        response.release_conn()
+
+
+def ui_artifact(uri: str, session: str, peek: int = 256) -> bytes:
+    """``uri``'s first ``peek`` bytes from the local UI server, asked as the UI's client asks
+    (frontend/src/lib/Apis.ts readFile/buildReadFileUrl ~311-356: artifacts/get with the
+    artifact's store_session_info as providerInfo)."""
+    import requests
+
+    bucket, key = uri.removeprefix("minio://").split("/", 1)
+    answer = requests.get(f"http://127.0.0.1:{UI_PORT}/artifacts/get", timeout=60, params={
+        "source": "minio", "bucket": bucket, "key": key, "peek": peek, "providerInfo": session})
+    assert answer.status_code == 200, f"{answer.status_code}: {answer.text[:500]}"
+    return answer.content
