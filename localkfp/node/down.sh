@@ -95,7 +95,12 @@ if ip netns list | grep -qw "$NODE_NETNS"; then
   log "deleting network namespace $NODE_NETNS (and its veth pair)"
   ip netns del "$NODE_NETNS"
 fi
-! ip link show "$HOST_VETH" > /dev/null 2>&1 || ip link del "$HOST_VETH"
+# Deleting the namespace destroys the pair's node end and with it the host end, but in the
+# kernel's namespace cleanup (net/core/net_namespace.c, cleanup_net on a workqueue), after
+# `ip netns del` has returned: wait for that, then delete the host end if it is still there
+# (it may vanish between the check and the delete; observed in CI: "Cannot find device").
+for _ in $(seq 50); do ip link show "$HOST_VETH" > /dev/null 2>&1 || break; sleep 0.1; done
+ip link del "$HOST_VETH" 2> /dev/null || true
 # The kubelet's cgroups (on the host's hierarchies: node.sh mounted the same ones)
 for c in /sys/fs/cgroup/*/kubepods; do
   if [ -d "$c" ]; then find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null || true; fi
