@@ -11,11 +11,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 # --check: list what the cache lacks (exit 1 if anything), build nothing
 if [ "${1:-}" = --check ]; then
-  kfp_bin=$LOCALKFP_CACHE/bin/kfp-$KFP_TAG-${KFP_COMMIT:0:8}-$GO_VERSION
   missing=()
   for f in "$KFP_SRC/go.mod" "$KUBE_BIN"/{kube-apiserver,kube-controller-manager,kube-scheduler,kubelet,kubectl} \
            "$ETCD_BIN/etcd" "$CRICTL_BIN/crictl" "$ARGO_BIN"/{workflow-controller,argoexec} \
-           "$kfp_bin"/{apiserver,persistence_agent,driver,launcher-v2} \
+           "$KFP_BIN"/{apiserver,persistence_agent,driver,launcher-v2} \
            "$LOCALKFP_CACHE/mlmd-venv-1.17.1/bin/python" \
            "$KFP_UI_DIR/frontend/server/dist/server.js" \
            "$LOCALKFP_IMAGES"/{argoexec-$ARGO_VERSION,localkfp_kfp-driver_$KFP_TAG,localkfp_kfp-launcher_$KFP_TAG,localkfp_digitstudy-cpu}.tar; do

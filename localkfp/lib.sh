@@ -28,6 +28,8 @@ LOCALKFP_STATE=${LOCALKFP_STATE:-/var/lib/localkfp}
 KFP_SRC=$LOCALKFP_CACHE/kfp-src/$KFP_TAG-${KFP_COMMIT:0:8}
 GO_VERSION=$(go env GOVERSION 2>/dev/null || echo nogo)
 export KFP_SRC GO_VERSION
+# KFP's backend programs, built from the checkout (localkfp/scripts/build_kfp.sh)
+KFP_BIN=$LOCALKFP_BIN/kfp-$KFP_TAG-${KFP_COMMIT:0:8}-$GO_VERSION
 # KFP's UI, built from the checkout's frontend/ (localkfp/ui/build.sh)
 KFP_UI_DIR=$LOCALKFP_CACHE/ui-$KFP_TAG-${KFP_COMMIT:0:8}
 

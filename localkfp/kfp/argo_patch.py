@@ -36,6 +36,11 @@ def persistence(host: str, port: int) -> str:
                   "passwordSecret": {"name": secret, "key": "password"}}}, sort_keys=False)
 
 
+def host_aliases(local_patch: dict) -> list[dict]:
+    """The node's hostAliases in localkfp/argo's patch (its workflowDefaults)."""
+    return yaml.safe_load(local_patch["data"]["workflowDefaults"])["spec"]["hostAliases"]
+
+
 def merged(kfp_patch: dict, local_patch: dict) -> dict:
     data = dict(kfp_patch["data"])
     for key, value in data.items():
@@ -43,8 +48,7 @@ def merged(kfp_patch: dict, local_patch: dict) -> dict:
             value = value.replace(variable, filled)
         data[key] = value
     defaults = yaml.safe_load(data["workflowDefaults"])
-    ours = yaml.safe_load(local_patch["data"]["workflowDefaults"])
-    defaults.setdefault("spec", {})["hostAliases"] = ours["spec"]["hostAliases"]
+    defaults.setdefault("spec", {})["hostAliases"] = host_aliases(local_patch)
     data["workflowDefaults"] = yaml.safe_dump(defaults, sort_keys=False)
     return {**kfp_patch, "data": data}
 
@@ -64,5 +68,16 @@ def main(kfp_path: str, local_path: str, out_path: str, db_host: str = "",
         yaml.safe_dump(patch, out, sort_keys=False)
 
 
+def hostnames(local_path: str) -> str:
+    """The hostnames of the node's hostAliases, comma-separated (the UI server's
+    UI_HOST_ALIASES, localkfp/kfp/up.sh)."""
+    with open(local_path) as local:
+        return ",".join(h for alias in host_aliases(yaml.safe_load(local))
+                        for h in alias["hostnames"])
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    if sys.argv[1:2] == ["--hostnames"]:
+        print(hostnames(sys.argv[2]))
+    else:
+        main(*sys.argv[1:])

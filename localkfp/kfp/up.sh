@@ -146,9 +146,7 @@ ui_pid=$LOCALKFP_STATE/pids/60-kfp-ui.pid
 # resolve the same way in the UI server (ui/bind-host.cjs), and it reads Secrets and pod logs
 # with the admin kubeconfig in KFP's namespace: the artifact preview reads the store named by an
 # artifact's store_session_info with the Secret it names (frontend/server/minio-helper.ts ~102-115)
-ui_aliases=$("$REPO/.venv/bin/python" -c 'import sys, yaml
-spec = yaml.safe_load(yaml.safe_load(open(sys.argv[1]))["data"]["workflowDefaults"])["spec"]
-print(",".join(h for alias in spec["hostAliases"] for h in alias["hostnames"]))' \
+ui_aliases=$("$REPO/.venv/bin/python" "$here/argo_patch.py" --hostnames \
   "$LOCALKFP_DIR/argo/workflow-controller-configmap-patch.yaml")
 setsid env UI_HOST=127.0.0.1 UI_PORT="$UI_PORT" UI_HOST_ALIASES="$NODE_IP=$ui_aliases" \
   KUBECONFIG="$LOCALKFP_STATE/kubeconfig" FRONTEND_SERVER_NAMESPACE="$KFP_NAMESPACE" \

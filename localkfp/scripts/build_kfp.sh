@@ -8,7 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib.sh"
 need_kfp_src
 command -v go >/dev/null || { echo "localkfp: no Go toolchain (go) on PATH" >&2; exit 1; }
-out=$LOCALKFP_BIN/kfp-$KFP_TAG-${KFP_COMMIT:0:8}-$GO_VERSION
+out=$KFP_BIN
 mkdir -p "$out"
 
 build() {
